@@ -1,0 +1,43 @@
+# cloudbill — run `make help` for the targets.
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+BIN := bin/cloudbill
+
+.PHONY: help build demo test test-sqlite vet bench bench-ingest bench-settle bench-reports deps clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## build bin/cloudbill
+	$(GO) build -o $(BIN) ./cmd/cloudbill
+
+deps: ## install poppler-utils, qpdf and the CJK font when missing (as root), or say what to install
+	@scripts/deps.sh
+
+demo: build deps ## the whole pipeline on a fresh embedded SQLite database, documents in demo/
+	$(BIN) demo --out demo
+
+test: deps ## all tests, SQLite and a throwaway PostgreSQL (never skipped)
+	CLOUDBILL_REQUIRE_POSTGRES=1 scripts/with-postgres.sh $(GO) test -count=1 -timeout 12m ./...
+
+test-sqlite: ## quick tests without PostgreSQL (PostgreSQL cases skip)
+	$(GO) test -count=1 ./...
+
+vet: ## go vet
+	$(GO) vet ./...
+
+bench: build deps ## every benchmark: load, ingest, settle, findings, reports
+	scripts/with-postgres.sh scripts/bench.sh all
+
+bench-ingest: build ## ingest 1M rows into PostgreSQL vs psql \copy, SQLite rate, peak RSS at 10M rows
+	scripts/with-postgres.sh scripts/bench.sh ingest
+
+bench-settle: build ## settle vs a full scan of the year's usage, two sizes, both engines
+	scripts/with-postgres.sh scripts/bench.sh settle
+
+bench-reports: build deps ## all documents for the fixture year, pages per second
+	scripts/bench.sh reports
+
+clean: ## remove build output
+	rm -rf bin demo

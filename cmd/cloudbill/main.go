@@ -1,0 +1,212 @@
+// Command cloudbill settles the city government cloud: it loads reference
+// data, ingests nightly metering, settles a year, issues statements, writes
+// the reports and runs the nightly jobs as a cron daemon.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	_ "time/tzdata" // Asia/Shanghai without the system tz database
+
+	"golang.org/x/term"
+
+	"cloudbill/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// App carries what every command needs: global flags, output and the logger.
+type App struct {
+	DSN       string
+	LogFormat string
+	Stdout    io.Writer
+	Stderr    io.Writer
+	Log       *slog.Logger
+	// IsTerminal reports whether Stderr is a terminal (progress bars).
+	IsTerminal bool
+}
+
+// OpenDB opens the database named by --db.
+func (a *App) OpenDB(ctx context.Context) (*store.DB, error) {
+	return store.Open(ctx, a.DSN)
+}
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, a *App, args []string) error
+}
+
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"migrate": {"apply the database migrations", cmdMigrate},
+		"load":    {"load or update a reference data set from DIR", cmdLoad},
+		"gen":     {"generate nightly metering files for the loaded inventory", cmdGen},
+		"ingest":  {"ingest metering files, folders, or every new file of an inbox", cmdIngest},
+		"rejects": {"list rejected metering rows", cmdRejects},
+		"settle":  {"compute the year's settlement as a new draft version", cmdSettle},
+		"issue":   {"freeze the year's draft statement as issued", cmdIssue},
+		"diff":    {"list per line what changed between the last two versions", cmdDiff},
+		"report":  {"write the year's PDF, CSV and XLSX documents", cmdReport},
+		"policy":  {"print the evaluation policy in force", cmdPolicy},
+		"serve":   {"run the nightly jobs as a cron daemon", cmdServe},
+		"run":     {"run one job now: nightly or annual", cmdRun},
+		"jobs":    {"list recent job runs", cmdJobs},
+		"demo":    {"fresh embedded database, fixtures, a generated year, every report", cmdDemo},
+	}
+}
+
+// usageError is a bad invocation: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// Main runs cloudbill with args and returns the exit status.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &App{Stdout: stdout, Stderr: stderr}
+	if f, ok := stderr.(*os.File); ok {
+		a.IsTerminal = term.IsTerminal(int(f.Fd()))
+	}
+	global := flag.NewFlagSet("cloudbill", flag.ContinueOnError)
+	global.SetOutput(stderr)
+	defDB := os.Getenv("CLOUDBILL_DB")
+	if defDB == "" {
+		defDB = "sqlite:cloudbill.db"
+	}
+	global.StringVar(&a.DSN, "db", defDB, "database: sqlite:PATH or postgres://… (env CLOUDBILL_DB)")
+	global.StringVar(&a.LogFormat, "log-format", envOr("CLOUDBILL_LOG_FORMAT", "text"), "log format: text or json (env CLOUDBILL_LOG_FORMAT)")
+	global.Usage = func() { printUsage(stderr, global) }
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	rest := global.Args()
+	if len(rest) == 0 {
+		printUsage(stderr, global)
+		return 2
+	}
+	name := rest[0]
+	if name == "help" {
+		printUsage(stdout, global)
+		return 0
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "cloudbill: unknown command %q\n", name)
+		printUsage(stderr, global)
+		return 2
+	}
+	a.Log = newLogger(stderr, a.LogFormat)
+	err := cmd.run(ctx, a, rest[1:])
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "cloudbill %s: %v\n", name, err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "cloudbill %s: %v\n", name, err)
+	return 1
+}
+
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func printUsage(w io.Writer, global *flag.FlagSet) {
+	fmt.Fprintln(w, "usage: cloudbill [--db DSN] [--log-format text|json] COMMAND [flags] [args]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nglobal flags:")
+	global.SetOutput(w)
+	global.PrintDefaults()
+	fmt.Fprintln(w, "\nRun 'cloudbill COMMAND --help' for a command's flags. Exit status: 0 ok, 1 failure, 2 bad usage.")
+}
+
+// newFlags returns a flag set for a subcommand whose --help prints usage
+// and summary; parse errors become usage errors.
+func newFlags(a *App, name, argsUsage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("cloudbill "+name, flag.ContinueOnError)
+	fs.SetOutput(a.Stderr)
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "usage: cloudbill %s [flags] %s\n\n%s\n", name, argsUsage, commands[name].summary)
+		var hasFlags bool
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(out, "\nflags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parseFlags parses args; a bad flag is a usage error, --help is flag.ErrHelp.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stdout)
+			return flag.ErrHelp
+		}
+		return usageError{strings.TrimSpace(err.Error())}
+	}
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, a *App, args []string) error {
+	fs := newFlags(a, "migrate", "")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := a.OpenDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var n int
+	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM schema_migrations`); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stdout, "%s database at schema version %d\n", db.Engine, n)
+	return nil
+}

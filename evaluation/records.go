@@ -1,0 +1,92 @@
+package evaluation
+
+import (
+	"regexp"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/metering"
+)
+
+// Dimensions and evaluator groups of a score (DESIGN.md §2.4).
+const (
+	DimensionResponse     = "response"
+	DimensionQuality      = "quality"
+	DimensionSatisfaction = "satisfaction"
+	DimensionSecurity     = "security"
+
+	EvaluatorDepartment = "department"
+	EvaluatorThirdParty = "third_party"
+	EvaluatorPublic     = "public"
+)
+
+// Dimensions lists the dimensions in report order.
+var Dimensions = []string{DimensionResponse, DimensionQuality, DimensionSatisfaction, DimensionSecurity}
+
+var evaluators = map[string]bool{EvaluatorDepartment: true, EvaluatorThirdParty: true, EvaluatorPublic: true}
+
+// Score is one evaluator group's score of a provider in one dimension and quarter.
+type Score struct {
+	ProviderCode string          `db:"provider_code"`
+	Period       string          `db:"period"` // 2024Q3
+	Dimension    string          `db:"dimension"`
+	Evaluator    string          `db:"evaluator"`
+	Score        decimal.Decimal `db:"score"`
+}
+
+// ScoreColumns are the columns of scores.csv.
+var ScoreColumns = []string{"provider_code", "period", "dimension", "evaluator", "score"}
+
+var periodRE = regexp.MustCompile(`^(19|20)\d\dQ[1-4]$`)
+
+// ParseScore reads one scores.csv row.
+func ParseScore(r *metering.Row) (Score, []metering.Problem) {
+	f := metering.Fields{Row: r}
+	s := Score{
+		ProviderCode: f.Text("provider_code", true),
+		Period:       f.Text("period", true),
+		Dimension:    f.Text("dimension", true),
+		Evaluator:    f.Text("evaluator", true),
+		Score:        f.Decimal("score", &metering.Zero, &metering.Hundred),
+	}
+	if s.Period != "" && !periodRE.MatchString(s.Period) {
+		f.Fail("period", "%q is not a quarter like 2024Q3", s.Period)
+	}
+	switch s.Dimension {
+	case "", DimensionResponse, DimensionQuality, DimensionSatisfaction, DimensionSecurity:
+	default:
+		f.Fail("dimension", "unknown dimension %q", s.Dimension)
+	}
+	if s.Evaluator != "" && !evaluators[s.Evaluator] {
+		f.Fail("evaluator", "unknown evaluator group %q", s.Evaluator)
+	}
+	return s, f.Problems
+}
+
+// DayKind marks a calendar exception: a holiday off, or a 调休 weekend day on.
+type DayKind string
+
+const (
+	DayHoliday DayKind = "holiday"
+	DayWorkday DayKind = "workday"
+)
+
+// CalendarDay is one row of calendar.csv.
+type CalendarDay struct {
+	Day  metering.Date `db:"day"`
+	Kind DayKind       `db:"kind"`
+	Name string        `db:"name"`
+}
+
+// CalendarColumns are the columns of calendar.csv.
+var CalendarColumns = []string{"date", "kind", "name"}
+
+// ParseCalendarDay reads one calendar.csv row.
+func ParseCalendarDay(r *metering.Row) (CalendarDay, []metering.Problem) {
+	f := metering.Fields{Row: r}
+	c := CalendarDay{Day: f.Date("date"), Kind: DayKind(f.Text("kind", true)), Name: f.Text("name", false)}
+	if c.Kind != "" && c.Kind != DayHoliday && c.Kind != DayWorkday {
+		f.Fail("kind", "kind %q is not holiday or workday", c.Kind)
+	}
+	return c, f.Problems
+}

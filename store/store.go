@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+	_ "modernc.org/sqlite"
+)
+
+// Engine names a database engine.
+type Engine string
+
+const (
+	EngineSQLite   Engine = "sqlite"
+	EnginePostgres Engine = "postgres"
+)
+
+// DB is an open cloudbill database.
+type DB struct {
+	*sqlx.DB
+	Engine Engine
+	DSN    string
+}
+
+//go:embed migrations
+var migrations embed.FS
+
+// ParseDSN splits a --db value into engine and driver DSN: "sqlite:PATH",
+// a bare path (SQLite), or a postgres:// / postgresql:// URL.
+func ParseDSN(dsn string) (Engine, string, error) {
+	switch {
+	case dsn == "":
+		return "", "", errors.New("empty database address")
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return EnginePostgres, dsn, nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		p := strings.TrimPrefix(dsn, "sqlite:")
+		p = strings.TrimPrefix(p, "//")
+		if p == "" {
+			return "", "", errors.New("sqlite: needs a path, as in sqlite:cloudbill.db")
+		}
+		return EngineSQLite, p, nil
+	case strings.Contains(dsn, "://"):
+		return "", "", fmt.Errorf("unsupported database address %q: use sqlite:PATH or postgres://…", dsn)
+	}
+	return EngineSQLite, dsn, nil
+}
+
+// Open opens the database at dsn and brings its schema up to date.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	engine, addr, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	var x *sqlx.DB
+	switch engine {
+	case EngineSQLite:
+		q := url.Values{}
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "busy_timeout(30000)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_txlock", "immediate")
+		x, err = sqlx.Open("sqlite", "file:"+addr+"?"+q.Encode())
+		if err == nil {
+			x.SetMaxOpenConns(4)
+		}
+	case EnginePostgres:
+		x, err = sqlx.Open("postgres", addr)
+		if err == nil {
+			x.SetMaxOpenConns(8)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", engine, err)
+	}
+	if err := x.PingContext(ctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
+	}
+	db := &DB{DB: x, Engine: engine, DSN: dsn}
+	if err := db.Migrate(ctx); err != nil {
+		x.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Migrate applies every embedded migration not yet recorded in
+// schema_migrations, each in its own transaction, in order.
+func (db *DB) Migrate(ctx context.Context) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	dir := path.Join("migrations", string(db.Engine))
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return err
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", name)
+		}
+		body, err := fs.ReadFile(migrations, path.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		if err := db.applyMigration(ctx, version, name, string(body)); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) applyMigration(ctx context.Context, version int, name, body string) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if db.Engine == EnginePostgres {
+		// Two processes migrating at once wait for each other.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7420011)`); err != nil {
+			return err
+		}
+	}
+	var n int
+	if err := tx.GetContext(ctx, &n, db.Rebind(`SELECT count(*) FROM schema_migrations WHERE version = ?`), version); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, db.Rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
+		version, name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Instant converts t for storage: TIMESTAMPTZ on PostgreSQL, UTC RFC 3339
+// text on SQLite (so that text order is time order).
+func (db *DB) Instant(t time.Time) any {
+	if db.Engine == EnginePostgres {
+		return t
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
+}
+
+// ScanInstant reads an instant stored by Instant.
+func ScanInstant(v any) (time.Time, error) {
+	switch v := v.(type) {
+	case time.Time:
+		return v, nil
+	case string:
+		return time.Parse(time.RFC3339Nano, v)
+	case []byte:
+		return time.Parse(time.RFC3339Nano, string(v))
+	case nil:
+		return time.Time{}, nil
+	}
+	return time.Time{}, fmt.Errorf("cannot read %T as an instant", v)
+}
+
+// Instant is a time.Time that scans from either engine's representation.
+type Instant struct{ time.Time }
+
+func (i *Instant) Scan(v any) error {
+	t, err := ScanInstant(v)
+	i.Time = t
+	return err
+}
+
+// InTx runs fn in one transaction, committing only when fn succeeds.
+func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+var _ = sql.ErrNoRows

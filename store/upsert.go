@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// upsert writes rows into table in multi-row INSERT statements. A row whose
+// key exists is updated only when a value differs (update=true) or left
+// alone (update=false). It returns how many rows were inserted or changed.
+func (db *DB) upsert(ctx context.Context, tx *sqlx.Tx, table string, cols, key []string, update bool, rows [][]any) (int64, error) {
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	isKey := map[string]bool{}
+	for _, k := range key {
+		isKey[k] = true
+	}
+	var set, differs []string
+	for _, c := range cols {
+		if isKey[c] {
+			continue
+		}
+		set = append(set, fmt.Sprintf("%s = excluded.%s", c, c))
+		if db.Engine == EnginePostgres {
+			differs = append(differs, fmt.Sprintf("%s.%s IS DISTINCT FROM excluded.%s", table, c, c))
+		} else {
+			differs = append(differs, fmt.Sprintf("%s.%s IS NOT excluded.%s", table, c, c))
+		}
+	}
+	conflict := fmt.Sprintf(" ON CONFLICT (%s) DO NOTHING", strings.Join(key, ", "))
+	if update && len(set) > 0 {
+		conflict = fmt.Sprintf(" ON CONFLICT (%s) DO UPDATE SET %s WHERE %s",
+			strings.Join(key, ", "), strings.Join(set, ", "), strings.Join(differs, " OR "))
+	}
+	placeholder := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	batch := 8000 / len(cols)
+	var total int64
+	for start := 0; start < len(rows); start += batch {
+		end := min(start+batch, len(rows))
+		var b strings.Builder
+		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
+		args := make([]any, 0, (end-start)*len(cols))
+		for i, r := range rows[start:end] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(placeholder)
+			args = append(args, r...)
+		}
+		b.WriteString(conflict)
+		res, err := tx.ExecContext(ctx, db.Rebind(b.String()), args...)
+		if err != nil {
+			return total, fmt.Errorf("write %s: %w", table, err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	return total, nil
+}
