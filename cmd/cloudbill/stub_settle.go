@@ -18,3 +18,9 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (version in
 func writeReports(ctx context.Context, a *App, db *store.DB, year int, dir string) ([]string, error) {
 	return nil, errors.New("report not implemented yet")
 }
+
+// issueStatement freezes year's latest draft as issued and returns its version.
+// STUB: replaced by the settlement work.
+func issueStatement(ctx context.Context, a *App, db *store.DB, year int) (version int, err error) {
+	return 0, errors.New("issue not implemented yet")
+}
