@@ -29,6 +29,7 @@ type Run struct {
 	Quantity      decimal.Decimal `db:"quantity"`   // billable quantity per day
 	Days          int             `db:"days"`       // days in the run
 	CycleDays     int             `db:"cycle_days"` // 365/366, days of the month, or 1
+	Month         int             `db:"month"`      // 1–12 for month-cycle items, else 0
 	Amount        decimal.Decimal `db:"amount"`     // exact
 }
 

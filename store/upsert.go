@@ -31,8 +31,11 @@ func (db *DB) upsert(ctx context.Context, tx *sqlx.Tx, table string, cols, key [
 			differs = append(differs, fmt.Sprintf("%s.%s IS NOT excluded.%s", table, c, c))
 		}
 	}
-	conflict := fmt.Sprintf(" ON CONFLICT (%s) DO NOTHING", strings.Join(key, ", "))
-	if update && len(set) > 0 {
+	conflict := ""
+	if len(key) > 0 {
+		conflict = fmt.Sprintf(" ON CONFLICT (%s) DO NOTHING", strings.Join(key, ", "))
+	}
+	if len(key) > 0 && update && len(set) > 0 {
 		conflict = fmt.Sprintf(" ON CONFLICT (%s) DO UPDATE SET %s WHERE %s",
 			strings.Join(key, ", "), strings.Join(set, ", "), strings.Join(differs, " OR "))
 	}
