@@ -149,24 +149,26 @@ func (s *Settlement) Lines() []Line {
 	return out
 }
 
-// SortLines orders lines canonically.
+// SortLines orders lines canonically: provider, district, department,
+// system, resource, item.
 func SortLines(ls []Line) {
-	sort.Slice(ls, func(i, j int) bool {
-		a, b := ls[i], ls[j]
-		switch {
-		case a.ProviderCode != b.ProviderCode:
-			return a.ProviderCode < b.ProviderCode
-		case a.DistrictCode != b.DistrictCode:
-			return a.DistrictCode < b.DistrictCode
-		case a.DepartmentCode != b.DepartmentCode:
-			return a.DepartmentCode < b.DepartmentCode
-		case a.SystemID != b.SystemID:
-			return a.SystemID < b.SystemID
-		case a.ResourceID != b.ResourceID:
-			return a.ResourceID < b.ResourceID
-		}
-		return a.ItemCode < b.ItemCode
-	})
+	sort.Slice(ls, func(i, j int) bool { return lineLess(ls[i], ls[j]) })
+}
+
+func lineLess(a, b Line) bool {
+	switch {
+	case a.ProviderCode != b.ProviderCode:
+		return a.ProviderCode < b.ProviderCode
+	case a.DistrictCode != b.DistrictCode:
+		return a.DistrictCode < b.DistrictCode
+	case a.DepartmentCode != b.DepartmentCode:
+		return a.DepartmentCode < b.DepartmentCode
+	case a.SystemID != b.SystemID:
+		return a.SystemID < b.SystemID
+	case a.ResourceID != b.ResourceID:
+		return a.ResourceID < b.ResourceID
+	}
+	return a.ItemCode < b.ItemCode
 }
 
 // Assemble builds the statement from its lines and the providers'

@@ -3,12 +3,259 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"cloudbill/billing"
+	"cloudbill/store"
 )
 
+// now is the wall clock of the commands; tests replace it.
+var now = time.Now
+
+func yearFlag(a *App, name string, args []string) (int, []string, error) {
+	fs := newFlags(a, name, "")
+	year := fs.Int("year", 0, "settlement year, e.g. 2024 (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return 0, nil, err
+	}
+	if *year < 2000 || *year > 2100 {
+		return 0, nil, usagef("--year is required (a year such as 2024)")
+	}
+	return *year, fs.Args(), nil
+}
+
 func cmdSettle(ctx context.Context, a *App, args []string) error {
-	fs := newFlags(a, "settle", "")
+	year, rest, err := yearFlag(a, "settle", args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("unexpected arguments %q", rest)
+	}
+	db, err := a.OpenDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = settleYear(ctx, a, db, year)
+	return err
+}
+
+// settleYear computes year's settlement and stores it as a new draft
+// version (or reports that the latest version already says the same).
+func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error) {
+	policy, err := loadPolicy(a)
+	if err != nil {
+		return 0, err
+	}
+	vs, err := db.PriceVersions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	placement, err := db.Placements(ctx)
+	if err != nil {
+		return 0, err
+	}
+	s := billing.NewSettlement(year, billing.NewCatalogue(vs), placement)
+	if err := db.DayGroups(ctx, year, s.Add); err != nil {
+		return 0, fmt.Errorf("settle %d: %w", year, err)
+	}
+	lines := s.Lines()
+	seen := map[string]bool{}
+	var providers []string
+	for _, l := range lines {
+		if !seen[l.ProviderCode] {
+			seen[l.ProviderCode] = true
+			providers = append(providers, l.ProviderCode)
+		}
+	}
+	sort.Strings(providers)
+	evals, err := providerEvaluations(ctx, db, year, providers, policy)
+	if err != nil {
+		return 0, fmt.Errorf("settle %d: %w", year, err)
+	}
+	st, err := billing.Assemble(year, lines, evals, policy.String())
+	if err != nil {
+		return 0, fmt.Errorf("settle %d: %w", year, err)
+	}
+	st.CreatedAt = now().UTC().Truncate(time.Second)
+	saved, err := db.SaveStatement(ctx, st)
+	if err != nil {
+		return 0, fmt.Errorf("settle %d: %w", year, err)
+	}
+	if !saved {
+		fmt.Fprintf(a.Stdout, "settlement %d unchanged: version %d already holds these %d lines (sha256 %s)\n", year, st.Version, len(lines), st.SHA256)
+		return st.Version, nil
+	}
+	fmt.Fprintf(a.Stdout, "settlement %d version %d (draft): %d lines, %d departments, %d districts, gross %s 元, net %s 元\nsha256 %s\n",
+		year, st.Version, len(st.Lines), len(st.Departments), len(st.Districts), st.Gross.StringFixed(2), st.Net.StringFixed(2), st.SHA256)
+	for _, e := range st.Providers {
+		fmt.Fprintf(a.Stdout, "provider %s: annual score %s, coefficient %s\n", e.ProviderCode, e.Annual.StringFixed(4), e.Coefficient.StringFixed(2))
+	}
+	a.Log.Info("settled", "year", year, "version", st.Version, "lines", len(st.Lines), "gross", st.Gross.StringFixed(2), "net", st.Net.StringFixed(2))
+	return st.Version, nil
+}
+
+func cmdIssue(ctx context.Context, a *App, args []string) error {
+	year, rest, err := yearFlag(a, "issue", args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("unexpected arguments %q", rest)
+	}
+	db, err := a.OpenDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = issueStatement(ctx, a, db, year)
+	return err
+}
+
+// issueStatement freezes year's latest draft as issued.
+func issueStatement(ctx context.Context, a *App, db *store.DB, year int) (int, error) {
+	v, err := db.IssueStatement(ctx, year, now().UTC().Truncate(time.Second))
+	if err != nil {
+		return 0, fmt.Errorf("issue %d: %w", year, err)
+	}
+	fmt.Fprintf(a.Stdout, "settlement %d version %d issued\n", year, v)
+	a.Log.Info("issued", "year", year, "version", v)
+	return v, nil
+}
+
+func cmdDiff(ctx context.Context, a *App, args []string) error {
+	year, rest, err := yearFlag(a, "diff", args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("unexpected arguments %q", rest)
+	}
+	db, err := a.OpenDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	vs, err := db.StatementVersions(ctx, year)
+	if err != nil {
+		return err
+	}
+	if len(vs) < 2 {
+		return fmt.Errorf("diff %d: %d version(s); a diff needs two (settle again after correcting the inputs)", year, len(vs))
+	}
+	newer, err := db.Statement(ctx, year, vs[0])
+	if err != nil {
+		return err
+	}
+	older, err := db.Statement(ctx, year, vs[1])
+	if err != nil {
+		return err
+	}
+	changes := billing.Diff(older, newer)
+	fmt.Fprintf(a.Stdout, "settlement %d: version %d → %d, %d line(s) changed\n", year, older.Version, newer.Version, len(changes))
+	fmt.Fprintln(a.Stdout, "change\tprovider\tresource\titem\tbillable_days\tquantity_days\tgross\tdelta")
+	for _, c := range changes {
+		l := c.New
+		if c.Kind == billing.ChangeRemoved {
+			l = c.Old
+		}
+		fmt.Fprintf(a.Stdout, "%s\t%s\t%s\t%s\t%d→%d\t%s→%s\t%s→%s\t%s\n", c.Kind, l.ProviderCode, l.ResourceID, l.ItemCode,
+			c.Old.BillableDays, c.New.BillableDays, c.Old.QuantityDays, c.New.QuantityDays, c.Old.Gross.StringFixed(2), c.New.Gross.StringFixed(2), c.Delta().StringFixed(2))
+	}
+	fmt.Fprintf(a.Stdout, "gross %s → %s (%s), net %s → %s (%s)\n", older.Gross.StringFixed(2), newer.Gross.StringFixed(2), newer.Gross.Sub(older.Gross).StringFixed(2),
+		older.Net.StringFixed(2), newer.Net.StringFixed(2), newer.Net.Sub(older.Net).StringFixed(2))
+	return nil
+}
+
+func cmdReport(ctx context.Context, a *App, args []string) error {
+	fs := newFlags(a, "report", "")
+	year := fs.Int("year", 0, "settlement year (required)")
+	out := fs.String("out", ".", "folder for the documents")
+	version := fs.Int("version", 0, "statement version (default: the latest)")
+	font := fs.String("font", os.Getenv("CLOUDBILL_FONT"), "CJK TrueType font for the PDFs (env CLOUDBILL_FONT; default: found in standard places)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return errors.New("not implemented yet")
+	if *year < 2000 || *year > 2100 {
+		return usagef("--year is required (a year such as 2024)")
+	}
+	db, err := a.OpenDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	paths, err := writeYearReports(ctx, a, db, *year, *version, *out, *font)
+	for _, p := range paths {
+		fmt.Fprintln(a.Stdout, p)
+	}
+	return err
 }
+
+// writeReports writes every document of year's latest statement into dir.
+func writeReports(ctx context.Context, a *App, db *store.DB, year int, dir string) ([]string, error) {
+	return writeYearReports(ctx, a, db, year, 0, dir, os.Getenv("CLOUDBILL_FONT"))
+}
+
+func writeYearReports(ctx context.Context, a *App, db *store.DB, year, version int, dir, font string) ([]string, error) {
+	st, err := db.Statement(ctx, year, version)
+	if err != nil {
+		return nil, fmt.Errorf("report %d: %w", year, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, f := range []struct {
+		name  string
+		write func(*os.File) error
+	}{
+		{fmt.Sprintf("settlement-%d.csv", year), func(w *os.File) error { return billing.WriteSettlementCSV(w, st.Lines) }},
+		{fmt.Sprintf("departments-%d.csv", year), func(w *os.File) error { return billing.WriteDepartmentsCSV(w, st.Departments) }},
+	} {
+		p := filepath.Join(dir, f.name)
+		if err := writeFileAtomic(p, f.write); err != nil {
+			return paths, err
+		}
+		paths = append(paths, p)
+	}
+	more, err := writeEvaluationCSVs(ctx, a, db, year, dir)
+	paths = append(paths, more...)
+	if err != nil {
+		return paths, err
+	}
+	docs, err := writeDocuments(ctx, a, db, year, dir, st, font)
+	paths = append(paths, docs...)
+	if err != nil {
+		return paths, err
+	}
+	a.Log.Info("reports written", "year", year, "version", st.Version, "dir", dir, "files", len(paths))
+	return paths, nil
+}
+
+// writeFileAtomic writes path through a temp file in the same folder and a
+// rename, so a reader never sees half a file.
+func writeFileAtomic(path string, write func(*os.File) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+var _ = errors.Is
