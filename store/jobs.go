@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// JobStatus is the state of one job run.
+type JobStatus string
+
+const (
+	JobStatusRunning   JobStatus = "running"
+	JobStatusSucceeded JobStatus = "succeeded"
+	JobStatusFailed    JobStatus = "failed"
+	// JobStatusSkipped is a run that did not start because another process
+	// held the job's lock.
+	JobStatusSkipped JobStatus = "skipped"
+)
+
+// JobRun is one row of the job history: an attempt to run a named job
+// (nightly, annual) from the daemon, its catch-up or a one-shot command.
+type JobRun struct {
+	ID         int64
+	Job        string
+	Scope      string // what the run covered, as in "date=2024-06-01"
+	Holder     string // host:pid of the process that ran it
+	StartedAt  time.Time
+	FinishedAt time.Time // zero while running
+	Status     JobStatus
+	Counts     map[string]int64
+	Error      string
+}
+
+// Duration is how long a finished run took (zero while running).
+func (r JobRun) Duration() time.Duration {
+	if r.FinishedAt.IsZero() {
+		return 0
+	}
+	return r.FinishedAt.Sub(r.StartedAt)
+}
+
+func countsJSON(c map[string]int64) (string, error) {
+	if len(c) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(c) // keys sorted
+	if err != nil {
+		return "", fmt.Errorf("encode job counts: %w", err)
+	}
+	return string(b), nil
+}
+
+func (db *DB) finishedAt(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return db.Instant(t)
+}
+
+// InsertJobRun records a run (usually with status running, or a finished
+// skipped run) and returns its id.
+func (db *DB) InsertJobRun(ctx context.Context, r JobRun) (int64, error) {
+	counts, err := countsJSON(r.Counts)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = db.QueryRowContext(ctx, db.Rebind(`INSERT INTO job_runs (job, scope, holder, started_at, finished_at, status, counts, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		r.Job, r.Scope, r.Holder, db.Instant(r.StartedAt), db.finishedAt(r.FinishedAt), string(r.Status), counts, r.Error).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("record %s run: %w", r.Job, err)
+	}
+	return id, nil
+}
+
+// FinishJobRun records the end of run r.ID: finish time, status, scope,
+// counts and error.
+func (db *DB) FinishJobRun(ctx context.Context, r JobRun) error {
+	counts, err := countsJSON(r.Counts)
+	if err != nil {
+		return err
+	}
+	res, err := db.ExecContext(ctx, db.Rebind(`UPDATE job_runs SET finished_at = ?, status = ?, scope = ?, counts = ?, error = ? WHERE id = ?`),
+		db.finishedAt(r.FinishedAt), string(r.Status), r.Scope, counts, r.Error, r.ID)
+	if err != nil {
+		return fmt.Errorf("record end of %s run %d: %w", r.Job, r.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("record end of %s run %d: no such run", r.Job, r.ID)
+	}
+	return nil
+}
+
+// AbandonJobRuns marks job's runs still recorded as running as failed with
+// reason. Call it only while holding the job's lock: then no other process
+// can be running the job, and such rows are left by a process that died.
+func (db *DB) AbandonJobRuns(ctx context.Context, job string, at time.Time, reason string) (int64, error) {
+	res, err := db.ExecContext(ctx, db.Rebind(`UPDATE job_runs SET status = ?, finished_at = ?, error = ? WHERE job = ? AND status = ?`),
+		string(JobStatusFailed), db.Instant(at), reason, job, string(JobStatusRunning))
+	if err != nil {
+		return 0, fmt.Errorf("close abandoned %s runs: %w", job, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// JobRunFilter selects job runs: Job "" means every job; Limit ≤ 0 means 20.
+type JobRunFilter struct {
+	Job    string
+	Status JobStatus
+	Limit  int
+}
+
+// JobRuns lists recent runs, newest first.
+func (db *DB) JobRuns(ctx context.Context, f JobRunFilter) ([]JobRun, error) {
+	q := `SELECT id, job, scope, holder, started_at, finished_at, status, counts, error FROM job_runs WHERE 1 = 1`
+	var args []any
+	if f.Job != "" {
+		q += ` AND job = ?`
+		args = append(args, f.Job)
+	}
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, string(f.Status))
+	}
+	if f.Limit <= 0 {
+		f.Limit = 20
+	}
+	q += ` ORDER BY started_at DESC, id DESC LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := db.QueryContext(ctx, db.Rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list job runs: %w", err)
+	}
+	defer rows.Close()
+	var out []JobRun
+	for rows.Next() {
+		var (
+			r                 JobRun
+			started, finished Instant
+			status, counts    string
+		)
+		if err := rows.Scan(&r.ID, &r.Job, &r.Scope, &r.Holder, &started, &finished, &status, &counts, &r.Error); err != nil {
+			return nil, fmt.Errorf("read job run: %w", err)
+		}
+		r.StartedAt, r.FinishedAt, r.Status = started.Time, finished.Time, JobStatus(status)
+		if err := json.Unmarshal([]byte(counts), &r.Counts); err != nil {
+			return nil, fmt.Errorf("job run %d: counts: %w", r.ID, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// LastJobRun returns job's most recent run with status (any status when
+// empty); ok is false when there is none.
+func (db *DB) LastJobRun(ctx context.Context, job string, status JobStatus) (run JobRun, ok bool, err error) {
+	runs, err := db.JobRuns(ctx, JobRunFilter{Job: job, Status: status, Limit: 1})
+	if err != nil || len(runs) == 0 {
+		return JobRun{}, false, err
+	}
+	return runs[0], true, nil
+}
