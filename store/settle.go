@@ -279,3 +279,13 @@ func (db *DB) IssueStatement(ctx context.Context, year int, at time.Time) (int, 
 	})
 	return version, err
 }
+
+// ScanUsage reads every usage row of year once (count and sum): the
+// yardstick the settlement benchmark compares itself with.
+func (db *DB) ScanUsage(ctx context.Context, year int) (int64, error) {
+	var n int64
+	var sum sql.NullString
+	err := db.QueryRowxContext(ctx, db.Rebind(`SELECT count(*), CAST(sum(quantity) AS TEXT) FROM usage WHERE day >= ? AND day < ?`),
+		metering.YearStart(year), metering.YearEnd(year)).Scan(&n, &sum)
+	return n, err
+}

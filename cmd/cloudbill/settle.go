@@ -29,20 +29,41 @@ func yearFlag(a *App, name string, args []string) (int, []string, error) {
 }
 
 func cmdSettle(ctx context.Context, a *App, args []string) error {
-	year, rest, err := yearFlag(a, "settle", args)
-	if err != nil {
+	fs := newFlags(a, "settle", "")
+	year := fs.Int("year", 0, "settlement year, e.g. 2024 (required)")
+	measure := fs.Bool("measure", false, "benchmark: time a full scan of the year's usage rows, then settle, and print both and their ratio")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return usagef("unexpected arguments %q", rest)
+	if *year < 2000 || *year > 2100 {
+		return usagef("--year is required (a year such as 2024)")
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
 	}
 	db, err := a.OpenDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	_, err = settleYear(ctx, a, db, year)
-	return err
+	if !*measure {
+		_, err = settleYear(ctx, a, db, *year)
+		return err
+	}
+	t0 := time.Now()
+	rows, err := db.ScanUsage(ctx, *year)
+	if err != nil {
+		return err
+	}
+	scan := time.Since(t0)
+	t1 := time.Now()
+	if _, err := settleYear(ctx, a, db, *year); err != nil {
+		return err
+	}
+	settle := time.Since(t1)
+	fmt.Fprintf(a.Stdout, "measure %s: %d usage rows; full scan %.2fs; settle %.2fs; settle/scan %.2f; peak RSS %d MB\n",
+		db.Engine, rows, scan.Seconds(), settle.Seconds(), settle.Seconds()/scan.Seconds(), peakRSSMB())
+	return nil
 }
 
 // settleYear computes year's settlement and stores it as a new draft
