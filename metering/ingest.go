@@ -1,0 +1,80 @@
+package metering
+
+import "math"
+
+// Known is what nightly ingestion checks rows against: the resources
+// (with a dense index and their confirmation date) and the catalogue items
+// (any version). It is loaded once per run and held in memory.
+type Known struct {
+	Resources map[string]KnownResource
+	Items     map[string]int32 // item code → dense index (1-based)
+}
+
+// KnownResource is one resource as ingestion sees it.
+type KnownResource struct {
+	Index     int32 // dense index, 1-based
+	Confirmed Date  // first confirmation day; NeverConfirmed when none
+}
+
+// NeverConfirmed marks a resource without a confirmed event.
+const NeverConfirmed = Date(math.MaxInt32)
+
+// Billable reports whether metering of resource r on day d falls on or
+// after its confirmation (billing alone decides what is finally billed).
+func (r KnownResource) Billable(d Date) bool {
+	return r.Confirmed != NeverConfirmed && d >= r.Confirmed
+}
+
+// CheckedUsage is a usage row that passed every check.
+type CheckedUsage struct {
+	Usage
+	Resource KnownResource
+	Item     int32
+}
+
+// CheckedActivity is an activity row that passed every check.
+type CheckedActivity struct {
+	Activity
+	Resource KnownResource
+}
+
+// CheckUsage parses r and checks its resource and item exist. retry is the
+// resource id when the only fault is that this resource is unknown (the row
+// can succeed once the resource is loaded), "" otherwise.
+func (k *Known) CheckUsage(r *Row) (c CheckedUsage, problems []Problem, retry string) {
+	u, ps := ParseUsage(r)
+	c.Usage = u
+	var ok bool
+	if u.ResourceID != "" {
+		if c.Resource, ok = k.Resources[u.ResourceID]; !ok {
+			ps = append(ps, r.Problem("resource_id", "unknown resource %q", u.ResourceID))
+		}
+	}
+	if u.ItemCode != "" {
+		if c.Item, ok = k.Items[u.ItemCode]; !ok {
+			ps = append(ps, r.Problem("item_code", "unknown catalogue item %q", u.ItemCode))
+		}
+	}
+	return c, ps, onlyUnknownResource(ps, u.ResourceID)
+}
+
+// CheckActivity parses r and checks its resource exists; retry as in
+// CheckUsage.
+func (k *Known) CheckActivity(r *Row) (c CheckedActivity, problems []Problem, retry string) {
+	a, ps := ParseActivity(r)
+	c.Activity = a
+	if a.ResourceID != "" {
+		var ok bool
+		if c.Resource, ok = k.Resources[a.ResourceID]; !ok {
+			ps = append(ps, r.Problem("resource_id", "unknown resource %q", a.ResourceID))
+		}
+	}
+	return c, ps, onlyUnknownResource(ps, a.ResourceID)
+}
+
+func onlyUnknownResource(ps []Problem, id string) string {
+	if len(ps) == 1 && ps[0].Column == "resource_id" && id != "" {
+		return id
+	}
+	return ""
+}

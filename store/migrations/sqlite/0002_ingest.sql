@@ -1,0 +1,2 @@
+-- Nightly ingestion: list rejects by file quickly (cloudbill rejects --file).
+CREATE INDEX rejects_file ON rejects (file, line);
