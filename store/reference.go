@@ -21,6 +21,7 @@ type Reference struct {
 	Resources   []metering.Resource
 	Catalogue   []billing.PriceVersion
 	Events      []metering.Event
+	EventLines  []int // line of each event in its file, for problems
 	Scores      []evaluation.Score
 	Calendar    []evaluation.CalendarDay
 }
@@ -160,4 +161,47 @@ func (db *DB) ReadReference(ctx context.Context) (*Reference, error) {
 		ref.Events = append(ref.Events, ev)
 	}
 	return ref, nil
+}
+
+// ConflictingEvents returns the indexes of events whose key (resource,
+// event, instant, item) is already stored with a different quantity or
+// reference: events are append-only, so a correction must be a new event.
+func (db *DB) ConflictingEvents(ctx context.Context, evs []metering.Event) ([]int, error) {
+	type key struct {
+		resource, kind, item string
+		at                   int64
+	}
+	rows, err := db.QueryxContext(ctx, `SELECT resource_id, event, at, item_code, quantity, ref FROM events`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type val struct {
+		q   decimal.NullDecimal
+		ref string
+	}
+	stored := map[key]val{}
+	for rows.Next() {
+		var r, k, item, ref string
+		var at Instant
+		var q decimal.NullDecimal
+		if err := rows.Scan(&r, &k, &at, &item, &q, &ref); err != nil {
+			return nil, err
+		}
+		stored[key{r, k, item, at.UnixNano()}] = val{q, ref}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []int
+	for i, e := range evs {
+		v, ok := stored[key{e.ResourceID, string(e.Kind), e.ItemCode, e.At.UnixNano()}]
+		if !ok {
+			continue
+		}
+		if v.ref != e.Ref || (e.Kind.CarriesItem() && (!v.q.Valid || !v.q.Decimal.Equal(e.Quantity))) {
+			out = append(out, i)
+		}
+	}
+	return out, nil
 }

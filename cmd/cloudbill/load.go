@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"cloudbill/billing"
 	"cloudbill/evaluation"
@@ -28,16 +29,25 @@ func cmdLoad(ctx context.Context, a *App, args []string) error {
 	dir := fs.Arg(0)
 	ref, files, problems := readReference(dir)
 	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintln(a.Stderr, p.Error())
-		}
-		return fmt.Errorf("%s: %d problems, nothing loaded", dir, len(problems))
+		return reportProblems(a, dir, problems)
 	}
 	db, err := a.OpenDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	conflicts, err := db.ConflictingEvents(ctx, ref.Events)
+	if err != nil {
+		return err
+	}
+	for _, i := range conflicts {
+		e := ref.Events[i]
+		problems = append(problems, metering.Problem{File: metering.FindTable(dir, "events"), Line: ref.EventLines[i], Column: "quantity",
+			Reason: fmt.Sprintf("event %s of %s at %s is already loaded with another quantity or ref; events are append-only, send a new event", e.Kind, e.ResourceID, e.At.Format(time.RFC3339))})
+	}
+	if len(problems) > 0 {
+		return reportProblems(a, dir, problems)
+	}
 	counts, err := db.LoadReference(ctx, ref, files)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", dir, err)
@@ -57,6 +67,13 @@ func cmdLoad(ctx context.Context, a *App, args []string) error {
 	}
 	a.Log.Info("reference data loaded", "dir", dir, "resources", len(ref.Resources), "events", len(ref.Events))
 	return nil
+}
+
+func reportProblems(a *App, dir string, problems []metering.Problem) error {
+	for _, p := range problems {
+		fmt.Fprintln(a.Stderr, p.Error())
+	}
+	return fmt.Errorf("%s: %d problems, nothing loaded", dir, len(problems))
 }
 
 // readTable parses every row of one reference file with parse, collecting
@@ -145,7 +162,8 @@ func readReference(dir string) (*store.Reference, []store.LoadedFile, []metering
 	ref.Systems, lines["systems"] = readTable(dir, "systems", metering.SystemColumns, metering.ParseSystem, &files, &ps)
 	ref.Resources, lines["resources"] = readTable(dir, "resources", metering.ResourceColumns, metering.ParseResource, &files, &ps)
 	ref.Catalogue, lines["catalogue"] = readTable(dir, "catalogue", billing.CatalogueColumns, billing.ParsePriceVersion, &files, &ps)
-	ref.Events, lines["events"] = readTable(dir, "events", metering.EventColumns, metering.ParseEvent, &files, &ps)
+	ref.Events, ref.EventLines = readTable(dir, "events", metering.EventColumns, metering.ParseEvent, &files, &ps)
+	lines["events"] = ref.EventLines
 	ref.Scores, lines["scores"] = readTable(dir, "scores", evaluation.ScoreColumns, evaluation.ParseScore, &files, &ps)
 	ref.Calendar, lines["calendar"] = readTable(dir, "calendar", evaluation.CalendarColumns, evaluation.ParseCalendarDay, &files, &ps)
 

@@ -175,3 +175,18 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadRefusesAChangedEvent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		db.Close()
+		if code, _, stderr := runMain(t, db.DSN, "load", writeReference(t, okReference)); code != 0 {
+			t.Fatal(stderr)
+		}
+		changed := with(okReference, "events.csv", strings.Replace(okReference["events.csv"], "VCPU,4,审-1", "VCPU,8,审-1", 1)+
+			"R1,released,2024-09-01T10:00:00+08:00,,,退-1\n")
+		code, _, stderr := runMain(t, db.DSN, "load", writeReference(t, changed))
+		if code != 1 || !strings.Contains(stderr, "events.csv:2: quantity: event approved of R1") {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+	})
+}
