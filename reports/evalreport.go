@@ -1,0 +1,247 @@
+package reports
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/billing"
+	"cloudbill/evaluation"
+	"cloudbill/metering"
+)
+
+// quarterOf is 2024Q3 for a date.
+func quarterOf(d metering.Date) string {
+	return fmt.Sprintf("%dQ%d", d.Year(), (int(d.Month())-1)/3+1)
+}
+
+// providerKind reports whether an obligation is the provider's (the
+// go_live deadline is the department's).
+func providerKind(k evaluation.ObligationKind) bool {
+	return k == evaluation.ObligationProvision || k == evaluation.ObligationChange || k == evaluation.ObligationExit
+}
+
+// slaQuarter is the on-time record of one provider in one quarter.
+type slaQuarter struct {
+	provider, quarter string
+	due, onTime       int
+}
+
+func (s slaQuarter) share() string {
+	if s.due == 0 {
+		return "100.00%"
+	}
+	return decimal.NewFromInt(int64(s.onTime)).Mul(decimal.NewFromInt(100)).
+		Div(decimal.NewFromInt(int64(s.due))).StringFixed(2) + "%"
+}
+
+// slaByQuarter counts the provider's obligations due in each quarter of year.
+func slaByQuarter(obs []evaluation.Obligation, year int) []slaQuarter {
+	by := map[[2]string]*slaQuarter{}
+	for _, o := range obs {
+		if !providerKind(o.Kind) || o.Due.Year() != year {
+			continue
+		}
+		k := [2]string{o.ProviderCode, quarterOf(o.Due)}
+		s := by[k]
+		if s == nil {
+			s = &slaQuarter{provider: k[0], quarter: k[1]}
+			by[k] = s
+		}
+		if o.Status == evaluation.ObligationOpen {
+			continue
+		}
+		s.due++
+		if o.Status == evaluation.ObligationOnTime {
+			s.onTime++
+		}
+	}
+	out := make([]slaQuarter, 0, len(by))
+	for _, s := range by {
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].provider != out[j].provider {
+			return out[i].provider < out[j].provider
+		}
+		return out[i].quarter < out[j].quarter
+	})
+	return out
+}
+
+// renderEvaluation lays out evaluation-Y.pdf: scores, SLA compliance and
+// how each provider's coefficient was derived.
+func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
+	st := b.Statement
+	title := "大同市政务云服务商年度考核报告"
+	d, err := newDoc(font, b.meta(title))
+	if err != nil {
+		return nil, err
+	}
+	d.title(title, fmt.Sprintf("（%d 年度）", st.Year))
+	asOf := "—"
+	if b.AsOf != 0 {
+		asOf = b.AsOf.String()
+	}
+	d.kv("考核年度", fmt.Sprintf("%d 年", st.Year), "依据", "管理办法第十三、十五、十六、二十六条",
+		"结算版本", fmt.Sprintf("第 %d 版（%s）", st.Version, statusName(st)), "履约判定日", asOf)
+	d.gap(2)
+
+	provs := append([]billing.ProviderEvaluation(nil), st.Providers...)
+	sort.Slice(provs, func(i, j int) bool { return provs[i].ProviderCode < provs[j].ProviderCode })
+
+	d.section("一、考核得分（按服务商、季度、维度）", 25)
+	spec := []column{{"季度", 22, "L"}}
+	for _, dim := range evaluation.Dimensions {
+		spec = append(spec, column{dimensionName(dim), 26, "R"})
+	}
+	spec = append(spec, column{"季度得分", 26, "R"})
+	d.table(cols(spec...))
+	for _, p := range provs {
+		d.row(rowGroup, "服务商："+dir.providerName(p.ProviderCode))
+		qs := append([]billing.QuarterScore(nil), p.Quarters...)
+		sort.Slice(qs, func(i, j int) bool { return qs[i].Period < qs[j].Period })
+		for _, q := range qs {
+			cells := []string{q.Period}
+			for _, dim := range evaluation.Dimensions {
+				s := "—"
+				if v, ok := q.Dimensions[dim]; ok {
+					s = score(v)
+					if dim == evaluation.DimensionResponse && q.ResponseFromSLA {
+						s += "（SLA）"
+					}
+				}
+				cells = append(cells, s)
+			}
+			d.row(rowData, append(cells, score(q.Score))...)
+		}
+		d.row(rowSub, "年度得分", "", "", "", "", score(p.Annual))
+		d.row(rowSub, "考核系数", "", "", "", "", p.Coefficient.StringFixed(2))
+	}
+	d.endTable()
+	d.para("注：维度得分为各评价主体得分的平均值；标注（SLA）的服务响应得分由当季 SLA 按时完成率折算（100 × 按时率）。得分显示保留两位小数，计算与判档使用精确值。", sizeSmall)
+
+	if len(b.Scores) > 0 {
+		d.section("二、评价主体打分明细", 25)
+		d.table(cols(
+			column{"服务商", 34, "L"}, column{"季度", 18, "L"}, column{"维度", 24, "L"},
+			column{"使用部门", 20, "R"}, column{"第三方", 20, "R"}, column{"社会公众", 20, "R"}, column{"维度得分", 20, "R"}))
+		type key struct{ prov, period, dim string }
+		groups := map[key]map[string]decimal.Decimal{}
+		var keys []key
+		for _, s := range b.Scores {
+			k := key{s.ProviderCode, s.Period, s.Dimension}
+			if groups[k] == nil {
+				groups[k] = map[string]decimal.Decimal{}
+				keys = append(keys, k)
+			}
+			groups[k][s.Evaluator] = s.Score
+		}
+		dimOrder := map[string]int{}
+		for i, dim := range evaluation.Dimensions {
+			dimOrder[dim] = i
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			a, c := keys[i], keys[j]
+			if a.prov != c.prov {
+				return a.prov < c.prov
+			}
+			if a.period != c.period {
+				return a.period < c.period
+			}
+			return dimOrder[a.dim] < dimOrder[c.dim]
+		})
+		for _, k := range keys {
+			g := groups[k]
+			cells := []string{dir.providerName(k.prov), k.period, dimensionName(k.dim)}
+			var sum decimal.Decimal
+			for _, ev := range []string{evaluation.EvaluatorDepartment, evaluation.EvaluatorThirdParty, evaluation.EvaluatorPublic} {
+				if v, ok := g[ev]; ok {
+					cells = append(cells, score(v))
+					sum = sum.Add(v)
+				} else {
+					cells = append(cells, "—")
+				}
+			}
+			mean := sum.Div(decimal.NewFromInt(int64(len(g))))
+			d.row(rowData, append(cells, score(mean))...)
+		}
+		d.endTable()
+	}
+
+	d.section("三、SLA 履约情况", 25)
+	d.para("开通、变更、退出须在审核通过后 2 个工作日内完成（第十三、十五、十六条），上线须在交付确认后 30 个工作日内完成（第十四条，使用部门义务）。按时率 = 当季到期事项中按时完成的比例。", sizeTable)
+	d.gap(1)
+	d.table(cols(
+		column{"服务商", 50, "L"}, column{"季度", 24, "L"}, column{"到期事项", 24, "R"},
+		column{"按时完成", 24, "R"}, column{"按时率", 24, "R"}))
+	qsla := slaByQuarter(b.Obligations, st.Year)
+	for _, s := range qsla {
+		d.row(rowData, dir.providerName(s.provider), s.quarter, fmt.Sprint(s.due), fmt.Sprint(s.onTime), s.share())
+	}
+	if len(qsla) == 0 {
+		d.row(rowGroup, "本年度无到期的服务商履约事项。")
+	}
+	d.endTable()
+
+	var late []evaluation.Obligation
+	for _, o := range b.Obligations {
+		if o.Status == evaluation.ObligationLate || o.Status == evaluation.ObligationOverdue {
+			late = append(late, o)
+		}
+	}
+	sort.Slice(late, func(i, j int) bool {
+		a, c := late[i], late[j]
+		switch {
+		case a.ProviderCode != c.ProviderCode:
+			return a.ProviderCode < c.ProviderCode
+		case a.Due != c.Due:
+			return a.Due < c.Due
+		case a.ResourceID != c.ResourceID:
+			return a.ResourceID < c.ResourceID
+		}
+		return a.Kind < c.Kind
+	})
+	d.section(fmt.Sprintf("逾期事项清单（%d 项）", len(late)), 20)
+	d.table(cols(
+		column{"服务商", 30, "L"}, column{"资源", 36, "L"}, column{"事项", 14, "L"}, column{"起算日", 20, "C"},
+		column{"到期日", 20, "C"}, column{"完成日", 20, "C"}, column{"状态", 18, "L"}, column{"逾期工作日", 16, "R"}))
+	for _, o := range late {
+		done := "—"
+		if o.Done.Valid {
+			done = o.Done.Date.String()
+		}
+		kind := kindName(string(o.Kind))
+		if !providerKind(o.Kind) {
+			kind += "（部门）"
+		}
+		d.row(rowData, dir.providerName(o.ProviderCode), dir.resourceLabel(o.ResourceID), kind,
+			o.Started.String(), o.Due.String(), done, kindName(string(o.Status)), fmt.Sprint(o.LateWorkingDays))
+	}
+	if len(late) == 0 {
+		d.row(rowGroup, "无逾期事项。")
+	}
+	d.endTable()
+
+	d.section("四、考核系数的确定", 25)
+	for _, p := range provs {
+		qs := append([]billing.QuarterScore(nil), p.Quarters...)
+		sort.Slice(qs, func(i, j int) bool { return qs[i].Period < qs[j].Period })
+		var parts []string
+		for _, q := range qs {
+			parts = append(parts, q.Period+" "+score(q.Score))
+		}
+		d.para(fmt.Sprintf("%s：年度得分 = （%s）÷ %d = %s，对应考核系数 %s。", dir.providerName(p.ProviderCode),
+			strings.Join(parts, " + "), len(qs), score(p.Annual), p.Coefficient.StringFixed(2)), sizeBody)
+	}
+	d.gap(1)
+	d.para("季度得分 = Σ 维度权重 × 维度得分；维度得分 = 各评价主体得分的平均值；年度得分 = 各季度得分的平均值；考核系数取年度得分所在档位（得分不低于档位下限即入该档）。", sizeTable)
+	if pol := b.policy(); pol != "" {
+		d.gap(1)
+		d.para("所用考核政策（权重、档位与阈值）：", sizeTable)
+		d.para(pol, sizeSmall)
+	}
+	return d.bytes()
+}

@@ -1,0 +1,311 @@
+package reports
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/billing"
+)
+
+// statementDate is the date the documents carry: the issue date of an
+// issued statement, else its creation date.
+func statementDate(st *billing.Statement) time.Time {
+	if st.Status == billing.StatementStatusIssued && !st.IssuedAt.IsZero() {
+		return st.IssuedAt
+	}
+	return st.CreatedAt
+}
+
+func statusName(st *billing.Statement) string {
+	if st.Status == billing.StatementStatusIssued {
+		return "已签发"
+	}
+	return "草稿"
+}
+
+func running(st *billing.Statement) string {
+	return fmt.Sprintf("%d 年度 · 第 %d 版 · %s", st.Year, st.Version, statusName(st))
+}
+
+func (b *Bundle) meta(title string) docMeta {
+	st := b.Statement
+	return docMeta{
+		Title:   title,
+		Running: running(st),
+		SHA256:  st.SHA256,
+		Draft:   st.Status != billing.StatementStatusIssued,
+		Date:    statementDate(st),
+	}
+}
+
+// statusLines are the version/status lines under a title.
+func (d *doc) statusBlock(st *billing.Statement, extra ...string) {
+	pairs := []string{
+		"结算年度", fmt.Sprintf("%d 年 1 月 1 日至 12 月 31 日", st.Year),
+		"版本", fmt.Sprintf("第 %d 版", st.Version),
+		"状态", statusName(st),
+		"生成日期", chineseDate(st.CreatedAt),
+	}
+	if st.Status == billing.StatementStatusIssued {
+		pairs = append(pairs, "签发日期", chineseDate(st.IssuedAt))
+	}
+	pairs = append(pairs, extra...)
+	d.kv(pairs...)
+	if st.Status != billing.StatementStatusIssued {
+		d.f.SetTextColor(170, 0, 0)
+		d.para("本结算单为草稿，尚未签发，不得作为付款依据。", sizeBody)
+		d.f.SetTextColor(0, 0, 0)
+	}
+	d.gap(2)
+}
+
+// amountBlock prints a total in figures and in capital numerals.
+func (d *doc) amountBlock(label string, amount decimal.Decimal) error {
+	capital, err := Capital(amount)
+	if err != nil {
+		return err
+	}
+	d.setSize(sizeBody + 1)
+	lh := lineH(sizeBody+1) + 1
+	d.ensure(2*lh + 4)
+	y := d.f.GetY()
+	d.f.SetDrawColor(0, 0, 0)
+	d.f.SetLineWidth(0.4)
+	d.f.Rect(marginL, y, contentW, 2*lh+2, "D")
+	d.bold(true)
+	d.text(marginL+1, y+1, contentW-2, lh, fmt.Sprintf("%s（小写）：%s%s 元", label, d.yuan(), money(amount)), "L")
+	d.text(marginL+1, y+1+lh, contentW-2, lh, "人民币（大写）："+capital, "L")
+	d.bold(false)
+	d.f.SetY(y + 2*lh + 2)
+	d.gap(3)
+	return nil
+}
+
+// yuan is the currency sign the font can print: ￥ (full width) or ¥.
+func (d *doc) yuan() string {
+	for _, r := range []rune{'￥', '¥'} {
+		if d.font.Has(r) {
+			return string(r) + " "
+		}
+	}
+	return ""
+}
+
+// signatures draws the signature and seal blocks, three to a row.
+func (d *doc) signatures(parties []string) {
+	const boxW, boxH, gapW = 56.0, 40.0, 6.0
+	d.section("签章", boxH+2)
+	for i := 0; i < len(parties); i += 3 {
+		d.ensure(boxH + 4)
+		y := d.f.GetY()
+		for k := 0; k < 3 && i+k < len(parties); k++ {
+			x := marginL + float64(k)*(boxW+gapW)
+			d.f.SetDrawColor(80, 80, 80)
+			d.f.SetLineWidth(0.3)
+			d.f.Rect(x, y, boxW, boxH, "D")
+			d.setSize(sizeBody)
+			d.bold(true)
+			lines := d.split(parties[i+k], boxW)
+			for j, l := range lines {
+				d.text(x, y+2+float64(j)*lineH(sizeBody), boxW, lineH(sizeBody), l, "C")
+			}
+			d.bold(false)
+			d.setSize(sizeTable)
+			for j, l := range []string{"负责人：", "经办人：", "日期：      年    月    日"} {
+				d.text(x+1, y+boxH-19+float64(j)*5.5, boxW-2, 5, l, "L")
+			}
+			d.f.SetTextColor(150, 150, 150)
+			d.text(x, y+boxH-23, boxW-2, 4, "（盖章）", "R")
+			d.f.SetTextColor(0, 0, 0)
+		}
+		d.f.SetY(y + boxH + 4)
+	}
+}
+
+// renderStatement lays out statement-Y.pdf for the finance bureau.
+func renderStatement(b *Bundle, dir *directory, font Font) ([]byte, error) {
+	st := b.Statement
+	title := "大同市政务云服务费用年度结算单"
+	d, err := newDoc(font, b.meta(title))
+	if err != nil {
+		return nil, err
+	}
+	d.title(title, fmt.Sprintf("（%d 年度）", st.Year))
+	d.statusBlock(st)
+	d.setSize(sizeSmall)
+	d.para("结算单指纹（结算明细规范 CSV 的 SHA-256）："+st.SHA256, sizeSmall)
+	d.gap(2)
+	if err := d.amountBlock("考核后应付总额", st.Net); err != nil {
+		return nil, err
+	}
+
+	// 一、县区汇总
+	d.section("一、各县区费用汇总", 20)
+	d.table(cols(
+		column{"区划代码", 22, "L"}, column{"县区", 50, "L"},
+		column{"原价金额（元）", 36, "R"}, column{"考核后金额（元）", 36, "R"}))
+	districts := append([]billing.DistrictRow(nil), st.Districts...)
+	sort.Slice(districts, func(i, j int) bool { return districts[i].DistrictCode < districts[j].DistrictCode })
+	for _, r := range districts {
+		d.row(rowData, r.DistrictCode, dir.districtName(r.DistrictCode), money(r.Gross), money(r.Net))
+	}
+	d.row(rowTotal, "", "全市合计", money(st.Gross), money(st.Net))
+	d.endTable()
+
+	// 二、部门明细
+	d.section("二、各部门费用明细（按服务商）", 20)
+	d.table(cols(
+		column{"部门代码", 18, "L"}, column{"部门", 44, "L"}, column{"服务商", 34, "L"},
+		column{"原价金额（元）", 28, "R"}, column{"考核系数", 16, "R"}, column{"考核后金额（元）", 28, "R"}))
+	depts := append([]billing.DepartmentRow(nil), st.Departments...)
+	sort.Slice(depts, func(i, j int) bool {
+		a, c := depts[i], depts[j]
+		if a.DistrictCode != c.DistrictCode {
+			return a.DistrictCode < c.DistrictCode
+		}
+		if a.DepartmentCode != c.DepartmentCode {
+			return a.DepartmentCode < c.DepartmentCode
+		}
+		return a.ProviderCode < c.ProviderCode
+	})
+	for i := 0; i < len(depts); {
+		code := depts[i].DistrictCode
+		d.row(rowGroup, fmt.Sprintf("%s %s", code, dir.districtName(code)))
+		var g, n decimal.Decimal
+		for ; i < len(depts) && depts[i].DistrictCode == code; i++ {
+			r := depts[i]
+			d.row(rowData, r.DepartmentCode, dir.departmentName(r.DepartmentCode), dir.providerName(r.ProviderCode),
+				money(r.Gross), r.Coefficient.StringFixed(2), money(r.Net))
+			g, n = g.Add(r.Gross), n.Add(r.Net)
+		}
+		d.row(rowSub, "", dir.districtName(code)+" 小计", "", money(g), "", money(n))
+	}
+	d.row(rowTotal, "", "全市合计", "", money(st.Gross), "", money(st.Net))
+	d.endTable()
+
+	// 三、类别汇总
+	d.section("三、按服务目录类别汇总（原价）", 20)
+	d.table(cols(
+		column{"类别", 60, "L"}, column{"计费行数", 30, "R"}, column{"原价金额（元）", 40, "R"}))
+	cats := map[string]decimal.Decimal{}
+	count := map[string]int{}
+	for _, l := range st.Lines {
+		c := dir.category(l.ItemCode)
+		cats[c] = cats[c].Add(l.Gross)
+		count[c]++
+	}
+	names := make([]string, 0, len(cats))
+	for c := range cats {
+		names = append(names, c)
+	}
+	sort.Strings(names)
+	var catTotal decimal.Decimal
+	for _, c := range names {
+		d.row(rowData, c, fmt.Sprint(count[c]), money(cats[c]))
+		catTotal = catTotal.Add(cats[c])
+	}
+	d.row(rowTotal, "合计", fmt.Sprint(len(st.Lines)), money(catTotal))
+	d.endTable()
+
+	// 四、服务商考核
+	d.section("四、服务商考核得分与考核系数", 20)
+	d.scoreSummary(b, dir)
+	d.para("考核办法：季度得分 = Σ 权重 × 维度得分；年度得分 = 各季度得分的平均值；考核系数按年度得分所在档位确定；"+
+		"部门考核后金额 = 原价金额 × 考核系数，四舍五入至分。得分显示保留两位小数，判定按精确值。", sizeTable)
+	d.gap(1)
+	if pol := b.policy(); pol != "" {
+		d.para("所用考核政策：", sizeTable)
+		d.para(pol, sizeSmall)
+	}
+
+	// 五、结算金额
+	d.section("五、结算金额", 30)
+	d.kv("原价合计", d.yuan()+money(st.Gross)+" 元", "考核后合计", d.yuan()+money(st.Net)+" 元")
+	d.gap(2)
+	if err := d.amountBlock("应付总额", st.Net); err != nil {
+		return nil, err
+	}
+
+	parties := []string{"大同市政府信息化中心", "大同市财政局"}
+	for _, p := range providerCodes(st) {
+		parties = append(parties, "服务商："+dir.providerName(p))
+	}
+	d.signatures(parties)
+	return d.bytes()
+}
+
+// providerCodes lists the statement's providers, sorted.
+func providerCodes(st *billing.Statement) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(c string) {
+		if c != "" && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	for _, p := range st.Providers {
+		add(p.ProviderCode)
+	}
+	for _, r := range st.Departments {
+		add(r.ProviderCode)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (b *Bundle) policy() string {
+	if strings.TrimSpace(b.Policy) != "" {
+		return strings.TrimRight(b.Policy, "\n")
+	}
+	return strings.TrimRight(b.Statement.Policy, "\n")
+}
+
+// quarters lists the periods of the year's evaluations, sorted.
+func quarters(st *billing.Statement) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range st.Providers {
+		for _, q := range p.Quarters {
+			if !seen[q.Period] {
+				seen[q.Period] = true
+				out = append(out, q.Period)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// scoreSummary is the table of quarterly and annual scores per provider.
+func (d *doc) scoreSummary(b *Bundle, dir *directory) {
+	st := b.Statement
+	qs := quarters(st)
+	spec := []column{{"服务商", 40, "L"}}
+	for _, q := range qs {
+		spec = append(spec, column{q, 18, "R"})
+	}
+	spec = append(spec, column{"年度得分", 20, "R"}, column{"考核系数", 18, "R"})
+	d.table(cols(spec...))
+	provs := append([]billing.ProviderEvaluation(nil), st.Providers...)
+	sort.Slice(provs, func(i, j int) bool { return provs[i].ProviderCode < provs[j].ProviderCode })
+	for _, p := range provs {
+		cells := []string{dir.providerName(p.ProviderCode)}
+		for _, q := range qs {
+			s := "—"
+			for _, x := range p.Quarters {
+				if x.Period == q {
+					s = score(x.Score)
+				}
+			}
+			cells = append(cells, s)
+		}
+		cells = append(cells, score(p.Annual), p.Coefficient.StringFixed(2))
+		d.row(rowData, cells...)
+	}
+	d.endTable()
+}

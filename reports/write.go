@@ -1,0 +1,107 @@
+package reports
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// WriteDocuments writes the year's documents into dir and returns their
+// paths: statement-Y.pdf, district-Y-CODE.pdf for every district of the
+// statement, idle-Y.pdf, evaluation-Y.pdf and cloudbill-Y.xlsx. Documents
+// are rendered one after the other (gofpdf must not share a font between
+// goroutines), each written to a temporary name and renamed into place.
+// The same bundle always gives byte-identical PDF files.
+func WriteDocuments(dir string, b Bundle, font Font) ([]string, error) {
+	st := b.Statement
+	if st == nil {
+		return nil, errors.New("write documents: no statement")
+	}
+	if font.cover == nil {
+		return nil, errors.New("write documents: no font loaded (use FindFont)")
+	}
+	if err := check(st); err != nil {
+		return nil, fmt.Errorf("statement %d v%d is inconsistent: %w", st.Year, st.Version, err)
+	}
+	idx := newDirectory(b.Names)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("write documents: %w", err)
+	}
+	type job struct {
+		name   string
+		render func() ([]byte, error)
+	}
+	y := st.Year
+	jobs := []job{{fmt.Sprintf("statement-%d.pdf", y), func() ([]byte, error) { return renderStatement(&b, idx, font) }}}
+	var codes []string
+	for _, r := range st.Districts {
+		codes = append(codes, r.DistrictCode)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		safe, err := safeCode(code)
+		if err != nil {
+			return nil, fmt.Errorf("district document: %w", err)
+		}
+		jobs = append(jobs, job{fmt.Sprintf("district-%d-%s.pdf", y, safe), func() ([]byte, error) { return renderDistrict(&b, idx, font, code) }})
+	}
+	jobs = append(jobs,
+		job{fmt.Sprintf("idle-%d.pdf", y), func() ([]byte, error) { return renderIdle(&b, idx, font) }},
+		job{fmt.Sprintf("evaluation-%d.pdf", y), func() ([]byte, error) { return renderEvaluation(&b, idx, font) }},
+		job{fmt.Sprintf("cloudbill-%d.xlsx", y), func() ([]byte, error) { return renderXLSX(&b, idx) }},
+	)
+	var paths []string
+	for _, j := range jobs {
+		data, err := safely(j.render)
+		if err != nil {
+			return paths, fmt.Errorf("render %s: %w", j.name, err)
+		}
+		p := filepath.Join(dir, j.name)
+		if err := writeAtomic(p, data); err != nil {
+			return paths, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
+// safely turns a panic inside the PDF library into an error: a last resort,
+// since every text is sanitized before it reaches gofpdf.
+func safely(render func() ([]byte, error)) (data []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			data, err = nil, fmt.Errorf("renderer panicked: %v", r)
+		}
+	}()
+	return render()
+}
+
+// writeAtomic writes data to a temporary file in path's folder and renames
+// it over path, so a reader never sees half a document.
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
