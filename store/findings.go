@@ -1,0 +1,435 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+
+	"cloudbill/evaluation"
+	"cloudbill/metering"
+)
+
+// RefreshFindings recomputes the resource-use findings as of asOf and
+// replaces the findings table with them, all in one transaction. The
+// metering tables are read in a handful of set-based statements, never one
+// per resource:
+//
+//  1. runs of consecutive idle activity days per resource (PostgreSQL:
+//     gaps-and-islands in SQL; SQLite: the idle candidate rows in primary
+//     key order, checked exactly and joined into runs in Go);
+//  2. one grouped pass over usage: per (resource, item) the count, first
+//     and last metered day inside the billing window, and the notable rows
+//     (never confirmed, after release, above approval);
+//  3. the usage of the idle and zombie runs, grouped by run, quantity and
+//     month, for their money;
+//  4. the metered days of the few (resource, item) pairs whose gaps the
+//     counts of 2 do not settle.
+//
+// It returns the findings written.
+func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf metering.Date) ([]evaluation.Finding, error) {
+	places, err := db.ResourcePlaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	events, err := db.LifecycleEvents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := db.PriceVersions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read catalogue: %w", err)
+	}
+	det := evaluation.NewDetector(places, events, versions, p, asOf)
+	var out []evaluation.Finding
+	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.idleRuns(ctx, tx, det, places, p, asOf); err != nil {
+			return fmt.Errorf("idle runs: %w", err)
+		}
+		if err := db.rangeUsage(ctx, tx, det, det.AmountRanges()); err != nil {
+			return fmt.Errorf("usage of idle runs: %w", err)
+		}
+		if err := db.usageSummaries(ctx, tx, det, asOf); err != nil {
+			return fmt.Errorf("usage summaries: %w", err)
+		}
+		if err := db.gapDays(ctx, tx, det, det.GapPairs(), asOf); err != nil {
+			return fmt.Errorf("gap days: %w", err)
+		}
+		out = det.Findings()
+		return db.replaceFindings(ctx, tx, out, asOf)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("refresh findings as of %s: %w", asOf, err)
+	}
+	return out, nil
+}
+
+// kindsByFamily groups the kinds in use by idle family.
+func kindsByFamily(places []evaluation.Place) map[metering.Family][]any {
+	seen := map[metering.Kind]bool{}
+	out := map[metering.Family][]any{}
+	for _, pl := range places {
+		if seen[pl.Kind] {
+			continue
+		}
+		seen[pl.Kind] = true
+		if f, ok := pl.Kind.Family(); ok {
+			out[f] = append(out[f], string(pl.Kind))
+		}
+	}
+	return out
+}
+
+// inList is "(?, ?, …)" for n values, or "(NULL)" for none.
+func inList(n int) string {
+	if n == 0 {
+		return "(NULL)"
+	}
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+}
+
+func (db *DB) idleRuns(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detector, places []evaluation.Place, p evaluation.Policy, asOf metering.Date) error {
+	fams := kindsByFamily(places)
+	comp, stor, netw := fams[metering.FamilyCompute], fams[metering.FamilyStorage], fams[metering.FamilyNetwork]
+	if db.Engine == EnginePostgres {
+		q := `SELECT resource_id, min(day), max(day) FROM (
+	SELECT a.resource_id, a.day, a.day - CAST(row_number() OVER (PARTITION BY a.resource_id ORDER BY a.day) AS integer) AS grp
+	FROM activity a JOIN resources r ON r.id = a.resource_id
+	WHERE a.day <= ? AND (
+		(r.kind IN ` + inList(len(comp)) + ` AND a.cpu_avg_pct < ? AND a.cpu_max_pct < ? AND a.net_in_bytes + a.net_out_bytes < ?)
+		OR (r.kind IN ` + inList(len(stor)) + ` AND a.disk_used_pct < ?)
+		OR (r.kind IN ` + inList(len(netw)) + ` AND a.net_in_bytes + a.net_out_bytes < ?))
+) x GROUP BY resource_id, grp`
+		args := []any{asOf}
+		args = append(append(args, comp...), Dec(p.IdleCPUAvgBelow), Dec(p.IdleCPUMaxBelow), p.IdleNetBytesBelow)
+		args = append(append(args, stor...), Dec(p.IdleDiskUsedBelow))
+		args = append(append(args, netw...), p.IdleNetBytesBelow)
+		rows, err := tx.QueryContext(ctx, db.Rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var first, last metering.Date
+			if err := rows.Scan(&id, &first, &last); err != nil {
+				return err
+			}
+			det.AddIdleRun(id, first, last)
+		}
+		return rows.Err()
+	}
+	// SQLite keeps decimals as TEXT, where < compares strings. The SQL
+	// keeps a superset of the idle rows (REAL ≤ the threshold rounded up:
+	// rounding is monotone, so every exactly-idle value passes) and Go
+	// checks each candidate exactly before joining days into runs.
+	up := func(d decimal.Decimal) float64 {
+		f, _ := strconv.ParseFloat(d.String(), 64)
+		return math.Nextafter(f, math.Inf(1))
+	}
+	q := `SELECT a.resource_id, a.day, r.kind, a.cpu_avg_pct, a.cpu_max_pct, a.disk_used_pct, a.net_in_bytes + a.net_out_bytes
+	FROM activity a JOIN resources r ON r.id = a.resource_id
+	WHERE a.day <= ? AND (
+		(r.kind IN ` + inList(len(comp)) + ` AND CAST(a.cpu_avg_pct AS REAL) <= ? AND CAST(a.cpu_max_pct AS REAL) <= ? AND a.net_in_bytes + a.net_out_bytes < ?)
+		OR (r.kind IN ` + inList(len(stor)) + ` AND CAST(a.disk_used_pct AS REAL) <= ?)
+		OR (r.kind IN ` + inList(len(netw)) + ` AND a.net_in_bytes + a.net_out_bytes < ?))
+	ORDER BY a.resource_id, a.day`
+	args := []any{asOf}
+	args = append(append(args, comp...), up(p.IdleCPUAvgBelow), up(p.IdleCPUMaxBelow), p.IdleNetBytesBelow)
+	args = append(append(args, stor...), up(p.IdleDiskUsedBelow))
+	args = append(append(args, netw...), p.IdleNetBytesBelow)
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var (
+		runID       string
+		first, last metering.Date
+		open        bool
+	)
+	for rows.Next() {
+		var id, kind, cpuAvg, cpuMax, disk string
+		var day metering.Date
+		var net int64
+		if err := rows.Scan(&id, &day, &kind, &cpuAvg, &cpuMax, &disk, &net); err != nil {
+			return err
+		}
+		fam, _ := metering.Kind(kind).Family()
+		if !p.IdleActivity(fam, decOrMax(cpuAvg), decOrMax(cpuMax), decOrMax(disk), net) {
+			continue
+		}
+		if open && id == runID && day == last.AddDays(1) {
+			last = day
+			continue
+		}
+		if open {
+			det.AddIdleRun(runID, first, last)
+		}
+		runID, first, last, open = id, day, day, true
+	}
+	if open {
+		det.AddIdleRun(runID, first, last)
+	}
+	return rows.Err()
+}
+
+// decOrMax parses a stored decimal; an unparsable one is never below a
+// threshold.
+func decOrMax(s string) decimal.Decimal {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.New(1, 9)
+	}
+	return d
+}
+
+// tempTable creates an empty temporary table for this transaction.
+func (db *DB) tempTable(ctx context.Context, tx *sqlx.Tx, name, cols string) error {
+	if db.Engine == EnginePostgres {
+		_, err := tx.ExecContext(ctx, `CREATE TEMP TABLE `+name+` (`+cols+`) ON COMMIT DROP`)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+name); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `CREATE TEMP TABLE `+name+` (`+cols+`)`)
+	return err
+}
+
+func (db *DB) dropTemp(ctx context.Context, tx *sqlx.Tx, name string) {
+	if db.Engine == EngineSQLite {
+		tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+name)
+	}
+}
+
+// insertBatches inserts rows into table with multi-row INSERT statements.
+func (db *DB) insertBatches(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
+	placeholder := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	batch := 8000 / len(cols)
+	for start := 0; start < len(rows); start += batch {
+		end := min(start+batch, len(rows))
+		var b strings.Builder
+		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
+		args := make([]any, 0, (end-start)*len(cols))
+		for i, r := range rows[start:end] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(placeholder)
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, db.Rebind(b.String()), args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) rangeUsage(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detector, ranges []evaluation.AmountRange) error {
+	if len(ranges) == 0 {
+		return nil
+	}
+	dateType := "TEXT"
+	month := `substr(u.day, 1, 7)`
+	if db.Engine == EnginePostgres {
+		dateType, month = "DATE", `date_trunc('month', u.day)`
+	}
+	if err := db.tempTable(ctx, tx, "finding_ranges", "id INTEGER NOT NULL, resource_id TEXT NOT NULL, item_code TEXT NOT NULL, first_day "+dateType+" NOT NULL, last_day "+dateType+" NOT NULL"); err != nil {
+		return err
+	}
+	defer db.dropTemp(ctx, tx, "finding_ranges")
+	rows := make([][]any, len(ranges))
+	for i, g := range ranges {
+		rows[i] = []any{g.ID, g.ResourceID, g.ItemCode, g.First, g.Last}
+	}
+	if err := db.insertBatches(ctx, tx, "finding_ranges", []string{"id", "resource_id", "item_code", "first_day", "last_day"}, rows); err != nil {
+		return err
+	}
+	if db.Engine == EnginePostgres {
+		if _, err := tx.ExecContext(ctx, `ANALYZE finding_ranges`); err != nil {
+			return err
+		}
+	}
+	res, err := tx.QueryContext(ctx, `SELECT g.id, u.quantity, min(u.day), count(*)
+	FROM finding_ranges g JOIN usage u ON u.resource_id = g.resource_id AND u.item_code = g.item_code AND u.day >= g.first_day AND u.day <= g.last_day
+	GROUP BY g.id, u.quantity, `+month)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	for res.Next() {
+		var id, n int
+		var q decimal.Decimal
+		var day metering.Date
+		if err := res.Scan(&id, &q, &day, &n); err != nil {
+			return err
+		}
+		det.AddRangeUsage(id, q, day, n)
+	}
+	return res.Err()
+}
+
+func (db *DB) usageSummaries(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detector, asOf metering.Date) error {
+	agg, positive, above := `group_concat`, `CAST(approved AS REAL) > 0`, `quantity <> approved`
+	if db.Engine == EnginePostgres {
+		agg, positive, above = `string_agg`, `approved > 0`, `quantity > approved`
+	}
+	q := `WITH win AS (
+	SELECT resource_id,
+		min(CASE WHEN event = 'confirmed' THEN day END) AS confirmed,
+		min(CASE WHEN event = 'released' THEN day END) AS released
+	FROM events WHERE day <= ? AND event IN ('confirmed', 'released') GROUP BY resource_id
+), appr AS (
+	SELECT resource_id, item_code, day AS from_day, quantity,
+		LEAD(day) OVER (PARTITION BY resource_id, item_code ORDER BY day, at) AS to_day
+	FROM events WHERE day <= ? AND event IN ('approved', 'changed')
+), m AS (
+	SELECT u.resource_id, u.item_code, u.day, u.quantity, w.confirmed, w.released, a.quantity AS approved,
+		CASE WHEN w.confirmed IS NOT NULL AND u.day >= w.confirmed AND (w.released IS NULL OR u.day < w.released) THEN 1 ELSE 0 END AS inwin
+	FROM usage u
+	LEFT JOIN win w ON w.resource_id = u.resource_id
+	LEFT JOIN appr a ON a.resource_id = u.resource_id AND a.item_code = u.item_code AND a.from_day <= u.day AND (a.to_day IS NULL OR u.day < a.to_day)
+	WHERE u.day <= ?
+)
+SELECT resource_id, item_code,
+	count(*) FILTER (WHERE inwin = 1 AND ` + positive + `),
+	min(day) FILTER (WHERE inwin = 1 AND ` + positive + `),
+	max(day) FILTER (WHERE inwin = 1 AND ` + positive + `),
+	` + agg + `(CAST(day AS TEXT) || ' ' || CAST(quantity AS TEXT), ',') FILTER (WHERE confirmed IS NULL
+		OR (released IS NOT NULL AND day >= released)
+		OR (inwin = 1 AND (approved IS NULL OR ` + above + `)))
+FROM m GROUP BY resource_id, item_code`
+	rows, err := tx.QueryContext(ctx, db.Rebind(q), asOf, asOf, asOf)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s evaluation.UsageSummary
+		var notable *string
+		if err := rows.Scan(&s.ResourceID, &s.ItemCode, &s.N, &s.First, &s.Last, &notable); err != nil {
+			return err
+		}
+		if notable != nil {
+			for _, part := range strings.Split(*notable, ",") {
+				day, qty, _ := strings.Cut(part, " ")
+				d, err := metering.ParseDate(day[:min(10, len(day))])
+				if err != nil {
+					return fmt.Errorf("usage %s %s: %w", s.ResourceID, s.ItemCode, err)
+				}
+				qd, err := decimal.NewFromString(qty)
+				if err != nil {
+					return fmt.Errorf("usage %s %s %s: quantity %q: %w", s.ResourceID, s.ItemCode, day, qty, err)
+				}
+				s.Notable = append(s.Notable, evaluation.UsageDay{Day: d, Quantity: qd})
+			}
+		}
+		det.AddUsageSummary(s)
+	}
+	return rows.Err()
+}
+
+func (db *DB) gapDays(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detector, pairs [][2]string, asOf metering.Date) error {
+	if len(pairs) == 0 {
+		return nil
+	}
+	if err := db.tempTable(ctx, tx, "finding_pairs", "resource_id TEXT NOT NULL, item_code TEXT NOT NULL"); err != nil {
+		return err
+	}
+	defer db.dropTemp(ctx, tx, "finding_pairs")
+	rows := make([][]any, len(pairs))
+	for i, p := range pairs {
+		rows[i] = []any{p[0], p[1]}
+	}
+	if err := db.insertBatches(ctx, tx, "finding_pairs", []string{"resource_id", "item_code"}, rows); err != nil {
+		return err
+	}
+	res, err := tx.QueryContext(ctx, db.Rebind(`SELECT u.resource_id, u.item_code, u.day FROM finding_pairs p
+	JOIN usage u ON u.resource_id = p.resource_id AND u.item_code = p.item_code
+	WHERE u.day <= ? ORDER BY u.resource_id, u.item_code, u.day`), asOf)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	var cur [2]string
+	var days []metering.Date
+	flush := func() {
+		if cur[0] != "" {
+			det.AddUsageDays(cur[0], cur[1], days)
+		}
+	}
+	for res.Next() {
+		var k [2]string
+		var d metering.Date
+		if err := res.Scan(&k[0], &k[1], &d); err != nil {
+			return err
+		}
+		if k != cur {
+			flush()
+			cur, days = k, days[:0]
+		}
+		days = append(days, d)
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	flush()
+	// pairs without a single metered day up to asOf
+	for _, p := range pairs {
+		det.AddUsageDays(p[0], p[1], nil)
+	}
+	return nil
+}
+
+var findingColumns = []string{"kind", "district_code", "department_code", "system_id", "resource_id", "item_code", "first_day", "last_day", "days", "amount", "action", "as_of"}
+
+func (db *DB) replaceFindings(ctx context.Context, tx *sqlx.Tx, fs []evaluation.Finding, asOf metering.Date) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM findings`); err != nil {
+		return fmt.Errorf("clear findings: %w", err)
+	}
+	rows := make([][]any, len(fs))
+	for i, f := range fs {
+		rows[i] = []any{string(f.Kind), f.DistrictCode, f.DepartmentCode, f.SystemID, f.ResourceID, f.ItemCode, f.FirstDay, f.LastDay, f.Days, f.Amount.StringFixed(2), f.Action, asOf}
+	}
+	return db.insertBatches(ctx, tx, "findings", findingColumns, rows)
+}
+
+// Findings returns the stored findings whose run overlaps [from, to],
+// ordered by district, department, system, resource, item, kind, day.
+func (db *DB) Findings(ctx context.Context, from, to metering.Date) ([]evaluation.Finding, error) {
+	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT kind, district_code, department_code, system_id, resource_id, item_code, first_day, last_day, days, amount, action
+	FROM findings WHERE first_day <= ? AND last_day >= ?`), to, from)
+	if err != nil {
+		return nil, fmt.Errorf("read findings: %w", err)
+	}
+	defer rows.Close()
+	var out []evaluation.Finding
+	for rows.Next() {
+		var f evaluation.Finding
+		if err := rows.Scan(&f.Kind, &f.DistrictCode, &f.DepartmentCode, &f.SystemID, &f.ResourceID, &f.ItemCode, &f.FirstDay, &f.LastDay, &f.Days, &f.Amount, &f.Action); err != nil {
+			return nil, fmt.Errorf("read findings: %w", err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	evaluation.SortFindings(out)
+	return out, nil
+}
+
+// FindingsAsOf returns the as-of date of the stored findings (false when
+// none were ever computed or none were found).
+func (db *DB) FindingsAsOf(ctx context.Context) (metering.Date, bool, error) {
+	var d metering.NullDate
+	if err := db.GetContext(ctx, &d, `SELECT max(as_of) FROM findings`); err != nil {
+		return 0, false, fmt.Errorf("read findings: %w", err)
+	}
+	return d.Date, d.Valid, nil
+}
+

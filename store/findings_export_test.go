@@ -1,0 +1,21 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+
+	"cloudbill/metering"
+)
+
+// InsertActivityForTest writes activity rows directly, keeping the
+// decimals' text as given (findings tests must not depend on the ingester).
+func InsertActivityForTest(ctx context.Context, db *DB, rows []metering.Activity) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		vals := make([][]any, len(rows))
+		for i, a := range rows {
+			vals[i] = []any{a.ResourceID, a.Day, Dec(a.CPUAvgPct), Dec(a.CPUMaxPct), Dec(a.MemAvgPct), Dec(a.DiskUsedPct), a.NetInBytes, a.NetOutBytes}
+		}
+		return db.insertBatches(ctx, tx, "activity", []string{"resource_id", "day", "cpu_avg_pct", "cpu_max_pct", "mem_avg_pct", "disk_used_pct", "net_in_bytes", "net_out_bytes"}, vals)
+	})
+}
