@@ -432,4 +432,3 @@ func (db *DB) FindingsAsOf(ctx context.Context) (metering.Date, bool, error) {
 	}
 	return d.Date, d.Valid, nil
 }
-
