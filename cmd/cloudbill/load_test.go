@@ -58,8 +58,8 @@ func with(base map[string]string, name, body string) map[string]string {
 	return out
 }
 
-// runMain runs the real command line against dsn.
-func runMain(t *testing.T, dsn string, args ...string) (int, string, string) {
+// runCLI runs the real command line against dsn.
+func runCLI(t *testing.T, dsn string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := Main(context.Background(), append([]string{"--db", dsn}, args...), strings.NewReader(""), &stdout, &stderr)
@@ -90,7 +90,7 @@ func TestLoadRejectsEveryProblem(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dsn := storetest.DSN(t, store.EngineSQLite)
 			dir := writeReference(t, with(okReference, c.file, c.body))
-			code, _, stderr := runMain(t, dsn, "load", dir)
+			code, _, stderr := runCLI(t, dsn, "load", dir)
 			if code != 1 {
 				t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr)
 			}
@@ -132,7 +132,7 @@ func TestLoadEncodingsAndFormats(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		db.Close()
 		dir := writeReference(t, files)
-		code, stdout, stderr := runMain(t, db.DSN, "load", dir)
+		code, stdout, stderr := runCLI(t, db.DSN, "load", dir)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -148,7 +148,7 @@ func TestLoadEncodingsAndFormats(t *testing.T) {
 		if err := db2.Get(&name, db2.Rebind(`SELECT name FROM departments WHERE code = ?`), "D2"); err != nil || name != "阳高县卫健局" {
 			t.Errorf("GB18030 name read back as %q (%v)", name, err)
 		}
-		code, stdout, _ = runMain(t, db.DSN, "load", dir)
+		code, stdout, _ = runCLI(t, db.DSN, "load", dir)
 		if code != 0 || !strings.Contains(stdout, "nothing new") {
 			t.Errorf("second load: exit %d, %s", code, stdout)
 		}
@@ -170,7 +170,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--help"}, 0},
 		{[]string{"load", filepath.Join(t.TempDir(), "missing")}, 1},
 	} {
-		if code, _, stderr := runMain(t, dsn, c.args...); code != c.code {
+		if code, _, stderr := runCLI(t, dsn, c.args...); code != c.code {
 			t.Errorf("%v: exit %d, want %d (%s)", c.args, code, c.code, stderr)
 		}
 	}
@@ -179,12 +179,12 @@ func TestUsageErrors(t *testing.T) {
 func TestLoadRefusesAChangedEvent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		db.Close()
-		if code, _, stderr := runMain(t, db.DSN, "load", writeReference(t, okReference)); code != 0 {
+		if code, _, stderr := runCLI(t, db.DSN, "load", writeReference(t, okReference)); code != 0 {
 			t.Fatal(stderr)
 		}
 		changed := with(okReference, "events.csv", strings.Replace(okReference["events.csv"], "VCPU,4,审-1", "VCPU,8,审-1", 1)+
 			"R1,released,2024-09-01T10:00:00+08:00,,,退-1\n")
-		code, _, stderr := runMain(t, db.DSN, "load", writeReference(t, changed))
+		code, _, stderr := runCLI(t, db.DSN, "load", writeReference(t, changed))
 		if code != 1 || !strings.Contains(stderr, "events.csv:2: quantity: event approved of R1") {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
