@@ -1,7 +1,6 @@
 package evaluation
 
 import (
-	"fmt"
 	"sort"
 
 	"github.com/shopspring/decimal"
@@ -10,14 +9,14 @@ import (
 	"cloudbill/metering"
 )
 
-// Suggested actions of findings (DESIGN.md §2.6).
+// Suggested actions of idle and zombie findings (DESIGN.md §2.6): idle
+// runs shorter than the policy's reclaim.min_days are to be rectified
+// within rectify.working_days working days, longer ones and zombies
+// reclaimed. The other kinds carry no action code: what to do follows from
+// the kind (reports word it).
 const (
-	ActionRectify        = "rectify within %d working days"
-	ActionReclaim        = "reclaim"
-	ActionBeyondApproval = "apply for a change or cut use to the approved quantity"
-	ActionGap            = "check the metering feed"
-	ActionUnconfirmed    = "confirm delivery or stop metering"
-	ActionAfterRelease   = "stop metering the released resource"
+	ActionRectify = "rectify"
+	ActionReclaim = "reclaim"
 )
 
 // Place is where a resource sits: its system, department, district,
@@ -228,7 +227,7 @@ func (d *Detector) idleAction(days int) string {
 	if days >= d.p.ReclaimMinDays {
 		return ActionReclaim
 	}
-	return sprintf(ActionRectify, d.p.RectifyWorkdays)
+	return ActionRectify
 }
 
 // AmountRanges turns the idle runs into idle and zombie findings and
@@ -410,7 +409,6 @@ func (d *Detector) AddUsageSummary(s UsageSummary) {
 		}
 		if cur < 0 || kind != curKind || u.Day != curLast.AddDays(1) {
 			f := d.finding(kind, r, s.ItemCode, span{u.Day, u.Day.AddDays(1)})
-			f.Action = map[FindingKind]string{FindingBeyondApproval: ActionBeyondApproval, FindingUnconfirmed: ActionUnconfirmed, FindingAfterRelease: ActionAfterRelease}[kind]
 			cur, curKind = d.add(f), kind
 		}
 		curLast = u.Day
@@ -469,7 +467,6 @@ func (d *Detector) gaps(r *resState, item string, ss []span) {
 	for _, s := range ss {
 		if !s.empty() {
 			f := d.finding(FindingGap, r, item, s)
-			f.Action = ActionGap
 			d.add(f)
 		}
 	}
@@ -573,5 +570,3 @@ func FindingsOfYear(fs []Finding, year int) []Finding {
 	}
 	return out
 }
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

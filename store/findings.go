@@ -432,3 +432,15 @@ func (db *DB) FindingsAsOf(ctx context.Context) (metering.Date, bool, error) {
 	}
 	return d.Date, d.Valid, nil
 }
+
+// ScanActivity is the benchmark's yardstick: one full scan of the activity
+// rows (SELECT count(*), sum(net_in_bytes) FROM activity). It returns the
+// row count.
+func (db *DB) ScanActivity(ctx context.Context) (int64, error) {
+	var n int64
+	var sum any
+	if err := db.QueryRowContext(ctx, `SELECT count(*), sum(net_in_bytes) FROM activity`).Scan(&n, &sum); err != nil {
+		return 0, fmt.Errorf("scan activity: %w", err)
+	}
+	return n, nil
+}

@@ -13,21 +13,6 @@ import (
 	"cloudbill/store"
 )
 
-type pendingPolicy struct{}
-
-func (pendingPolicy) String() string { return "" }
-
-// loadPolicy: evaluation helper (returns evaluation.Policy for real; delete
-// pendingPolicy too).
-func loadPolicy(a *App) (pendingPolicy, error) {
-	return pendingPolicy{}, errors.New("policy not implemented yet")
-}
-
-// providerEvaluations: evaluation helper.
-func providerEvaluations(ctx context.Context, db *store.DB, year int, providers []string, p pendingPolicy) ([]billing.ProviderEvaluation, error) {
-	return nil, errors.New("evaluation not implemented yet")
-}
-
 // writeDocuments: reports helper.
 func writeDocuments(ctx context.Context, a *App, db *store.DB, year int, dir string, st *billing.Statement, fontPath string) ([]string, error) {
 	return nil, errors.New("documents not implemented yet")

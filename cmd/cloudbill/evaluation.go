@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"cloudbill/billing"
+	"cloudbill/evaluation"
+	"cloudbill/metering"
+	"cloudbill/reports"
+	"cloudbill/store"
+)
+
+// providerEvaluations derives each provider's coefficient for year from the
+// stored scores, and, for quarters without response scores, from the SLA
+// compliance of the lifecycle events as of the year's last day.
+func providerEvaluations(ctx context.Context, db *store.DB, year int, providers []string, p evaluation.Policy) ([]billing.ProviderEvaluation, error) {
+	scores, err := db.EvaluationScores(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	var obs []evaluation.Obligation
+	if p.ResponseFallback == evaluation.ResponseFallbackSLA && needsSLA(scores) {
+		obs, err = obligationsAsOf(ctx, db, p, metering.YearEnd(year).AddDays(-1))
+		if err != nil {
+			return nil, err
+		}
+	}
+	evs, err := evaluation.Evaluate(year, providers, scores, obs, p)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate providers for %d: %w", year, err)
+	}
+	return evs, nil
+}
+
+// needsSLA reports whether some provider-quarter lacks response scores.
+func needsSLA(scores []evaluation.Score) bool {
+	has := map[string]bool{}
+	for _, s := range scores {
+		key := s.ProviderCode + " " + s.Period
+		has[key] = has[key] || s.Dimension == evaluation.DimensionResponse
+	}
+	for _, ok := range has {
+		if !ok {
+			return true
+		}
+	}
+	return false
+}
+
+func obligationsAsOf(ctx context.Context, db *store.DB, p evaluation.Policy, asOf metering.Date) ([]evaluation.Obligation, error) {
+	events, err := db.LifecycleEvents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resources, err := db.ResourcesAll(ctx)
+	if err != nil {
+		return nil, err
+	}
+	days, err := db.CalendarDays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	obs, err := evaluation.Obligations(events, resources, evaluation.NewCalendar(days), p, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("sla obligations as of %s: %w", asOf, err)
+	}
+	return obs, nil
+}
+
+// yearObligations returns the obligations year's report lists, with their
+// status as of asOf (31 December of the year, or today if earlier).
+func yearObligations(ctx context.Context, db *store.DB, year int, asOf metering.Date) ([]evaluation.Obligation, error) {
+	p, _, err := policyInForce()
+	if err != nil {
+		return nil, err
+	}
+	obs, err := obligationsAsOf(ctx, db, p, asOf)
+	if err != nil {
+		return nil, err
+	}
+	return evaluation.ObligationsOfYear(obs, year), nil
+}
+
+// yearFindings returns the stored findings whose run overlaps year (as of
+// the last refresh; see cloudbill findings and the nightly job).
+func yearFindings(ctx context.Context, db *store.DB, year int) ([]evaluation.Finding, error) {
+	return db.Findings(ctx, metering.YearStart(year), metering.YearEnd(year).AddDays(-1))
+}
+
+// reportAsOf is the as-of date of a year's report: 31 December, or today
+// if earlier.
+func reportAsOf(year int) metering.Date {
+	return min(metering.YearEnd(year).AddDays(-1), metering.DateOf(now()))
+}
+
+// refreshFindings recomputes the resource-use findings as of asOf (the
+// nightly job's second step) and returns how many there are.
+func refreshFindings(ctx context.Context, a *App, db *store.DB, asOf metering.Date) (int, error) {
+	p, err := loadPolicy(a)
+	if err != nil {
+		return 0, err
+	}
+	fs, err := db.RefreshFindings(ctx, p, asOf)
+	if err != nil {
+		return 0, err
+	}
+	return len(fs), nil
+}
+
+// writeEvaluationCSVs writes sla-Y.csv and findings-Y.csv into dir. When
+// findings were never computed, they are refreshed as of the report's
+// as-of date first.
+func writeEvaluationCSVs(ctx context.Context, a *App, db *store.DB, year int, dir string) ([]string, error) {
+	asOf := reportAsOf(year)
+	obs, err := yearObligations(ctx, db, year, asOf)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok, err := db.FindingsAsOf(ctx); err != nil {
+		return nil, err
+	} else if !ok {
+		if _, err := refreshFindings(ctx, a, db, asOf); err != nil {
+			return nil, err
+		}
+	}
+	fs, err := yearFindings(ctx, db, year)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, f := range []struct {
+		name  string
+		write func(*os.File) error
+	}{
+		{fmt.Sprintf("sla-%d.csv", year), func(w *os.File) error { return reports.WriteSLACSV(w, obs) }},
+		{fmt.Sprintf("findings-%d.csv", year), func(w *os.File) error { return reports.WriteFindingsCSV(w, fs) }},
+	} {
+		p := filepath.Join(dir, f.name)
+		if err := writeFileAtomic(p, f.write); err != nil {
+			return paths, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
+func cmdFindings(ctx context.Context, a *App, args []string) error {
+	fs := newFlags(a, "findings", "")
+	asOfFlag := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: yesterday in Asia/Shanghai)")
+	measure := fs.Bool("measure", false, "benchmark: time a full scan of the activity rows, then the refresh, and print both and their ratio")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	asOf := metering.DateOf(now()).AddDays(-1)
+	if *asOfFlag != "" {
+		d, err := metering.ParseDate(*asOfFlag)
+		if err != nil {
+			return usagef("--as-of: %v", err)
+		}
+		asOf = d
+	}
+	p, err := loadPolicy(a)
+	if err != nil {
+		return err
+	}
+	db, err := a.OpenDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var scan time.Duration
+	var rows int64
+	if *measure {
+		t0 := time.Now()
+		if rows, err = db.ScanActivity(ctx); err != nil {
+			return err
+		}
+		scan = time.Since(t0)
+	}
+	t0 := time.Now()
+	found, err := db.RefreshFindings(ctx, p, asOf)
+	if err != nil {
+		return err
+	}
+	took := time.Since(t0)
+	byKind := map[evaluation.FindingKind]int{}
+	for _, f := range found {
+		byKind[f.Kind]++
+	}
+	kinds := make([]string, 0, len(byKind))
+	for k := range byKind {
+		kinds = append(kinds, string(k))
+	}
+	sort.Strings(kinds)
+	fmt.Fprintf(a.Stdout, "%d findings as of %s", len(found), asOf)
+	for _, k := range kinds {
+		fmt.Fprintf(a.Stdout, "; %s %d", k, byKind[evaluation.FindingKind(k)])
+	}
+	fmt.Fprintln(a.Stdout)
+	a.Log.Info("findings refreshed", "as_of", asOf.String(), "findings", len(found), "seconds", took.Seconds())
+	if *measure {
+		fmt.Fprintf(a.Stdout, "measure %s: %d activity rows; full scan %.2fs; findings %.2fs; findings/scan %.2f; peak RSS %d MB\n",
+			db.Engine, rows, scan.Seconds(), took.Seconds(), took.Seconds()/scan.Seconds(), peakRSSMB())
+	}
+	return nil
+}
