@@ -2,13 +2,70 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"cloudbill/metering"
+	"cloudbill/store"
 )
 
+// cmdJobs lists recent job runs, newest first.
 func cmdJobs(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "jobs", "")
+	limit := fs.Int("limit", 20, "how many runs to list")
+	job := fs.String("job", "", "only this job (nightly, annual)")
+	status := fs.String("status", "", "only runs with this status (running, succeeded, failed, skipped)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return errors.New("not implemented yet")
+	if fs.NArg() > 0 {
+		return usagef("jobs takes no arguments, got %q", fs.Args())
+	}
+	switch store.JobStatus(*status) {
+	case "", store.JobStatusRunning, store.JobStatusSucceeded, store.JobStatusFailed, store.JobStatusSkipped:
+	default:
+		return usagef("--status %q: running, succeeded, failed or skipped", *status)
+	}
+	if *limit <= 0 {
+		return usagef("--limit must be positive")
+	}
+	db, err := a.OpenDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	runs, err := db.JobRuns(ctx, store.JobRunFilter{Job: *job, Status: store.JobStatus(*status), Limit: *limit})
+	if err != nil {
+		return err
+	}
+	if len(runs) == 0 {
+		fmt.Fprintln(a.Stdout, "no job runs recorded")
+		return nil
+	}
+	w := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "RUN\tJOB\tSTARTED (Asia/Shanghai)\tDURATION\tSTATUS\tSCOPE\tCOUNTS\tERROR")
+	for _, r := range runs {
+		dur := "-"
+		if !r.FinishedAt.IsZero() {
+			dur = r.Duration().Round(time.Millisecond).String()
+		}
+		var counts []string
+		for _, k := range sortedKeys(r.Counts) {
+			counts = append(counts, fmt.Sprintf("%s=%d", k, r.Counts[k]))
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.StartedAt.In(metering.Shanghai).Format("2006-01-02 15:04:05"),
+			dur, r.Status, r.Scope, strings.Join(counts, " "), oneLine(r.Error))
+	}
+	return w.Flush()
+}
+
+// oneLine keeps an error message on its table row.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = s[:197] + "..."
+	}
+	return s
 }

@@ -2,13 +2,67 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Default schedules, in Asia/Shanghai.
+const (
+	defaultNightly = "30 1 * * *" // 01:30 every day
+	defaultAnnual  = "0 6 5 1 *"  // 06:00 on 5 January
 )
 
 func cmdServe(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "serve", "")
+	nightly := fs.String("nightly", envOr("CLOUDBILL_NIGHTLY", defaultNightly), "cron schedule of the nightly job (ingest the inbox, refresh findings as of yesterday), Asia/Shanghai; off disables (env CLOUDBILL_NIGHTLY)")
+	annual := fs.String("annual", envOr("CLOUDBILL_ANNUAL", defaultAnnual), "cron schedule of the annual job (draft settlement of the previous year and its documents); off disables (env CLOUDBILL_ANNUAL)")
+	inbox := fs.String("inbox", envOr("CLOUDBILL_INBOX", "inbox"), "folder the nightly metering files arrive in (env CLOUDBILL_INBOX)")
+	out := fs.String("out", envOr("CLOUDBILL_OUT", "reports"), "folder the annual job writes its documents to (env CLOUDBILL_OUT)")
+	addr := fs.String("addr", envOr("CLOUDBILL_ADDR", "127.0.0.1:9464"), "address of /healthz and /metrics; off serves nothing (env CLOUDBILL_ADDR)")
+	grace := fs.Duration("grace", envDuration("CLOUDBILL_GRACE", time.Minute), "on SIGTERM, how long a running job may go on before it is cancelled and rolled back (env CLOUDBILL_GRACE)")
+	catchUp := fs.Bool("catch-up", true, "at start, run the nightly job once if a scheduled run was missed since its last success")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return errors.New("not implemented yet")
+	if fs.NArg() > 0 {
+		return usagef("serve takes no arguments, got %q", fs.Args())
+	}
+	for flag, spec := range map[string]string{"nightly": *nightly, "annual": *annual} {
+		if spec == "off" {
+			continue
+		}
+		if _, err := parseSchedule(spec); err != nil {
+			return usagef("--%s: %v", flag, err)
+		}
+	}
+	db, err := a.OpenDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	r := newJobRunner(db, a.Log, nil)
+	r.jobs = daemonJobs(a, db, *inbox, *out, r.now)
+	r.metrics = newMetrics()
+	cfg := daemonConfig{
+		Schedules: map[string]string{jobNightly: *nightly, jobAnnual: *annual},
+		Grace:     *grace,
+		Addr:      *addr,
+	}
+	if *catchUp {
+		cfg.CatchUp = []string{jobNightly}
+	}
+	d := &daemon{cfg: cfg, runner: r, log: a.Log}
+	return d.Run(ctx)
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if v := os.Getenv(key); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+		fmt.Fprintf(os.Stderr, "cloudbill: ignoring %s=%q: not a duration\n", key, v)
+	}
+	return def
 }

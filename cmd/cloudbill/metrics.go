@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"cloudbill/store"
+)
+
+// metrics are the daemon's Prometheus metrics, on a private registry (no
+// global state, so tests can build as many as they like).
+type metrics struct {
+	reg         *prometheus.Registry
+	duration    *prometheus.HistogramVec
+	runs        *prometheus.CounterVec
+	ingested    prometheus.Counter
+	rejected    prometheus.Counter
+	lastSuccess *prometheus.GaugeVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "cloudbill_job_duration_seconds",
+			Help:    "Duration of job runs that started, by job and outcome.",
+			Buckets: prometheus.ExponentialBuckets(0.25, 2, 16), // 0.25 s … about 2.3 h
+		}, []string{"job", "status"}),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cloudbill_job_runs_total",
+			Help: "Job runs by job and status (succeeded, failed, skipped).",
+		}, []string{"job", "status"}),
+		ingested: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cloudbill_rows_ingested_total",
+			Help: "Metering rows written by the nightly ingestion (new or replaced).",
+		}),
+		rejected: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cloudbill_rows_rejected_total",
+			Help: "Metering rows rejected by the nightly ingestion (see cloudbill rejects).",
+		}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "cloudbill_job_last_success_timestamp_seconds",
+			Help: "Unix time the last successful run of each job finished.",
+		}, []string{"job"}),
+	}
+	m.reg.MustRegister(m.duration, m.runs, m.ingested, m.rejected, m.lastSuccess,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// observe records one finished (or skipped) run.
+func (m *metrics) observe(r store.JobRun) {
+	if m == nil {
+		return
+	}
+	m.runs.WithLabelValues(r.Job, string(r.Status)).Inc()
+	if r.Status == store.JobStatusSkipped {
+		return
+	}
+	m.duration.WithLabelValues(r.Job, string(r.Status)).Observe(r.Duration().Seconds())
+	m.ingested.Add(float64(r.Counts[countRowsIngested]))
+	m.rejected.Add(float64(r.Counts[countRowsRejected]))
+	if r.Status == store.JobStatusSucceeded {
+		m.lastSuccess.WithLabelValues(r.Job).Set(float64(r.FinishedAt.Unix()))
+	}
+}
+
+// restore sets the last-success gauges from the job history, so that a
+// restarted daemon does not report its jobs as never having succeeded.
+func (m *metrics) restore(ctx context.Context, db *store.DB, jobs []string) error {
+	for _, j := range jobs {
+		last, ok, err := db.LastJobRun(ctx, j, store.JobStatusSucceeded)
+		if err != nil {
+			return err
+		}
+		if ok {
+			m.lastSuccess.WithLabelValues(j).Set(float64(last.FinishedAt.Unix()))
+		}
+	}
+	return nil
+}
+
+// handler serves /metrics and /healthz (200 when the database answers,
+// 503 otherwise, with a small JSON body either way).
+func (m *metrics) handler(db *store.DB) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		body := map[string]string{"status": "ok", "database": string(db.Engine)}
+		code := http.StatusOK
+		if err := db.PingContext(ctx); err != nil {
+			code = http.StatusServiceUnavailable
+			body["status"], body["error"] = "unavailable", err.Error()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(body)
+	})
+	return mux
+}
