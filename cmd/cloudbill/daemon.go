@@ -41,12 +41,12 @@ var errLockLost = errors.New("job lock lost while running")
 type jobRunner struct {
 	db      *store.DB
 	log     *slog.Logger
-	holder  string               // host:pid, recorded with runs and locks
-	now     func() time.Time     // the clock (tests inject one)
-	lease   time.Duration        // SQLite lock lease
-	backoff []time.Duration      // waits before each retry of a transient error
-	metrics *metrics             // nil: no metrics (one-shot)
-	jobs    map[string]jobFunc   // job name → body
+	holder  string             // host:pid, recorded with runs and locks
+	now     func() time.Time   // the clock (tests inject one)
+	lease   time.Duration      // SQLite lock lease
+	backoff []time.Duration    // waits before each retry of a transient error
+	metrics *metrics           // nil: no metrics (one-shot)
+	jobs    map[string]jobFunc // job name → body
 }
 
 func newJobRunner(db *store.DB, log *slog.Logger, jobs map[string]jobFunc) *jobRunner {

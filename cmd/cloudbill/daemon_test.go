@@ -430,7 +430,9 @@ func TestMetricsAndHealth(t *testing.T) {
 		<-done
 	}()
 	base := "http://" + <-addr
-	waitFor(t, "the catch-up run", func() bool { return len(runsOf(t, db, jobNightly)) == 1 && runsOf(t, db, jobNightly)[0].Status == store.JobStatusSucceeded })
+	waitFor(t, "the catch-up run", func() bool {
+		return len(runsOf(t, db, jobNightly)) == 1 && runsOf(t, db, jobNightly)[0].Status == store.JobStatusSucceeded
+	})
 
 	get := func(path string) (int, string) {
 		t.Helper()
