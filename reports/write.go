@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 )
 
 // WriteDocuments writes the year's documents into dir and returns their
 // paths: statement-Y.pdf, district-Y-CODE.pdf for every district of the
 // statement, idle-Y.pdf, evaluation-Y.pdf and cloudbill-Y.xlsx. Documents
-// are rendered one after the other (gofpdf must not share a font between
-// goroutines), each written to a temporary name and renamed into place.
+// are rendered by a few workers, each document loading the font from its
+// file (gofpdf must not share one font's bytes between goroutines), and
+// each written to a temporary name and renamed into place.
 // The same bundle always gives byte-identical PDF files.
 func WriteDocuments(dir string, b Bundle, font Font) ([]string, error) {
 	st := b.Statement
@@ -52,14 +55,41 @@ func WriteDocuments(dir string, b Bundle, font Font) ([]string, error) {
 		job{fmt.Sprintf("evaluation-%d.pdf", y), func() ([]byte, error) { return renderEvaluation(&b, idx, font) }},
 		job{fmt.Sprintf("cloudbill-%d.xlsx", y), func() ([]byte, error) { return renderXLSX(&b, idx) }},
 	)
+	// Each document loads the font from its own file, so documents may be
+	// rendered side by side; results are written in a fixed order.
+	type result struct {
+		data []byte
+		err  error
+	}
+	results := make([]result, len(jobs))
+	workers := runtime.GOMAXPROCS(0)
+	if workers > 4 {
+		workers = 4
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				data, err := safely(jobs[i].render)
+				results[i] = result{data, err}
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var paths []string
-	for _, j := range jobs {
-		data, err := safely(j.render)
-		if err != nil {
+	for i, j := range jobs {
+		if err := results[i].err; err != nil {
 			return paths, fmt.Errorf("render %s: %w", j.name, err)
 		}
 		p := filepath.Join(dir, j.name)
-		if err := writeAtomic(p, data); err != nil {
+		if err := writeAtomic(p, results[i].data); err != nil {
 			return paths, err
 		}
 		paths = append(paths, p)
