@@ -101,8 +101,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // Migrate applies every embedded migration not yet recorded in
 // schema_migrations, each in its own transaction, in order.
 func (db *DB) Migrate(ctx context.Context) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
+	// Probe before creating: a least-privilege role (deploy/postgres-setup.sql)
+	// may read schema_migrations but not run DDL, not even CREATE … IF NOT EXISTS.
+	var applied int
+	if err := db.GetContext(ctx, &applied, `SELECT count(*) FROM schema_migrations`); err != nil {
+		if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
 	}
 	dir := path.Join("migrations", string(db.Engine))
 	entries, err := fs.ReadDir(migrations, dir)

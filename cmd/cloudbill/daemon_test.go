@@ -11,8 +11,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -556,4 +559,96 @@ func TestCommands(t *testing.T) {
 			t.Errorf("serve: exit %d\n%s", code, stderr)
 		}
 	})
+}
+
+// The deployment's least-privilege role (deploy/postgres-setup.sql) runs the
+// daemon's work but cannot change the schema or an issued statement.
+func TestLeastPrivilegeRole(t *testing.T) {
+	admin := storetest.DSN(t, store.EnginePostgres) // a server to play on (skips or fails like every PG test)
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/psql")
+		if len(matches) == 0 {
+			t.Fatal("psql not found: install the PostgreSQL client")
+		}
+		psql = matches[0]
+	}
+	ctx := context.Background()
+	suffix := fmt.Sprintf("%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
+	dbname, owner, daemonRole := "cb_lp_"+suffix, "cb_lp_owner_"+suffix, "cb_lp_daemon_"+suffix
+	cmd := exec.Command(psql, "-q", "-X", "-d", admin,
+		"-v", "dbname="+dbname, "-v", "owner="+owner, "-v", "daemon="+daemonRole,
+		"-v", "owner_password=o-secret", "-v", "daemon_password=d-secret",
+		"-f", filepath.Join("..", "..", "deploy", "postgres-setup.sql"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("postgres-setup.sql: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		a, err := sqlx.Open("postgres", admin)
+		if err != nil {
+			return
+		}
+		defer a.Close()
+		a.Exec(`DROP DATABASE IF EXISTS ` + dbname + ` WITH (FORCE)`)
+		a.Exec(`DROP ROLE IF EXISTS ` + daemonRole)
+		a.Exec(`DROP ROLE IF EXISTS ` + owner)
+	})
+	as := func(role string) string {
+		u, err := url.Parse(admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User, u.Path = url.User(role), "/"+dbname
+		return u.String()
+	}
+
+	// The owner migrates and, for the test, issues a statement.
+	own, err := store.Open(ctx, as(owner))
+	if err != nil {
+		t.Fatalf("owner migrates: %v", err)
+	}
+	defer own.Close()
+	if _, err := own.Exec(`INSERT INTO statements (year, version, status, created_at, issued_at, sha256, policy, evaluation, gross, net)
+		VALUES (2024, 1, 'issued', now(), now(), 'x', '', '', 100, 95)`); err != nil {
+		t.Fatal(err)
+	}
+
+	d, err := store.Open(ctx, as(daemonRole))
+	if err != nil {
+		t.Fatalf("daemon role opens a migrated database: %v", err)
+	}
+	defer d.Close()
+	r := testRunner(d, "lp:1", nil, map[string]jobFunc{jobNightly: func(ctx context.Context) (jobResult, error) {
+		return jobResult{}, d.InTx(ctx, func(tx *sqlx.Tx) error {
+			if _, err := tx.Exec(`CREATE TEMP TABLE staging (n int) ON COMMIT DROP`); err != nil {
+				return err
+			}
+			_, err := tx.Exec(`INSERT INTO usage (resource_id, item_code, day, quantity) VALUES ('R1', 'VCPU', '2024-06-01', 4)`)
+			return err
+		})
+	}})
+	if run, err := r.Run(ctx, jobNightly); err != nil || run.Status != store.JobStatusSucceeded {
+		t.Fatalf("daemon role runs a job (lock, history, DML, temp table): %+v %v", run, err)
+	}
+	for _, c := range []struct{ name, sql string }{
+		{"update an issued statement", `UPDATE statements SET net = 0 WHERE year = 2024`},
+		{"delete an issued statement", `DELETE FROM statements WHERE year = 2024`},
+		{"disable the trigger", `ALTER TABLE statements DISABLE TRIGGER statements_issued`},
+		{"alter a table", `ALTER TABLE usage ADD COLUMN note TEXT`},
+		{"create a table", `CREATE TABLE extra (n int)`},
+		{"drop a table", `DROP TABLE job_runs`},
+		{"truncate", `TRUNCATE usage`},
+		{"write the migration ledger", `DELETE FROM schema_migrations`},
+		{"bypass triggers", `SET session_replication_role = replica`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := d.Exec(c.sql); err == nil {
+				t.Errorf("the daemon role could %s", c.name)
+			}
+		})
+	}
+	var net string
+	if err := own.Get(&net, `SELECT net::text FROM statements WHERE year = 2024`); err != nil || net != "95" {
+		t.Errorf("issued statement changed: net %s, %v", net, err)
+	}
 }
