@@ -56,3 +56,14 @@ func TestCapital(t *testing.T) {
 		})
 	}
 }
+
+func TestPolicySummary(t *testing.T) {
+	text := "# comment\nweight.response = 0.25\nweight.quality = 0.35\n\ntiers = 95:1.00 90:0.98\ntier.below = 0.80\nidle.min_days = 30\n"
+	want := "weight.response = 0.25；weight.quality = 0.35；tiers = 95:1.00 90:0.98；tier.below = 0.80"
+	if got := policySummary(text); got != want {
+		t.Errorf("policySummary = %q, want %q", got, want)
+	}
+	if got := policySummary("free text"); got != "free text" {
+		t.Errorf("policySummary of free text = %q", got)
+	}
+}

@@ -36,7 +36,7 @@ func priceCell(l billing.Line, dir *directory) string {
 		if v, ok := dir.item(l.ItemCode, k.from); ok && v.Unit != "" {
 			unit = v.Unit
 		}
-		parts = append(parts, fmt.Sprintf("%s 元/%s·%s %s", price(k.price), unit, orCode(cycleNames[string(k.cycle)], string(k.cycle)), k.ref))
+		parts = append(parts, fmt.Sprintf("%s 元/%s·%s\n%s", price(k.price), unit, orCode(cycleNames[string(k.cycle)], string(k.cycle)), k.ref))
 	}
 	return strings.Join(parts, "\n")
 }

@@ -126,7 +126,7 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	if len(b.Scores) > 0 {
 		d.section("二、评价主体打分明细", 25)
 		d.table(cols(
-			column{"服务商", 34, "L"}, column{"季度", 18, "L"}, column{"维度", 24, "L"},
+			column{"服务商", 52, "L"}, column{"季度", 16, "L"}, column{"维度", 22, "L"},
 			column{"使用部门", 20, "R"}, column{"第三方", 20, "R"}, column{"社会公众", 20, "R"}, column{"维度得分", 20, "R"}))
 		type key struct{ prov, period, dim string }
 		groups := map[key]map[string]decimal.Decimal{}

@@ -143,8 +143,7 @@ func renderIdle(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	d.row(rowTotal, "合计", fmt.Sprint(tot.idleN), money(tot.idle), fmt.Sprint(tot.zombieN), money(tot.zombie), fmt.Sprint(tot.otherN))
 	d.endTable()
 
-	d.section("二、各县区闲置资源金额", 20)
-	d.barChart(sums, dir)
+	d.barChart("二、各县区闲置资源金额", sums, dir)
 
 	d.section("三、发现明细（按县区、部门）", 25)
 	d.table(cols(
@@ -181,7 +180,8 @@ func renderIdle(b *Bundle, dir *directory, font Font) ([]byte, error) {
 }
 
 // barChart draws idle money per district as horizontal bars.
-func (d *doc) barChart(sums []districtIdle, dir *directory) {
+// The chart is kept on one page with its title.
+func (d *doc) barChart(title string, sums []districtIdle, dir *directory) {
 	const labelW, valueW, barH, step = 34.0, 30.0, 5.0, 7.5
 	plotW := contentW - labelW - valueW
 	max := decimal.Zero
@@ -191,6 +191,7 @@ func (d *doc) barChart(sums []districtIdle, dir *directory) {
 		}
 	}
 	h := float64(len(sums))*step + 12
+	d.section(title, h)
 	d.ensure(h)
 	f := d.f
 	x0, y0 := marginL+labelW, f.GetY()+2

@@ -217,9 +217,8 @@ func renderStatement(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	d.para("考核办法：季度得分 = Σ 权重 × 维度得分；年度得分 = 各季度得分的平均值；考核系数按年度得分所在档位确定；"+
 		"部门考核后金额 = 原价金额 × 考核系数，四舍五入至分。得分显示保留两位小数，判定按精确值。", sizeTable)
 	d.gap(1)
-	if pol := b.policy(); pol != "" {
-		d.para("所用考核政策：", sizeTable)
-		d.para(pol, sizeSmall)
+	if pol := policySummary(b.policy()); pol != "" {
+		d.para("所用考核政策（权重与档位；全文见考核报告）："+pol, sizeTable)
 	}
 
 	// 五、结算金额
@@ -263,6 +262,29 @@ func (b *Bundle) policy() string {
 		return strings.TrimRight(b.Policy, "\n")
 	}
 	return strings.TrimRight(b.Statement.Policy, "\n")
+}
+
+// policySummary keeps the settings of the policy text that decide the
+// coefficient (weights, tiers, the response fallback), one line; the
+// whole text when it has none of them.
+func policySummary(text string) string {
+	var keep []string
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		for _, p := range []string{"weight", "tier", "response."} {
+			if strings.HasPrefix(l, p) {
+				keep = append(keep, l)
+				break
+			}
+		}
+	}
+	if len(keep) == 0 {
+		return text
+	}
+	return strings.Join(keep, "；")
 }
 
 // quarters lists the periods of the year's evaluations, sorted.

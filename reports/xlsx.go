@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -163,7 +164,7 @@ func renderXLSX(b *Bundle, dir *directory) ([]byte, error) {
 	})
 	for _, l := range lines {
 		s.put(l.ProviderCode, l.DistrictCode, l.DepartmentCode, l.SystemID, dir.systemName(l.SystemID), l.ResourceID,
-			l.ItemCode, dir.itemName(l.ItemCode), priceCell(l, dir), l.BillableDays, l.QuantityDays, moneyCell{l.Gross})
+			l.ItemCode, dir.itemName(l.ItemCode), strings.ReplaceAll(priceCell(l, dir), "\n", " "), l.BillableDays, l.QuantityDays, moneyCell{l.Gross})
 	}
 
 	s = newSheet("类别汇总")
