@@ -53,8 +53,8 @@ func TestSanitize(t *testing.T) {
 	font := needFont(t)
 	for _, c := range []struct{ in, want string }{
 		{"大同市 ABC 123", "大同市 ABC 123"},
-		{"表情😀", "表情□"},   // outside the BMP: gofpdf would panic
-		{"䶮平台", "□平台"},    // CJK Extension A, not in GB2312
+		{"表情😀", "表情□"},     // outside the BMP: gofpdf would panic
+		{"䶮平台", "□平台"},     // CJK Extension A, not in GB2312
 		{"a\tb\r", "a b "}, // control characters
 		{"两行\n文本", "两行\n文本"},
 	} {
