@@ -101,11 +101,11 @@ type UsageDay struct {
 }
 
 // UsageSummary sums up the usage rows of one resource and item up to the
-// as-of date: how many fall on days inside the billing window with a
-// positive approved quantity (N, with their first and last day), and the
+// as-of date: how many fall on days inside the billing window on or after
+// the item's first approval (N, with their first and last day), and the
 // notable rows — metered while never confirmed, on or after release, or,
-// inside the window, possibly above the approved quantity (a superset is
-// fine: the detector checks exactly).
+// inside the window, before the first approval or possibly above the
+// approved quantity (a superset is fine: the detector checks exactly).
 type UsageSummary struct {
 	ResourceID string
 	ItemCode   string
@@ -452,8 +452,17 @@ func spanDays(ss []span) int {
 func (d *Detector) checkGaps(r *resState, s UsageSummary) {
 	exp := r.expected(s.ItemCode)
 	total := spanDays(exp)
+	// N counts the days from the first approval on; it matches the
+	// expected days only when no approval sets the quantity to zero.
+	simple := true
+	for _, a := range r.approvals[s.ItemCode] {
+		simple = simple && a.Qty.IsPositive()
+	}
 	switch {
-	case total == 0 || s.N == total:
+	case total == 0:
+	case !simple:
+		d.gapNeed[[2]string{r.place.ResourceID, s.ItemCode}] = true
+	case s.N == total:
 	case s.N == 0:
 		d.gaps(r, s.ItemCode, exp)
 	case len(exp) == 1 && s.First.Valid && s.Last.Valid && s.N == s.Last.Date.Sub(s.First.Date)+1:

@@ -119,6 +119,14 @@ func intKey(name, comment string, field func(p *Policy) *int, lo int) policyKey 
 		}}
 }
 
+// atLeast2 prints d with at least two decimals (0.20, not 0.2).
+func atLeast2(d decimal.Decimal) string {
+	if d.Exponent() < -2 {
+		return d.String()
+	}
+	return d.StringFixed(2)
+}
+
 func parseDec(v, lo, hi string) (decimal.Decimal, error) {
 	x, err := decimal.NewFromString(v)
 	if err != nil {
@@ -132,7 +140,7 @@ func parseDec(v, lo, hi string) (decimal.Decimal, error) {
 
 func weightKey(dim, comment string) policyKey {
 	return policyKey{"weight." + dim, comment,
-		func(p *Policy) string { return p.Weights[dim].String() },
+		func(p *Policy) string { return atLeast2(p.Weights[dim]) },
 		func(p *Policy, v string) error {
 			x, err := parseDec(v, "0", "1")
 			if err != nil {
@@ -211,10 +219,10 @@ var policyKeys = []policyKey{
 		}},
 	decKey("response.none_due", "The response score of a quarter with no obligation due (fallback sla).",
 		func(p *Policy) *decimal.Decimal { return &p.ResponseNoneDue }, "0", "100"),
-	slaKey(ObligationProvision, "SLA limits in working days, counted from the working day after the start event (Art. 13–16): approved → provisioned,"),
-	slaKey(ObligationChange, "change_approved → changed,"),
-	slaKey(ObligationExit, "exit_approved → released,"),
-	slaKey(ObligationGoLive, "confirmed → live (the department's obligation)."),
+	slaKey(ObligationProvision, "SLA limits in working days, counted from the working day after the start event (Art. 13–16):\n# provision approved → provisioned, change change_approved → changed, exit exit_approved → released,\n# go_live confirmed → live (the department's obligation, not in the provider's share)."),
+	slaKey(ObligationChange, ""),
+	slaKey(ObligationExit, ""),
+	slaKey(ObligationGoLive, ""),
 	decKey("idle.cpu_avg_below", "Idle day (Art. 27), compute kinds: cpu_avg_pct below this, cpu_max_pct below idle.cpu_max_below and network in+out below idle.net_bytes_below.",
 		func(p *Policy) *decimal.Decimal { return &p.IdleCPUAvgBelow }, "0", "100"),
 	decKey("idle.cpu_max_below", "", func(p *Policy) *decimal.Decimal { return &p.IdleCPUMaxBelow }, "0", "100"),

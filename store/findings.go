@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
+	"sort"
+	"time"
 	"math"
 	"strconv"
 	"strings"
@@ -46,19 +49,32 @@ func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf met
 	}
 	det := evaluation.NewDetector(places, events, versions, p, asOf)
 	var out []evaluation.Finding
+	t0 := time.Now()
+	lap := func(phase string) {
+		if os.Getenv("CLOUDBILL_FINDINGS_TRACE") != "" {
+			fmt.Fprintf(os.Stderr, "findings %s %.3fs\n", phase, time.Since(t0).Seconds())
+		}
+		t0 = time.Now()
+	}
+	lap("load")
 	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+		defer lap("write")
 		if err := db.idleRuns(ctx, tx, det, places, p, asOf); err != nil {
 			return fmt.Errorf("idle runs: %w", err)
 		}
+		lap("idle")
 		if err := db.rangeUsage(ctx, tx, det, det.AmountRanges()); err != nil {
 			return fmt.Errorf("usage of idle runs: %w", err)
 		}
+		lap("ranges")
 		if err := db.usageSummaries(ctx, tx, det, asOf); err != nil {
 			return fmt.Errorf("usage summaries: %w", err)
 		}
+		lap("summaries")
 		if err := db.gapDays(ctx, tx, det, det.GapPairs(), asOf); err != nil {
 			return fmt.Errorf("gap days: %w", err)
 		}
+		lap("gaps")
 		out = det.Findings()
 		return db.replaceFindings(ctx, tx, out, asOf)
 	})
@@ -275,63 +291,100 @@ func (db *DB) rangeUsage(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detec
 }
 
 func (db *DB) usageSummaries(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detector, asOf metering.Date) error {
-	agg, positive, above := `group_concat`, `CAST(approved AS REAL) > 0`, `quantity <> approved`
-	if db.Engine == EnginePostgres {
-		agg, positive, above = `string_agg`, `approved > 0`, `quantity > approved`
+	// One pass over usage, one hash join with a small per-(resource, item)
+	// table of billing window and approvals, grouped so that ordinary rows
+	// fold into one group per pair while each notable row (nd, nq set)
+	// stays a group of its own. Only parallel-safe aggregates are used.
+	above := `u.quantity > pw.min_appr`
+	if db.Engine == EngineSQLite {
+		// TEXT decimals: REAL comparison, with the text deciding only when
+		// the REALs tie (a superset of the exact test; Go checks exactly).
+		above = `(CAST(u.quantity AS REAL) > CAST(pw.min_appr AS REAL) OR (CAST(u.quantity AS REAL) = CAST(pw.min_appr AS REAL) AND u.quantity <> pw.min_appr))`
 	}
-	q := `WITH win AS (
+	inwin := `u.day >= pw.confirmed AND u.day >= pw.first_appr AND (pw.released IS NULL OR u.day < pw.released)`
+	notable := `pw.resource_id IS NULL OR pw.confirmed IS NULL OR u.day >= pw.released OR (u.day >= pw.confirmed AND (u.day < pw.first_appr OR ` + above + `))`
+	q := `WITH p AS (
+	SELECT resource_id, item_code, min(day) AS first_appr, min(quantity) AS min_appr
+	FROM events WHERE day <= ? AND event IN ('approved', 'changed') GROUP BY resource_id, item_code
+), w AS (
 	SELECT resource_id,
 		min(CASE WHEN event = 'confirmed' THEN day END) AS confirmed,
 		min(CASE WHEN event = 'released' THEN day END) AS released
 	FROM events WHERE day <= ? AND event IN ('confirmed', 'released') GROUP BY resource_id
-), appr AS (
-	SELECT resource_id, item_code, day AS from_day, quantity,
-		LEAD(day) OVER (PARTITION BY resource_id, item_code ORDER BY day, at) AS to_day
-	FROM events WHERE day <= ? AND event IN ('approved', 'changed')
-), m AS (
-	SELECT u.resource_id, u.item_code, u.day, u.quantity, w.confirmed, w.released, a.quantity AS approved,
-		CASE WHEN w.confirmed IS NOT NULL AND u.day >= w.confirmed AND (w.released IS NULL OR u.day < w.released) THEN 1 ELSE 0 END AS inwin
-	FROM usage u
-	LEFT JOIN win w ON w.resource_id = u.resource_id
-	LEFT JOIN appr a ON a.resource_id = u.resource_id AND a.item_code = u.item_code AND a.from_day <= u.day AND (a.to_day IS NULL OR u.day < a.to_day)
-	WHERE u.day <= ?
+), pw AS (
+	SELECT p.resource_id, p.item_code, p.first_appr, p.min_appr, w.confirmed, w.released
+	FROM p LEFT JOIN w ON w.resource_id = p.resource_id
 )
-SELECT resource_id, item_code,
-	count(*) FILTER (WHERE inwin = 1 AND ` + positive + `),
-	min(day) FILTER (WHERE inwin = 1 AND ` + positive + `),
-	max(day) FILTER (WHERE inwin = 1 AND ` + positive + `),
-	` + agg + `(CAST(day AS TEXT) || ' ' || CAST(quantity AS TEXT), ',') FILTER (WHERE confirmed IS NULL
-		OR (released IS NOT NULL AND day >= released)
-		OR (inwin = 1 AND (approved IS NULL OR ` + above + `)))
-FROM m GROUP BY resource_id, item_code`
+SELECT resource_id, item_code, nd, nq, sum(inwin), min(inday), max(inday) FROM (
+	SELECT u.resource_id, u.item_code,
+		CASE WHEN ` + inwin + ` THEN 1 ELSE 0 END AS inwin,
+		CASE WHEN ` + inwin + ` THEN u.day END AS inday,
+		CASE WHEN ` + notable + ` THEN u.day END AS nd,
+		CASE WHEN ` + notable + ` THEN u.quantity END AS nq
+	FROM usage u LEFT JOIN pw ON pw.resource_id = u.resource_id AND pw.item_code = u.item_code
+	WHERE u.day <= ?
+) x GROUP BY resource_id, item_code, nd, nq`
+	if db.Engine == EnginePostgres {
+		// The groups are few (pairs + notable rows): hash them in memory,
+		// scan usage sequentially (in parallel) rather than by index.
+		for _, set := range []string{`SET LOCAL work_mem = '256MB'`, `SET LOCAL jit = off`, `SET LOCAL enable_indexscan = off`, `SET LOCAL enable_bitmapscan = off`, `SET LOCAL enable_mergejoin = off`} {
+			if _, err := tx.ExecContext(ctx, set); err != nil {
+				return err
+			}
+		}
+		defer func() {
+			for _, reset := range []string{`RESET work_mem`, `RESET jit`, `RESET enable_indexscan`, `RESET enable_bitmapscan`, `RESET enable_mergejoin`} {
+				tx.ExecContext(ctx, reset)
+			}
+		}()
+	}
 	rows, err := tx.QueryContext(ctx, db.Rebind(q), asOf, asOf, asOf)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	sums := map[[2]string]*evaluation.UsageSummary{}
 	for rows.Next() {
-		var s evaluation.UsageSummary
-		var notable *string
-		if err := rows.Scan(&s.ResourceID, &s.ItemCode, &s.N, &s.First, &s.Last, &notable); err != nil {
+		var k [2]string
+		var nd, first, last metering.NullDate
+		var nq decimal.NullDecimal
+		var n int
+		if err := rows.Scan(&k[0], &k[1], &nd, &nq, &n, &first, &last); err != nil {
 			return err
 		}
-		if notable != nil {
-			for _, part := range strings.Split(*notable, ",") {
-				day, qty, _ := strings.Cut(part, " ")
-				d, err := metering.ParseDate(day[:min(10, len(day))])
-				if err != nil {
-					return fmt.Errorf("usage %s %s: %w", s.ResourceID, s.ItemCode, err)
-				}
-				qd, err := decimal.NewFromString(qty)
-				if err != nil {
-					return fmt.Errorf("usage %s %s %s: quantity %q: %w", s.ResourceID, s.ItemCode, day, qty, err)
-				}
-				s.Notable = append(s.Notable, evaluation.UsageDay{Day: d, Quantity: qd})
-			}
+		s := sums[k]
+		if s == nil {
+			s = &evaluation.UsageSummary{ResourceID: k[0], ItemCode: k[1]}
+			sums[k] = s
 		}
-		det.AddUsageSummary(s)
+		s.N += n
+		if first.Valid && (!s.First.Valid || first.Date < s.First.Date) {
+			s.First = first
+		}
+		if last.Valid && (!s.Last.Valid || last.Date > s.Last.Date) {
+			s.Last = last
+		}
+		if nd.Valid && nq.Valid {
+			s.Notable = append(s.Notable, evaluation.UsageDay{Day: nd.Date, Quantity: nq.Decimal})
+		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	keys := make([][2]string, 0, len(sums))
+	for k := range sums {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i][0] != keys[j][0] {
+			return keys[i][0] < keys[j][0]
+		}
+		return keys[i][1] < keys[j][1]
+	})
+	for _, k := range keys {
+		det.AddUsageSummary(*sums[k])
+	}
+	return nil
 }
 
 func (db *DB) gapDays(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detector, pairs [][2]string, asOf metering.Date) error {
