@@ -292,6 +292,7 @@ type record struct {
 	args  []any
 	first bool // the first row of the file with this key
 	line  int
+	order uint64 // sorts like the primary key (resource, item, day) on SQLite
 }
 
 // scanner streams the valid rows of one file, spooling rejects.
@@ -304,6 +305,7 @@ type scanner struct {
 	res      *IngestResult
 	spool    *rejectSpool
 	days     map[metering.Date]string
+	dayText  map[string]metering.Date
 	valid    int64
 	lastBad  int
 	rec      record
@@ -318,7 +320,7 @@ func newScanner(sp *spec, known *metering.Known, in IngestInput, res *IngestResu
 	}
 	n := len(sp.keys) + len(sp.vals)
 	s := &scanner{sp: sp, known: known, in: in, t: t, keys: newKeySet(known), res: res, spool: spool,
-		days: map[metering.Date]string{}, rec: record{vals: make([]string, n), args: make([]any, n)}}
+		days: map[metering.Date]string{}, dayText: map[string]metering.Date{}, rec: record{vals: make([]string, n), args: make([]any, n)}}
 	s.csvWrite = csv.NewWriter(&s.csvLine)
 	return s, nil
 }
@@ -382,18 +384,22 @@ func (s *scanner) check(row *metering.Row) (bool, error) {
 		res   metering.KnownResource
 		key   uint64
 		day   metering.Date
+		item  int32
 	)
 	v := s.rec.vals
-	switch s.sp.kind {
-	case RecordUsage:
+	switch {
+	case s.sp.kind == RecordUsage && s.fastUsage(row, &res, &day, &item):
+		key = s.keys.key(day, item, res.Index)
+	case s.sp.kind == RecordUsage:
 		var c metering.CheckedUsage
 		c, ps, retry = s.known.CheckUsage(row)
 		if len(ps) == 0 {
 			res, day = c.Resource, c.Day
+			item = c.Item
 			key = s.keys.key(c.Day, c.Item, c.Resource.Index)
 			v[0], v[1], v[2], v[3] = c.ResourceID, c.ItemCode, s.day(c.Day), Dec(c.Quantity)
 		}
-	case RecordActivity:
+	case s.sp.kind == RecordActivity:
 		var c metering.CheckedActivity
 		c, ps, retry = s.known.CheckActivity(row)
 		if len(ps) == 0 {
@@ -423,6 +429,7 @@ func (s *scanner) check(row *metering.Row) (bool, error) {
 	}
 	s.rec.first = s.keys.add(key)
 	s.rec.line = row.Line
+	s.rec.order = uint64(res.Index)<<44 | uint64(item)<<32 | uint64(uint32(int64(day)+dayOffset))
 	if s.rec.first && !res.Billable(day) {
 		s.res.NotYetBillable++
 	}
@@ -430,6 +437,58 @@ func (s *scanner) check(row *metering.Row) (bool, error) {
 		s.rec.args[i] = v[i]
 	}
 	return true, nil
+}
+
+// fastUsage accepts the common, plainly valid usage row without decimal
+// arithmetic: a day seen before, known resource and item without spaces
+// around them, a quantity of plain digits already in canonical form. Any
+// other row goes through metering.Known.CheckUsage, which has the final say.
+func (s *scanner) fastUsage(row *metering.Row, res *metering.KnownResource, day *metering.Date, item *int32) bool {
+	ds, rs, is, qs := row.Get("day"), row.Get("resource_id"), row.Get("item_code"), row.Get("quantity")
+	d, ok := s.dayText[ds]
+	if !ok {
+		if len(ds) != 10 {
+			return false
+		}
+		var err error
+		if d, err = metering.ParseDate(ds); err != nil {
+			return false
+		}
+		s.dayText[ds] = d
+	}
+	if !plainDecimal(qs) {
+		return false
+	}
+	r, ok := s.known.Resources[rs]
+	if !ok {
+		return false
+	}
+	it, ok := s.known.Items[is]
+	if !ok {
+		return false
+	}
+	*res, *day, *item = r, d, it
+	v := s.rec.vals
+	v[0], v[1], v[2], v[3] = rs, is, ds, qs
+	return true
+}
+
+// plainDecimal reports whether q is digits with an optional fraction and
+// no superfluous leading zero: then it is ≥ 0 and already what Dec writes.
+func plainDecimal(q string) bool {
+	if q == "" || q[0] == '.' || q[len(q)-1] == '.' || (len(q) > 1 && q[0] == '0' && q[1] != '.') {
+		return false
+	}
+	dot := false
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; {
+		case c == '.' && !dot:
+			dot = true
+		case c < '0' || c > '9':
+			return false
+		}
+	}
+	return true
 }
 
 // canonical renders a row so that it can be parsed again on its own: the
@@ -446,34 +505,6 @@ func (s *scanner) canonical(row *metering.Row) string {
 	s.csvWrite.Write(fields)
 	s.csvWrite.Flush()
 	return strings.TrimRight(s.csvLine.String(), "\r\n")
-}
-
-// ingestRows writes a file row by row with prepared statements: the
-// SQLite path (no round trips: the engine is in-process).
-func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool) error {
-	w, err := db.newRowWriter(ctx, tx, sp)
-	if err != nil {
-		return err
-	}
-	defer w.close()
-	s, err := newScanner(sp, known, in, res, spool)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	res.Path = "upsert"
-	for {
-		rec, err := s.next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := w.write(ctx, rec, res); err != nil {
-			return err
-		}
-	}
 }
 
 // rowWriter upserts one record at a time: INSERT … ON CONFLICT DO NOTHING,

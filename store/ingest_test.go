@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -430,5 +431,71 @@ func TestIngestStagingWithDuplicatesPostgres(t *testing.T) {
 			t.Errorf("path %q, want staging+dedupe", r.Path)
 		}
 		equalLines(t, "usage", normalised(usageRows(t, db)), []string{"R1 VCPU 2024-06-19 4", "R1 VCPU 2024-06-20 5", "R1 VCPU 2024-06-21 4"})
+	})
+}
+
+// TestIngestLargerFiles goes through the batched and chunked paths: 2,000
+// new rows, then a file overlapping them with changes, repeats and new keys.
+func TestIngestLargerFiles(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		loadIngestReference(t, db)
+		start := metering.MustDate("2023-01-01")
+		var a, b strings.Builder
+		a.WriteString("day,resource_id,item_code,quantity\n")
+		b.WriteString("day,resource_id,item_code,quantity\n")
+		want := map[string]string{}
+		for i := range 500 {
+			day := start.AddDays(i).String()
+			for _, r := range []string{"R1", "R2"} {
+				for _, item := range []string{"VCPU", "MEM"} {
+					fmt.Fprintf(&a, "%s,%s,%s,%d\n", day, r, item, i%7)
+					want[r+" "+item+" "+day] = fmt.Sprint(i % 7)
+				}
+			}
+		}
+		r := mustIngest(t, db, "a.csv", a.String())
+		checkCounts(t, r, counts{Read: 2000, Accepted: 2000, NotYetBillable: 2000}) // all before R1's confirmation; R2 never confirmed
+		// b: days 400..699 of R1 VCPU: 400..499 exist (even days changed), 500..699 new; every 10th row twice.
+		var wantB counts
+		for i := 400; i < 700; i++ {
+			day := start.AddDays(i).String()
+			q := fmt.Sprint(i % 7)
+			if i%2 == 0 {
+				q = "9"
+			}
+			rows := 1
+			if i%10 == 0 {
+				rows = 2
+				wantB.Duplicates++
+			}
+			for range rows {
+				fmt.Fprintf(&b, "%s,R1,VCPU,%s\n", day, q)
+			}
+			switch {
+			case i >= 500:
+				wantB.Accepted++
+			case q == "9" && i%7 != 9:
+				wantB.Replaced++
+			default:
+				wantB.Unchanged++
+			}
+			if metering.MustDate(day) < metering.MustDate("2024-06-10") {
+				wantB.NotYetBillable++
+			}
+			want["R1 VCPU "+day] = q
+		}
+		wantB.Read = wantB.Accepted + wantB.Replaced + wantB.Unchanged + wantB.Duplicates
+		r = mustIngest(t, db, "b.csv", b.String())
+		checkCounts(t, r, wantB)
+		got := normalised(usageRows(t, db))
+		if len(got) != len(want) {
+			t.Fatalf("%d usage rows, want %d", len(got), len(want))
+		}
+		for _, line := range got {
+			f := strings.Fields(line)
+			if w := want[f[0]+" "+f[1]+" "+f[2]]; w != f[3] {
+				t.Errorf("%s: want quantity %s", line, w)
+			}
+		}
 	})
 }
