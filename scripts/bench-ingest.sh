@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Ingest benchmark (make bench-ingest, run inside scripts/with-postgres.sh).
+#
+# Generates ROWS usage rows (default 1,000,000) for RESOURCES resources with
+# `cloudbill gen`, then on the same PostgreSQL server:
+#   * times `cloudbill ingest` of the file into a fresh database,
+#   * times `psql \copy` of the same file into a table of the same shape
+#     (same columns, types and primary key) in another fresh database,
+#   * prints both rates and their ratio (target ≥ 0.5),
+#   * times a re-sent file with every 10th value changed (the staging merge);
+# then the SQLite rate (target ≥ 250,000 rows/s), and the peak RSS of
+# ingesting BIG_ROWS rows (default 10,000,000; 0 skips it) on both engines
+# (target < 200 MB).
+#
+# Sizes: ROWS=200000 BIG_ROWS=0 scripts/with-postgres.sh scripts/bench-ingest.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${BIN:-bin/cloudbill}
+ROWS=${ROWS:-1000000}
+BIG_ROWS=${BIG_ROWS:-10000000}
+RESOURCES=${RESOURCES:-20000}
+BIG_RESOURCES=${BIG_RESOURCES:-100000}
+: "${TEST_DATABASE_URL:?run through scripts/with-postgres.sh (make bench-ingest)}"
+[[ -x $BIN ]] || { echo "bench-ingest: $BIN missing: make build" >&2; exit 1; }
+command -v psql >/dev/null || { echo "bench-ingest: psql missing" >&2; exit 1; }
+TIME=/usr/bin/time
+[[ -x $TIME ]] || { echo "bench-ingest: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/cloudbill-bench-ingest.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# db NAME: the URL of database NAME on the test server.
+db() { echo "${TEST_DATABASE_URL%%/postgres\?*}/$1?sslmode=disable"; }
+fresh_pg() { psql -q -d "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null; }
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# gen_usage ROWS RESOURCES DIR: DIR/reference and DIR/usage.csv with exactly
+# ROWS rows. The generator writes a few malformed rows on purpose (bad date,
+# negative quantity, unknown resource); psql \copy would stop at them, so
+# both sides read the same clean file.
+gen_usage() {
+    local rows=$1 resources=$2 out=$3
+    local days=$(( rows / (resources / 2) + 2 ))
+    local to
+    to=$(date -u -d "2024-01-01 + $(( days - 1 )) days" +%F)
+    "$BIN" gen --from 2024-01-01 --to "$to" --out "$out" --seed 1 --resources "$resources" --layout single --no-activity >/dev/null 2>&1
+    awk -F, -v rows="$rows" 'NR == 1 || (substr($1, 9, 2) <= "31" && $4 !~ /^-/ && $2 != "vm-00000") { print; if (++n > rows) exit }' \
+        "$out"/usage-2024-01-01_*.csv > "$out/usage.csv"
+    rm -f "$out"/usage-2024-*.csv
+    local got=$(( $(wc -l < "$out/usage.csv") - 1 ))
+    if (( got < rows )); then
+        echo "bench-ingest: generated only $got rows, wanted $rows" >&2
+        exit 1
+    fi
+}
+
+# ingest DSN FILE: runs cloudbill ingest, sets $took and $rss_kb.
+ingest() {
+    local t0 t1
+    t0=$(now)
+    $TIME -f "%M" -o "$work/rss" "$BIN" --db "$1" ingest "$2" 2> "$work/ingest.log" || { cat "$work/ingest.log" >&2; exit 1; }
+    t1=$(now)
+    took=$(secs "$t0" "$t1")
+    rss_kb=$(tail -1 "$work/rss")
+    grep -E "^$2: " "$work/ingest.log" | sed 's/^/    /' >&2
+}
+
+echo "bench-ingest: generating $ROWS usage rows for $RESOURCES resources" >&2
+gen_usage "$ROWS" "$RESOURCES" "$work/m"
+file=$work/m/usage.csv
+size_mb=$(( $(stat -c %s "$file") / 1048576 ))
+
+# PostgreSQL: cloudbill ingest.
+fresh_pg cb_bench_ingest
+"$BIN" --db "$(db cb_bench_ingest)" load "$work/m/reference" >/dev/null 2>&1
+ingest "$(db cb_bench_ingest)" "$file"
+pg_s=$took
+pg_rate=$(rate "$ROWS" "$pg_s")
+
+# PostgreSQL: psql \copy of the same file into a table of the same shape.
+fresh_pg cb_bench_copy
+psql -q -d "$(db cb_bench_copy)" -c "CREATE TABLE usage (resource_id TEXT NOT NULL, item_code TEXT NOT NULL, day DATE NOT NULL, quantity NUMERIC NOT NULL, PRIMARY KEY (resource_id, item_code, day))"
+t0=$(now)
+psql -q -d "$(db cb_bench_copy)" -c "\\copy usage (day, resource_id, item_code, quantity) FROM '$file' WITH (FORMAT csv, HEADER true)"
+t1=$(now)
+copy_s=$(secs "$t0" "$t1")
+copy_rate=$(rate "$ROWS" "$copy_s")
+# and into a table without a key (the cheapest possible COPY)
+psql -q -d "$(db cb_bench_copy)" -c "CREATE TABLE usage_nokey (resource_id TEXT, item_code TEXT, day DATE, quantity NUMERIC)"
+t0=$(now)
+psql -q -d "$(db cb_bench_copy)" -c "\\copy usage_nokey (day, resource_id, item_code, quantity) FROM '$file' WITH (FORMAT csv, HEADER true)"
+t1=$(now)
+nokey_rate=$(rate "$ROWS" "$(secs "$t0" "$t1")")
+
+# PostgreSQL: the same rows re-sent with every 10th value changed (staging merge).
+awk -F, -v OFS=, 'NR > 1 && NR % 10 == 0 { $4 = $4 + 1 } { print }' "$file" > "$work/m/resend.csv"
+ingest "$(db cb_bench_ingest)" "$work/m/resend.csv"
+resend_s=$took
+resend_rate=$(rate "$ROWS" "$resend_s")
+
+# SQLite.
+"$BIN" --db "sqlite:$work/bench.db" load "$work/m/reference" >/dev/null 2>&1
+ingest "sqlite:$work/bench.db" "$file"
+lite_s=$took
+lite_rate=$(rate "$ROWS" "$lite_s")
+rm -f "$work"/bench.db*
+
+printf '\nbench-ingest: %d usage rows (%d MB CSV), %d resources, PostgreSQL %s, load average %s\n' \
+    "$ROWS" "$size_mb" "$RESOURCES" "$(psql -Atq -d "$TEST_DATABASE_URL" -c 'SHOW server_version')" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '  %-58s %7ss %9s rows/s\n' "cloudbill ingest, PostgreSQL (new rows)" "$pg_s" "$pg_rate"
+printf '  %-58s %7ss %9s rows/s\n' "psql \\copy, same file, same table shape (with primary key)" "$copy_s" "$copy_rate"
+printf '  %-58s %7s  %9s rows/s\n' "psql \\copy into a table without a key (for reference)" "" "$nokey_rate"
+printf '  %-58s %7s\n' "ratio cloudbill / \\copy (target >= 0.5)" "$(awk -v a="$pg_rate" -v b="$copy_rate" 'BEGIN { printf "%.2f", a / b }')"
+printf '  %-58s %7ss %9s rows/s\n' "cloudbill ingest, PostgreSQL, re-sent with 10% changed" "$resend_s" "$resend_rate"
+printf '  %-58s %7ss %9s rows/s\n' "cloudbill ingest, SQLite (target >= 250000 rows/s)" "$lite_s" "$lite_rate"
+
+if (( BIG_ROWS > 0 )); then
+    echo "bench-ingest: generating $BIG_ROWS usage rows for $BIG_RESOURCES resources" >&2
+    rm -rf "$work/m"
+    gen_usage "$BIG_ROWS" "$BIG_RESOURCES" "$work/big"
+    fresh_pg cb_bench_big
+    "$BIN" --db "$(db cb_bench_big)" load "$work/big/reference" >/dev/null 2>&1
+    ingest "$(db cb_bench_big)" "$work/big/usage.csv"
+    big_pg_s=$took big_pg_rss=$rss_kb
+    "$BIN" --db "sqlite:$work/big.db" load "$work/big/reference" >/dev/null 2>&1
+    ingest "sqlite:$work/big.db" "$work/big/usage.csv"
+    big_lite_s=$took big_lite_rss=$rss_kb
+    psql -q -d "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS cb_bench_big" >/dev/null
+    printf '  %-58s %7ss %9s rows/s  peak RSS %d MB\n' "$BIG_ROWS rows, PostgreSQL" "$big_pg_s" "$(rate "$BIG_ROWS" "$big_pg_s")" $(( big_pg_rss / 1024 ))
+    printf '  %-58s %7ss %9s rows/s  peak RSS %d MB\n' "$BIG_ROWS rows, SQLite" "$big_lite_s" "$(rate "$BIG_ROWS" "$big_lite_s")" $(( big_lite_rss / 1024 ))
+    echo "  peak RSS target: < 200 MB"
+fi
+psql -q -d "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS cb_bench_ingest" -c "DROP DATABASE IF EXISTS cb_bench_copy" >/dev/null
