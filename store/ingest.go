@@ -705,9 +705,12 @@ func (db *DB) copyDirect(ctx context.Context, tx *sqlx.Tx, sp *spec, s *scanner,
 	if readErr != nil && readErr != io.EOF {
 		return false, readErr
 	}
-	if copyErr == nil {
-		_, copyErr = stmt.ExecContext(ctx)
+	// End the COPY in every case, so that the connection is out of copy mode
+	// before the savepoint is released or rolled back.
+	if _, err := stmt.ExecContext(ctx); copyErr == nil {
+		copyErr = err
 	}
+	stmt.Close()
 	if copyErr != nil {
 		if isUniqueViolation(copyErr) {
 			return rollback()

@@ -499,3 +499,28 @@ func TestIngestLargerFiles(t *testing.T) {
 		}
 	})
 }
+
+// TestIngestExistingKeyLateInFile: a direct COPY on PostgreSQL meets an
+// existing key after many rows (the error arrives mid-stream) and falls
+// back to staging; SQLite rolls back one batch.
+func TestIngestExistingKeyLateInFile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		loadIngestReference(t, db)
+		mustIngest(t, db, "late.csv", "day,resource_id,item_code,quantity\n2030-01-01,R2,MEM,1\n")
+		var b strings.Builder
+		b.WriteString("day,resource_id,item_code,quantity\n")
+		start := metering.MustDate("2020-01-01")
+		for i := range 3000 {
+			fmt.Fprintf(&b, "%s,R1,VCPU,%d\n", start.AddDays(i), i%5)
+		}
+		b.WriteString("2030-01-01,R2,MEM,2\n")
+		r := mustIngest(t, db, "big.csv", b.String())
+		checkCounts(t, r, counts{Read: 3001, Accepted: 3000, Replaced: 1, NotYetBillable: 1 + int64(metering.MustDate("2024-06-10").Sub(start))})
+		if db.Engine == store.EnginePostgres && r.Path != "staging" {
+			t.Errorf("path %q, want staging after the failed direct copy", r.Path)
+		}
+		if n := countRows(t, db, "usage"); n != 3001 {
+			t.Errorf("usage rows %d, want 3001", n)
+		}
+	})
+}
