@@ -806,6 +806,24 @@ func (db *DB) copyStaged(ctx context.Context, tx *sqlx.Tx, sp *spec, s *scanner,
 	for _, k := range sp.keys {
 		okey = append(okey, fmt.Sprintf("o.%s = t.%s", k, k))
 	}
+	// Skip unchanged rows before the INSERT: ON CONFLICT … WHERE false would
+	// still lock (and so write) every row it leaves alone. The staging table
+	// is small next to the target: probe the target's key index per row.
+	var sCols, uJoin, uDiff []string
+	for _, c := range sp.cols() {
+		sCols = append(sCols, "s."+c)
+	}
+	for _, k := range sp.keys {
+		uJoin = append(uJoin, fmt.Sprintf("u.%s = s.%s", k, k))
+	}
+	for _, v := range sp.vals {
+		uDiff = append(uDiff, fmt.Sprintf("u.%s IS DISTINCT FROM s.%s", v, v))
+	}
+	source = fmt.Sprintf(`SELECT %s FROM (%s) s LEFT JOIN %s u ON %s WHERE u.resource_id IS NULL OR %s`,
+		strings.Join(sCols, ", "), source, sp.table, strings.Join(uJoin, " AND "), strings.Join(uDiff, " OR "))
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
+		return err
+	}
 	item := "''"
 	if len(sp.keys) == 3 {
 		item = "t.item_code"
