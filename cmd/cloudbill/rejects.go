@@ -22,7 +22,7 @@ func cmdRejects(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer db.Close()
-	var open, resolved int
+	var open, resolved, retry int
 	err = db.Rejects(ctx, store.RejectFilter{All: *all, File: *file}, func(r store.Reject) error {
 		line := r.Problem().Error()
 		switch {
@@ -31,7 +31,7 @@ func cmdRejects(ctx context.Context, a *App, args []string) error {
 			line += " (resolved: stored by a later ingest)"
 		case r.RetryResource != "":
 			open++
-			line += " (retried automatically once the resource is loaded)"
+			retry++
 		default:
 			open++
 		}
@@ -41,10 +41,13 @@ func cmdRejects(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *all {
-		fmt.Fprintf(a.Stderr, "%d rejects open, %d resolved\n", open, resolved)
-	} else {
-		fmt.Fprintf(a.Stderr, "%d rejects open\n", open)
+	msg := fmt.Sprintf("%d rejects open", open)
+	if retry > 0 {
+		msg += fmt.Sprintf(" (%d only for an unknown resource: retried by the next ingest once it is loaded)", retry)
 	}
+	if *all {
+		msg += fmt.Sprintf(", %d resolved", resolved)
+	}
+	fmt.Fprintln(a.Stderr, msg)
 	return nil
 }
