@@ -214,7 +214,7 @@ func pdfText(t *testing.T, pdftotext, path string) string {
 // totalsRow finds the last line ending in label's two amounts (gross, net).
 func totalsRow(t *testing.T, text, label string) (decimal.Decimal, decimal.Decimal) {
 	t.Helper()
-	rows := regexp.MustCompile(`(?m)` + label + `\s+([\d,]+\.\d\d)\s+([\d,]+\.\d\d)\s*$`).FindAllStringSubmatch(text, -1)
+	rows := regexp.MustCompile(`(?m)`+label+`\s+([\d,]+\.\d\d)\s+([\d,]+\.\d\d)\s*$`).FindAllStringSubmatch(text, -1)
 	if len(rows) == 0 {
 		t.Errorf("no %q row with two amounts", label)
 		return decimal.Zero, decimal.Zero
