@@ -61,7 +61,7 @@ func nightlyJob(a *App, db *store.DB, inbox string, asOf func() metering.Date) j
 		}
 		n, err := refreshFindings(ctx, a, db, day)
 		if err != nil {
-			return res, fmt.Errorf("refresh findings as of %s: %w", day, err)
+			return res, err // names the step and the date already
 		}
 		res.Counts[countFindings] = int64(n)
 		return res, nil

@@ -53,7 +53,9 @@ func cmdJobs(ctx context.Context, a *App, args []string) error {
 		}
 		var counts []string
 		for _, k := range sortedKeys(r.Counts) {
-			counts = append(counts, fmt.Sprintf("%s=%d", k, r.Counts[k]))
+			if r.Counts[k] != 0 { // zeros are the rule: keep the row readable
+				counts = append(counts, fmt.Sprintf("%s=%d", k, r.Counts[k]))
+			}
 		}
 		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.StartedAt.In(metering.Shanghai).Format("2006-01-02 15:04:05"),
 			dur, r.Status, r.Scope, strings.Join(counts, " "), oneLine(r.Error))
