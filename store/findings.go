@@ -2,13 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
-	"os"
-	"sort"
-	"time"
+	"io"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
@@ -16,6 +17,10 @@ import (
 	"cloudbill/evaluation"
 	"cloudbill/metering"
 )
+
+// FindingsTrace, when set, receives the time of each phase of
+// RefreshFindings (cloudbill findings --measure sets it).
+var FindingsTrace io.Writer
 
 // RefreshFindings recomputes the resource-use findings as of asOf and
 // replaces the findings table with them, all in one transaction. The
@@ -35,6 +40,7 @@ import (
 //
 // It returns the findings written.
 func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf metering.Date) ([]evaluation.Finding, error) {
+	t0 := time.Now()
 	places, err := db.ResourcePlaces(ctx)
 	if err != nil {
 		return nil, err
@@ -49,14 +55,26 @@ func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf met
 	}
 	det := evaluation.NewDetector(places, events, versions, p, asOf)
 	var out []evaluation.Finding
-	t0 := time.Now()
 	lap := func(phase string) {
-		if os.Getenv("CLOUDBILL_FINDINGS_TRACE") != "" {
-			fmt.Fprintf(os.Stderr, "findings %s %.3fs\n", phase, time.Since(t0).Seconds())
+		if FindingsTrace != nil {
+			fmt.Fprintf(FindingsTrace, "findings %-9s %.3fs\n", phase, time.Since(t0).Seconds())
 		}
 		t0 = time.Now()
 	}
-	lap("load")
+	lap("reference")
+	// The usage summaries do not depend on the idle runs: read them on a
+	// second connection while this one finds the idle runs.
+	type summaries struct {
+		list []evaluation.UsageSummary
+		err  error
+	}
+	sumc := make(chan summaries, 1)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		list, err := db.usageSummaries(sctx, asOf)
+		sumc <- summaries{list, err}
+	}()
 	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
 		defer lap("write")
 		if err := db.idleRuns(ctx, tx, det, places, p, asOf); err != nil {
@@ -67,8 +85,12 @@ func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf met
 			return fmt.Errorf("usage of idle runs: %w", err)
 		}
 		lap("ranges")
-		if err := db.usageSummaries(ctx, tx, det, asOf); err != nil {
-			return fmt.Errorf("usage summaries: %w", err)
+		sums := <-sumc
+		if sums.err != nil {
+			return fmt.Errorf("usage summaries: %w", sums.err)
+		}
+		for _, s := range sums.list {
+			det.AddUsageSummary(s)
 		}
 		lap("summaries")
 		if err := db.gapDays(ctx, tx, det, det.GapPairs(), asOf); err != nil {
@@ -115,12 +137,14 @@ func (db *DB) idleRuns(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detecto
 		q := `SELECT resource_id, min(day), max(day) FROM (
 	SELECT a.resource_id, a.day, a.day - CAST(row_number() OVER (PARTITION BY a.resource_id ORDER BY a.day) AS integer) AS grp
 	FROM activity a JOIN resources r ON r.id = a.resource_id
-	WHERE a.day <= ? AND (
+	WHERE a.day <= ? AND (a.disk_used_pct < ? OR a.net_in_bytes + a.net_out_bytes < ?) AND (
 		(r.kind IN ` + inList(len(comp)) + ` AND a.cpu_avg_pct < ? AND a.cpu_max_pct < ? AND a.net_in_bytes + a.net_out_bytes < ?)
 		OR (r.kind IN ` + inList(len(stor)) + ` AND a.disk_used_pct < ?)
 		OR (r.kind IN ` + inList(len(netw)) + ` AND a.net_in_bytes + a.net_out_bytes < ?))
 ) x GROUP BY resource_id, grp`
-		args := []any{asOf}
+		// Every idle day is either quiet on the network or has an empty
+		// disk: that test needs no join and discards most rows at the scan.
+		args := []any{asOf, Dec(p.IdleDiskUsedBelow), p.IdleNetBytesBelow}
 		args = append(append(args, comp...), Dec(p.IdleCPUAvgBelow), Dec(p.IdleCPUMaxBelow), p.IdleNetBytesBelow)
 		args = append(append(args, stor...), Dec(p.IdleDiskUsedBelow))
 		args = append(append(args, netw...), p.IdleNetBytesBelow)
@@ -149,12 +173,12 @@ func (db *DB) idleRuns(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detecto
 	}
 	q := `SELECT a.resource_id, a.day, r.kind, a.cpu_avg_pct, a.cpu_max_pct, a.disk_used_pct, a.net_in_bytes + a.net_out_bytes
 	FROM activity a JOIN resources r ON r.id = a.resource_id
-	WHERE a.day <= ? AND (
+	WHERE a.day <= ? AND (CAST(a.disk_used_pct AS REAL) <= ? OR a.net_in_bytes + a.net_out_bytes < ?) AND (
 		(r.kind IN ` + inList(len(comp)) + ` AND CAST(a.cpu_avg_pct AS REAL) <= ? AND CAST(a.cpu_max_pct AS REAL) <= ? AND a.net_in_bytes + a.net_out_bytes < ?)
 		OR (r.kind IN ` + inList(len(stor)) + ` AND CAST(a.disk_used_pct AS REAL) <= ?)
 		OR (r.kind IN ` + inList(len(netw)) + ` AND a.net_in_bytes + a.net_out_bytes < ?))
 	ORDER BY a.resource_id, a.day`
-	args := []any{asOf}
+	args := []any{asOf, up(p.IdleDiskUsedBelow), p.IdleNetBytesBelow}
 	args = append(append(args, comp...), up(p.IdleCPUAvgBelow), up(p.IdleCPUMaxBelow), p.IdleNetBytesBelow)
 	args = append(append(args, stor...), up(p.IdleDiskUsedBelow))
 	args = append(append(args, netw...), p.IdleNetBytesBelow)
@@ -290,7 +314,10 @@ func (db *DB) rangeUsage(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detec
 	return res.Err()
 }
 
-func (db *DB) usageSummaries(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detector, asOf metering.Date) error {
+// usageSummaries reads the per-(resource, item) usage summaries on its own
+// connection (PostgreSQL: a read-only transaction), so that it can run
+// beside the idle-run pass.
+func (db *DB) usageSummaries(ctx context.Context, asOf metering.Date) ([]evaluation.UsageSummary, error) {
 	// One pass over usage, one hash join with a small per-(resource, item)
 	// table of billing window and approvals, grouped so that ordinary rows
 	// fold into one group per pair while each notable row (nd, nq set)
@@ -315,7 +342,7 @@ func (db *DB) usageSummaries(ctx context.Context, tx *sqlx.Tx, det *evaluation.D
 	SELECT p.resource_id, p.item_code, p.first_appr, p.min_appr, w.confirmed, w.released
 	FROM p LEFT JOIN w ON w.resource_id = p.resource_id
 )
-SELECT resource_id, item_code, nd, nq, sum(inwin), min(inday), max(inday) FROM (
+SELECT resource_id, item_code, nd, min(nq), sum(inwin), min(inday), max(inday) FROM (
 	SELECT u.resource_id, u.item_code,
 		CASE WHEN ` + inwin + ` THEN 1 ELSE 0 END AS inwin,
 		CASE WHEN ` + inwin + ` THEN u.day END AS inday,
@@ -323,24 +350,28 @@ SELECT resource_id, item_code, nd, nq, sum(inwin), min(inday), max(inday) FROM (
 		CASE WHEN ` + notable + ` THEN u.quantity END AS nq
 	FROM usage u LEFT JOIN pw ON pw.resource_id = u.resource_id AND pw.item_code = u.item_code
 	WHERE u.day <= ?
-) x GROUP BY resource_id, item_code, nd, nq`
+) x GROUP BY resource_id, item_code, nd`
+	var q4 interface {
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	} = db.DB
 	if db.Engine == EnginePostgres {
+		tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		defer tx.Rollback()
 		// The groups are few (pairs + notable rows): hash them in memory,
-		// scan usage sequentially (in parallel) rather than by index.
-		for _, set := range []string{`SET LOCAL work_mem = '256MB'`, `SET LOCAL jit = off`, `SET LOCAL enable_indexscan = off`, `SET LOCAL enable_bitmapscan = off`, `SET LOCAL enable_mergejoin = off`} {
+		// scan usage sequentially rather than by index.
+		for _, set := range []string{`SET LOCAL work_mem = '256MB'`, `SET LOCAL jit = off`, `SET LOCAL enable_indexscan = off`, `SET LOCAL enable_bitmapscan = off`, `SET LOCAL enable_mergejoin = off`, `SET LOCAL enable_sort = off`} {
 			if _, err := tx.ExecContext(ctx, set); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		defer func() {
-			for _, reset := range []string{`RESET work_mem`, `RESET jit`, `RESET enable_indexscan`, `RESET enable_bitmapscan`, `RESET enable_mergejoin`} {
-				tx.ExecContext(ctx, reset)
-			}
-		}()
+		q4 = tx
 	}
-	rows, err := tx.QueryContext(ctx, db.Rebind(q), asOf, asOf, asOf)
+	rows, err := q4.QueryContext(ctx, db.Rebind(q), asOf, asOf, asOf)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
 	sums := map[[2]string]*evaluation.UsageSummary{}
@@ -350,7 +381,7 @@ SELECT resource_id, item_code, nd, nq, sum(inwin), min(inday), max(inday) FROM (
 		var nq decimal.NullDecimal
 		var n int
 		if err := rows.Scan(&k[0], &k[1], &nd, &nq, &n, &first, &last); err != nil {
-			return err
+			return nil, err
 		}
 		s := sums[k]
 		if s == nil {
@@ -369,7 +400,7 @@ SELECT resource_id, item_code, nd, nq, sum(inwin), min(inday), max(inday) FROM (
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	keys := make([][2]string, 0, len(sums))
 	for k := range sums {
@@ -381,10 +412,11 @@ SELECT resource_id, item_code, nd, nq, sum(inwin), min(inday), max(inday) FROM (
 		}
 		return keys[i][1] < keys[j][1]
 	})
-	for _, k := range keys {
-		det.AddUsageSummary(*sums[k])
+	out := make([]evaluation.UsageSummary, len(keys))
+	for i, k := range keys {
+		out[i] = *sums[k]
 	}
-	return nil
+	return out, nil
 }
 
 func (db *DB) gapDays(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detector, pairs [][2]string, asOf metering.Date) error {

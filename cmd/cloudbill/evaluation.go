@@ -187,6 +187,8 @@ func cmdFindings(ctx context.Context, a *App, args []string) error {
 			return err
 		}
 		scan = time.Since(t0)
+		store.FindingsTrace = a.Stdout
+		defer func() { store.FindingsTrace = nil }()
 	}
 	t0 := time.Now()
 	found, err := db.RefreshFindings(ctx, p, asOf)
