@@ -322,24 +322,35 @@ func (db *DB) usageSummaries(ctx context.Context, asOf metering.Date) ([]evaluat
 	// table of billing window and approvals, grouped so that ordinary rows
 	// fold into one group per pair while each notable row (nd, nq set)
 	// stays a group of its own. Only parallel-safe aggregates are used.
-	above := `u.quantity > pw.min_appr`
+	// A row may be above its approval: on or after the last approval day,
+	// compare with the last approved quantity (exact); before it, with the
+	// smallest approved quantity (a superset; Go checks exactly).
+	above := `(u.day >= pw.last_day AND u.quantity > pw.last_q) OR (u.day < pw.last_day AND u.quantity > pw.min_appr)`
+	minAppr := `min(quantity)`
 	if db.Engine == EngineSQLite {
-		// TEXT decimals: REAL comparison, with the text deciding only when
-		// the REALs tie (a superset of the exact test; Go checks exactly).
-		above = `(CAST(u.quantity AS REAL) > CAST(pw.min_appr AS REAL) OR (CAST(u.quantity AS REAL) = CAST(pw.min_appr AS REAL) AND u.quantity <> pw.min_appr))`
+		// TEXT decimals: compare as REAL, with the text deciding only when
+		// the REALs tie — a superset of the exact test either way.
+		above = `(u.day >= pw.last_day AND (CAST(u.quantity AS REAL) > CAST(pw.last_q AS REAL) OR (CAST(u.quantity AS REAL) = CAST(pw.last_q AS REAL) AND u.quantity <> pw.last_q)))
+			OR (u.day < pw.last_day AND CAST(u.quantity AS REAL) >= pw.min_appr)`
+		minAppr = `min(CAST(quantity AS REAL))`
 	}
 	inwin := `u.day >= pw.confirmed AND u.day >= pw.first_appr AND (pw.released IS NULL OR u.day < pw.released)`
 	notable := `pw.resource_id IS NULL OR pw.confirmed IS NULL OR u.day >= pw.released OR (u.day >= pw.confirmed AND (u.day < pw.first_appr OR ` + above + `))`
 	q := `WITH p AS (
-	SELECT resource_id, item_code, min(day) AS first_appr, min(quantity) AS min_appr
-	FROM events WHERE day <= ? AND event IN ('approved', 'changed') GROUP BY resource_id, item_code
+	SELECT resource_id, item_code, min(day) AS first_appr, ` + minAppr + ` AS min_appr,
+		max(CASE WHEN rn = 1 THEN day END) AS last_day, max(CASE WHEN rn = 1 THEN quantity END) AS last_q
+	FROM (
+		SELECT resource_id, item_code, day, quantity,
+			row_number() OVER (PARTITION BY resource_id, item_code ORDER BY day DESC, at DESC) AS rn
+		FROM events WHERE day <= ? AND event IN ('approved', 'changed')
+	) e GROUP BY resource_id, item_code
 ), w AS (
 	SELECT resource_id,
 		min(CASE WHEN event = 'confirmed' THEN day END) AS confirmed,
 		min(CASE WHEN event = 'released' THEN day END) AS released
 	FROM events WHERE day <= ? AND event IN ('confirmed', 'released') GROUP BY resource_id
 ), pw AS (
-	SELECT p.resource_id, p.item_code, p.first_appr, p.min_appr, w.confirmed, w.released
+	SELECT p.resource_id, p.item_code, p.first_appr, p.min_appr, p.last_day, p.last_q, w.confirmed, w.released
 	FROM p LEFT JOIN w ON w.resource_id = p.resource_id
 )
 SELECT resource_id, item_code, nd, min(nq), sum(inwin), min(inday), max(inday) FROM (
