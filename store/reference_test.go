@@ -21,7 +21,7 @@ func roundTripReference() *store.Reference {
 	)
 	ref.Events = append(ref.Events,
 		ev("R5", "approved", "2024-03-01T23:59:59.5-05:00", "MEM", "0.10"), // 2024-03-02 04:59:59.5 UTC = 12:59 Shanghai
-		ev("R5", "applied", "2024-02-29T16:00:00Z", "", ""),              // midnight in Shanghai: 2024-03-01
+		ev("R5", "applied", "2024-02-29T16:00:00Z", "", ""),                // midnight in Shanghai: 2024-03-01
 	)
 	ref.Scores = []evaluation.Score{{ProviderCode: "ctc", Period: "2024Q1", Dimension: "quality", Evaluator: "public", Score: dec("85.00")}}
 	ref.Calendar = []evaluation.CalendarDay{{Day: d("2024-02-10"), Kind: evaluation.DayHoliday, Name: "春节"}, {Day: d("2024-02-18"), Kind: evaluation.DayWorkday, Name: "春节调休"}}
