@@ -16,7 +16,7 @@ const (
 	// sqliteChunk rows are sorted in primary-key order before they are
 	// written, so that inserts walk the B-tree instead of jumping about
 	// (nightly files come day by day, the key is resource first).
-	sqliteChunk = 131072
+	sqliteChunk = 65536
 	// sqliteBatch rows go in one multi-row INSERT … ON CONFLICT DO NOTHING.
 	sqliteBatch = 256
 )
@@ -35,7 +35,7 @@ type chunkRow struct {
 // value differs), so the counts stay exact. Rows repeating a key of the
 // file are applied after their chunk, in file order (the last value wins).
 func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool) error {
-	if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -65536`); err != nil {
+	if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -32768`); err != nil {
 		return err
 	}
 	w, err := db.newRowWriter(ctx, tx, sp)

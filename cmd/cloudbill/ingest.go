@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -51,6 +52,11 @@ func cmdIngest(ctx context.Context, a *App, args []string) error {
 		return usagef("ingest needs files or folders, or --inbox DIR")
 	case *inbox != "" && fs.NArg() > 0:
 		return usagef("ingest takes either paths or --inbox DIR, not both")
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// Ingestion streams: keep the heap (and so the RSS) flat however
+		// large the file, at the price of more frequent collections.
+		debug.SetMemoryLimit(128 << 20)
 	}
 	db, err := a.OpenDB(ctx)
 	if err != nil {
