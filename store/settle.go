@@ -15,13 +15,12 @@ import (
 	"cloudbill/metering"
 )
 
-// dayGroupsSQL groups one year's usage into runs of days with equal metered
-// quantity, approved quantity and price version (and month, for
-// month-cycle items), inside each resource's billing window. Approval
-// intervals come from the approved/changed events with LEAD(); the window
-// from the first confirmed and first released event. One scan of the year's
-// usage; Go does the exact arithmetic on the few rows it returns.
-const dayGroupsSQL = `
+// segmentsSQL cuts each (resource, item) of year Y into segments on which
+// the billing window, the approved quantity and the price version are all
+// constant: the intersection of [first confirmed, first released), the
+// approval intervals (LEAD over approved/changed events) and the price
+// versions, clipped to the year. It reads only events and the catalogue.
+const segmentsSQL = `
 WITH win AS (
     SELECT resource_id,
            MIN(CASE WHEN event = 'confirmed' THEN day END) AS start_day,
@@ -35,42 +34,114 @@ appr AS (
            LEAD(day) OVER (PARTITION BY resource_id, item_code ORDER BY day, at) AS to_day
     FROM events
     WHERE event IN ('approved', 'changed')
+),
+seg AS (
+    SELECT a.resource_id, a.item_code, a.quantity AS approved, c.effective_from, c.cycle,
+           %[1]s(a.from_day, w.start_day, c.effective_from, ?) AS seg_from,
+           %[2]s(COALESCE(a.to_day, ?), COALESCE(w.end_day, ?), COALESCE(c.effective_to, ?), ?) AS seg_to
+    FROM appr a
+    JOIN win w ON w.resource_id = a.resource_id
+    JOIN catalogue c ON c.item_code = a.item_code
+    WHERE w.start_day IS NOT NULL
 )
-SELECT u.resource_id, u.item_code, c.effective_from,
-       CASE WHEN c.cycle = 'month' THEN %s ELSE 0 END AS month,
-       u.quantity AS metered, a.quantity AS approved, COUNT(*) AS days
-FROM usage u
-JOIN win w ON w.resource_id = u.resource_id
-JOIN appr a ON a.resource_id = u.resource_id AND a.item_code = u.item_code
-JOIN catalogue c ON c.item_code = u.item_code
-WHERE u.day >= ? AND u.day < ?
-  AND w.start_day IS NOT NULL AND u.day >= w.start_day AND (w.end_day IS NULL OR u.day < w.end_day)
-  AND u.day >= a.from_day AND (a.to_day IS NULL OR u.day < a.to_day)
-  AND u.day >= c.effective_from AND (c.effective_to IS NULL OR u.day < c.effective_to)
-GROUP BY u.resource_id, u.item_code, c.effective_from, month, u.quantity, a.quantity`
+SELECT ROW_NUMBER() OVER (ORDER BY resource_id, item_code, seg_from) AS id,
+       resource_id, item_code, approved, effective_from, cycle, seg_from, seg_to
+FROM seg
+WHERE seg_from < seg_to`
 
-// DayGroups streams the year's day groups to fn.
+// dayGroupsSQL joins the year's usage to the segments and counts days per
+// segment, month (month-cycle items only) and metered quantity. On
+// PostgreSQL this is a parallel scan with a hash join and partial hash
+// aggregation; on SQLite each segment is a range scan of the usage key.
+const dayGroupsSQL = `
+SELECT g.id, g.month, g.metered, g.days
+FROM (
+    SELECT s.id, CASE WHEN s.cycle = 'month' THEN %s ELSE 0 END AS month, u.quantity AS metered, COUNT(*) AS days
+    FROM %s s
+    JOIN usage u ON u.resource_id = s.resource_id AND u.item_code = s.item_code AND u.day >= s.seg_from AND u.day < s.seg_to
+    GROUP BY s.id, month, u.quantity
+) g`
+
+type segment struct {
+	ID            int64           `db:"id"`
+	ResourceID    string          `db:"resource_id"`
+	ItemCode      string          `db:"item_code"`
+	Approved      decimal.Decimal `db:"approved"`
+	EffectiveFrom metering.Date   `db:"effective_from"`
+	Cycle         string          `db:"cycle"`
+	From          metering.Date   `db:"seg_from"`
+	To            metering.Date   `db:"seg_to"`
+}
+
+// DayGroups streams the year's day groups to fn: a temporary table of
+// segments (from events and the catalogue), then one grouped pass over the
+// year's usage.
 func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup) error) error {
-	month := `CAST(substr(u.day, 6, 2) AS INTEGER)`
-	if db.Engine == EnginePostgres {
-		month = `EXTRACT(MONTH FROM u.day)::int`
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
 	}
-	q := db.Rebind(fmt.Sprintf(dayGroupsSQL, month))
-	rows, err := db.QueryxContext(ctx, q, metering.YearStart(year), metering.YearEnd(year))
+	defer tx.Rollback()
+	y0, y1, inf := metering.YearStart(year), metering.YearEnd(year), metering.MustDate("9999-12-31")
+	greatest, least, month := "max", "min", `CAST(substr(u.day, 6, 2) AS INTEGER)`
+	create := `CREATE TEMP TABLE cloudbill_seg AS `
+	if db.Engine == EnginePostgres {
+		// The segments go into an unlogged scratch table inside this
+		// transaction, which is rolled back: temporary tables would rule
+		// out parallel workers. The range join misleads the planner's row
+		// estimates into index nested loops; a hash join is the right plan.
+		greatest, least, month = "GREATEST", "LEAST", `EXTRACT(MONTH FROM u.day)::int`
+		create = `INSERT INTO settle_segments (id, resource_id, item_code, approved, effective_from, cycle, seg_from, seg_to) `
+		for _, set := range []string{`SET LOCAL work_mem = '256MB'`, `SET LOCAL enable_nestloop = off`} {
+			if _, err := tx.ExecContext(ctx, set); err != nil {
+				return err
+			}
+		}
+	} else if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.cloudbill_seg`); err != nil {
+		return err
+	}
+	segQ := db.Rebind(create + fmt.Sprintf(segmentsSQL, greatest, least))
+	if _, err := tx.ExecContext(ctx, segQ, y0, inf, inf, inf, y1); err != nil {
+		return fmt.Errorf("segments of %d: %w", year, err)
+	}
+	table := "cloudbill_seg"
+	if db.Engine == EnginePostgres {
+		table = "settle_segments"
+		if _, err := tx.ExecContext(ctx, `ANALYZE settle_segments`); err != nil {
+			return err
+		}
+	}
+	var segs []segment
+	if err := tx.SelectContext(ctx, &segs, `SELECT id, resource_id, item_code, approved, effective_from, cycle, seg_from, seg_to FROM `+table); err != nil {
+		return err
+	}
+	byID := make(map[int64]*segment, len(segs))
+	for i := range segs {
+		byID[segs[i].ID] = &segs[i]
+	}
+	rows, err := tx.QueryxContext(ctx, fmt.Sprintf(dayGroupsSQL, month, table))
 	if err != nil {
 		return fmt.Errorf("group usage of %d: %w", year, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var id int64
 		var g billing.DayGroup
-		if err := rows.StructScan(&g); err != nil {
+		if err := rows.Scan(&id, &g.Month, &g.Metered, &g.Days); err != nil {
 			return err
 		}
+		s := byID[id]
+		g.ResourceID, g.ItemCode, g.EffectiveFrom, g.Approved = s.ResourceID, s.ItemCode, s.EffectiveFrom, s.Approved
 		if err := fn(g); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Rolling back drops SQLite's temporary table and PostgreSQL's
+	// uncommitted scratch rows alike.
+	return nil
 }
 
 // Placements maps every resource to its provider, district, department and system.

@@ -134,10 +134,14 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 }
 
 func newLogger(w io.Writer, format string) *slog.Logger {
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+	opts := &slog.HandlerOptions{}
+	if os.Getenv("CLOUDBILL_LOG_LEVEL") == "debug" {
+		opts.Level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func envOr(key, def string) string {

@@ -82,9 +82,11 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 		return 0, err
 	}
 	s := billing.NewSettlement(year, billing.NewCatalogue(vs), placement)
+	t0 := time.Now()
 	if err := db.DayGroups(ctx, year, s.Add); err != nil {
 		return 0, fmt.Errorf("settle %d: %w", year, err)
 	}
+	a.Log.Debug("settle: day groups", "seconds", time.Since(t0).Seconds())
 	lines := s.Lines()
 	seen := map[string]bool{}
 	var providers []string
@@ -95,19 +97,23 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 		}
 	}
 	sort.Strings(providers)
+	t0 = time.Now()
 	evals, err := providerEvaluations(ctx, db, year, providers, policy)
 	if err != nil {
 		return 0, fmt.Errorf("settle %d: %w", year, err)
 	}
+	a.Log.Debug("settle: evaluations", "seconds", time.Since(t0).Seconds())
 	st, err := billing.Assemble(year, lines, evals, policy.String())
 	if err != nil {
 		return 0, fmt.Errorf("settle %d: %w", year, err)
 	}
 	st.CreatedAt = now().UTC().Truncate(time.Second)
+	t0 = time.Now()
 	saved, err := db.SaveStatement(ctx, st)
 	if err != nil {
 		return 0, fmt.Errorf("settle %d: %w", year, err)
 	}
+	a.Log.Debug("settle: save", "seconds", time.Since(t0).Seconds())
 	if !saved {
 		fmt.Fprintf(a.Stdout, "settlement %d unchanged: version %d already holds these %d lines (sha256 %s)\n", year, st.Version, len(lines), st.SHA256)
 		return st.Version, nil
