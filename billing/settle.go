@@ -1,8 +1,10 @@
 package billing
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -156,19 +158,30 @@ func SortLines(ls []Line) {
 }
 
 func lineLess(a, b Line) bool {
-	switch {
-	case a.ProviderCode != b.ProviderCode:
-		return a.ProviderCode < b.ProviderCode
-	case a.DistrictCode != b.DistrictCode:
-		return a.DistrictCode < b.DistrictCode
-	case a.DepartmentCode != b.DepartmentCode:
-		return a.DepartmentCode < b.DepartmentCode
-	case a.SystemID != b.SystemID:
-		return a.SystemID < b.SystemID
-	case a.ResourceID != b.ResourceID:
-		return a.ResourceID < b.ResourceID
-	}
-	return a.ItemCode < b.ItemCode
+	return cmp.Or(
+		strings.Compare(a.ProviderCode, b.ProviderCode),
+		strings.Compare(a.DistrictCode, b.DistrictCode),
+		strings.Compare(a.DepartmentCode, b.DepartmentCode),
+		strings.Compare(a.SystemID, b.SystemID),
+		strings.Compare(a.ResourceID, b.ResourceID),
+		strings.Compare(a.ItemCode, b.ItemCode),
+	) < 0
+}
+
+// SortLinesByPlace orders lines for printing: district, department,
+// provider, system, resource, item.
+func SortLinesByPlace(ls []Line) {
+	sort.SliceStable(ls, func(i, j int) bool {
+		a, b := ls[i], ls[j]
+		return cmp.Or(
+			strings.Compare(a.DistrictCode, b.DistrictCode),
+			strings.Compare(a.DepartmentCode, b.DepartmentCode),
+			strings.Compare(a.ProviderCode, b.ProviderCode),
+			strings.Compare(a.SystemID, b.SystemID),
+			strings.Compare(a.ResourceID, b.ResourceID),
+			strings.Compare(a.ItemCode, b.ItemCode),
+		) < 0
+	})
 }
 
 // Assemble builds the statement from its lines and the providers'

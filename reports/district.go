@@ -60,20 +60,7 @@ func renderDistrict(b *Bundle, dir *directory, font Font, code string) ([]byte, 
 			lines = append(lines, l)
 		}
 	}
-	sort.Slice(lines, func(i, j int) bool {
-		a, c := lines[i], lines[j]
-		switch {
-		case a.DepartmentCode != c.DepartmentCode:
-			return a.DepartmentCode < c.DepartmentCode
-		case a.ProviderCode != c.ProviderCode:
-			return a.ProviderCode < c.ProviderCode
-		case a.SystemID != c.SystemID:
-			return a.SystemID < c.SystemID
-		case a.ResourceID != c.ResourceID:
-			return a.ResourceID < c.ResourceID
-		}
-		return a.ItemCode < c.ItemCode
-	})
+	billing.SortLinesByPlace(lines)
 	type dk struct{ dept, prov string }
 	rows := map[dk]billing.DepartmentRow{}
 	var deptRows []billing.DepartmentRow

@@ -146,22 +146,7 @@ func renderXLSX(b *Bundle, dir *directory) ([]byte, error) {
 	s.header([]float64{10, 10, 12, 12, 26, 14, 12, 24, 30, 10, 12, 14},
 		"服务商代码", "区划代码", "部门代码", "系统编号", "系统", "资源编号", "计费项代码", "计费项", "单价及批复文号", "计费天数", "数量·天", "原价金额")
 	lines := append([]billing.Line(nil), st.Lines...)
-	sort.Slice(lines, func(i, j int) bool {
-		a, c := lines[i], lines[j]
-		switch {
-		case a.DistrictCode != c.DistrictCode:
-			return a.DistrictCode < c.DistrictCode
-		case a.DepartmentCode != c.DepartmentCode:
-			return a.DepartmentCode < c.DepartmentCode
-		case a.ProviderCode != c.ProviderCode:
-			return a.ProviderCode < c.ProviderCode
-		case a.SystemID != c.SystemID:
-			return a.SystemID < c.SystemID
-		case a.ResourceID != c.ResourceID:
-			return a.ResourceID < c.ResourceID
-		}
-		return a.ItemCode < c.ItemCode
-	})
+	billing.SortLinesByPlace(lines)
 	for _, l := range lines {
 		s.put(l.ProviderCode, l.DistrictCode, l.DepartmentCode, l.SystemID, dir.systemName(l.SystemID), l.ResourceID,
 			l.ItemCode, dir.itemName(l.ItemCode), strings.ReplaceAll(priceCell(l, dir), "\n", " "), l.BillableDays, l.QuantityDays, moneyCell{l.Gross})
