@@ -16,7 +16,8 @@ import (
 // now is the wall clock of the commands; tests replace it.
 var now = time.Now
 
-func yearFlag(a *App, name string, args []string) (int, []string, error) {
+// openForYear parses a command that takes only --year and opens the database.
+func openForYear(ctx context.Context, a *App, name string, args []string) (int, *store.DB, error) {
 	fs := newFlags(a, name, "")
 	year := fs.Int("year", 0, "settlement year, e.g. 2024 (required)")
 	if err := parseFlags(fs, args); err != nil {
@@ -25,7 +26,11 @@ func yearFlag(a *App, name string, args []string) (int, []string, error) {
 	if *year < 2000 || *year > 2100 {
 		return 0, nil, usagef("--year is required (a year such as 2024)")
 	}
-	return *year, fs.Args(), nil
+	if fs.NArg() > 0 {
+		return 0, nil, usagef("unexpected arguments %q", fs.Args())
+	}
+	db, err := a.OpenDB(ctx)
+	return *year, db, err
 }
 
 func cmdSettle(ctx context.Context, a *App, args []string) error {
@@ -128,14 +133,7 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 }
 
 func cmdIssue(ctx context.Context, a *App, args []string) error {
-	year, rest, err := yearFlag(a, "issue", args)
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected arguments %q", rest)
-	}
-	db, err := a.OpenDB(ctx)
+	year, db, err := openForYear(ctx, a, "issue", args)
 	if err != nil {
 		return err
 	}
@@ -156,14 +154,7 @@ func issueStatement(ctx context.Context, a *App, db *store.DB, year int) (int, e
 }
 
 func cmdDiff(ctx context.Context, a *App, args []string) error {
-	year, rest, err := yearFlag(a, "diff", args)
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected arguments %q", rest)
-	}
-	db, err := a.OpenDB(ctx)
+	year, db, err := openForYear(ctx, a, "diff", args)
 	if err != nil {
 		return err
 	}
