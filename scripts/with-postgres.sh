@@ -26,7 +26,7 @@ if ! bindir=$(find_bin); then
         echo "create_main_cluster = false" >> /etc/postgresql-common/createcluster.conf
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq >/dev/null
-        apt-get install -y -qq postgresql-15 >/dev/null
+        apt-get install -y -qq -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold postgresql-15 >/dev/null
         bindir=$(find_bin)
     else
         echo "with-postgres: PostgreSQL is not installed. Install it with: sudo apt-get install postgresql-15 (or set TEST_DATABASE_URL)" >&2
