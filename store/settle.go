@@ -45,23 +45,20 @@ seg AS (
     JOIN catalogue c ON c.item_code = a.item_code
     WHERE w.start_day IS NOT NULL
 )
-SELECT ROW_NUMBER() OVER (ORDER BY resource_id, item_code, seg_from) AS id,
-       resource_id, item_code, approved, effective_from, cycle, seg_from, seg_to
+SELECT resource_id, item_code, approved, effective_from, cycle, seg_from, seg_to
 FROM seg
-WHERE seg_from < seg_to`
+WHERE seg_from < seg_to
+ORDER BY resource_id, item_code, seg_from`
 
 // dayGroupsSQL joins the year's usage to the segments and counts days per
-// segment, month (month-cycle items only) and metered quantity. On
-// PostgreSQL this is a parallel scan with a hash join and partial hash
-// aggregation; on SQLite each segment is a range scan of the usage key.
+// segment and metered quantity. On PostgreSQL this is a parallel scan with
+// a hash join and partial hash aggregation; on SQLite each segment is a
+// range scan of the usage key.
 const dayGroupsSQL = `
-SELECT g.id, g.month, g.metered, g.days
-FROM (
-    SELECT s.id, CASE WHEN s.cycle = 'month' THEN %s ELSE 0 END AS month, u.quantity AS metered, COUNT(*) AS days
-    FROM %s s
-    JOIN usage u ON u.resource_id = s.resource_id AND u.item_code = s.item_code AND u.day >= s.seg_from AND u.day < s.seg_to
-    GROUP BY s.id, month, u.quantity
-) g`
+SELECT s.id, u.quantity AS metered, COUNT(*) AS days
+FROM %s s
+JOIN usage u ON u.resource_id = s.resource_id AND u.item_code = s.item_code AND u.day >= s.seg_from AND u.day < s.seg_to
+GROUP BY s.id, u.quantity`
 
 type segment struct {
 	ID            int64           `db:"id"`
@@ -72,11 +69,35 @@ type segment struct {
 	Cycle         string          `db:"cycle"`
 	From          metering.Date   `db:"seg_from"`
 	To            metering.Date   `db:"seg_to"`
+	Month         int             `db:"-"`
 }
 
-// DayGroups streams the year's day groups to fn: a temporary table of
-// segments (from events and the catalogue), then one grouped pass over the
-// year's usage.
+// splitMonths cuts the segments of month-cycle items at month boundaries,
+// so that each holds days of one month (one divisor), and numbers them.
+func splitMonths(segs []segment) []segment {
+	out := make([]segment, 0, len(segs))
+	for _, s := range segs {
+		if s.Cycle != string(billing.CycleMonth) {
+			out = append(out, s)
+			continue
+		}
+		for d := s.From; d < s.To; {
+			next := min(s.To, metering.NewDate(d.Year(), d.Month()+1, 1))
+			m := s
+			m.From, m.To, m.Month = d, next, int(d.Month())
+			out = append(out, m)
+			d = next
+		}
+	}
+	for i := range out {
+		out[i].ID = int64(i + 1)
+	}
+	return out
+}
+
+// DayGroups streams the year's day groups to fn: the segments (from events
+// and the catalogue, split by month for month-cycle items) go into a
+// scratch table, then one grouped pass over the year's usage counts days.
 func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup) error) error {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -84,63 +105,59 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 	}
 	defer tx.Rollback()
 	y0, y1, inf := metering.YearStart(year), metering.YearEnd(year), metering.MustDate("9999-12-31")
-	greatest, least, month := "max", "min", `CAST(substr(u.day, 6, 2) AS INTEGER)`
-	create := `CREATE TEMP TABLE cloudbill_seg AS `
+	greatest, least, table := "max", "min", "temp.cloudbill_seg"
 	if db.Engine == EnginePostgres {
 		// The segments go into an unlogged scratch table inside this
 		// transaction, which is rolled back: temporary tables would rule
 		// out parallel workers. The range join misleads the planner's row
 		// estimates into index nested loops; a hash join is the right plan.
-		greatest, least, month = "GREATEST", "LEAST", `EXTRACT(MONTH FROM u.day)::int`
-		create = `INSERT INTO settle_segments (id, resource_id, item_code, approved, effective_from, cycle, seg_from, seg_to) `
+		greatest, least, table = "GREATEST", "LEAST", "settle_segments"
 		for _, set := range []string{`SET LOCAL work_mem = '256MB'`, `SET LOCAL enable_nestloop = off`} {
 			if _, err := tx.ExecContext(ctx, set); err != nil {
 				return err
 			}
 		}
-	} else if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.cloudbill_seg`); err != nil {
+	} else if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS cloudbill_seg (id INTEGER PRIMARY KEY, resource_id TEXT, item_code TEXT, seg_from TEXT, seg_to TEXT)`); err != nil {
 		return err
 	}
-	segQ := db.Rebind(create + fmt.Sprintf(segmentsSQL, greatest, least))
-	if _, err := tx.ExecContext(ctx, segQ, y0, inf, inf, inf, y1); err != nil {
+	var segs []segment
+	if err := tx.SelectContext(ctx, &segs, db.Rebind(fmt.Sprintf(segmentsSQL, greatest, least)), y0, inf, inf, inf, y1); err != nil {
 		return fmt.Errorf("segments of %d: %w", year, err)
 	}
-	table := "cloudbill_seg"
+	segs = splitMonths(segs)
+	rows := make([][]any, len(segs))
+	for i, s := range segs {
+		rows[i] = []any{s.ID, s.ResourceID, s.ItemCode, s.From, s.To}
+	}
+	if err := db.insertRows(ctx, tx, table, []string{"id", "resource_id", "item_code", "seg_from", "seg_to"}, rows); err != nil {
+		return fmt.Errorf("segments of %d: %w", year, err)
+	}
 	if db.Engine == EnginePostgres {
-		table = "settle_segments"
 		if _, err := tx.ExecContext(ctx, `ANALYZE settle_segments`); err != nil {
 			return err
 		}
 	}
-	var segs []segment
-	if err := tx.SelectContext(ctx, &segs, `SELECT id, resource_id, item_code, approved, effective_from, cycle, seg_from, seg_to FROM `+table); err != nil {
-		return err
-	}
-	byID := make(map[int64]*segment, len(segs))
-	for i := range segs {
-		byID[segs[i].ID] = &segs[i]
-	}
-	rows, err := tx.QueryxContext(ctx, fmt.Sprintf(dayGroupsSQL, month, table))
+	groups, err := tx.QueryxContext(ctx, fmt.Sprintf(dayGroupsSQL, table))
 	if err != nil {
 		return fmt.Errorf("group usage of %d: %w", year, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer groups.Close()
+	for groups.Next() {
 		var id int64
 		var g billing.DayGroup
-		if err := rows.Scan(&id, &g.Month, &g.Metered, &g.Days); err != nil {
+		if err := groups.Scan(&id, &g.Metered, &g.Days); err != nil {
 			return err
 		}
-		s := byID[id]
-		g.ResourceID, g.ItemCode, g.EffectiveFrom, g.Approved = s.ResourceID, s.ItemCode, s.EffectiveFrom, s.Approved
+		s := segs[id-1]
+		g.ResourceID, g.ItemCode, g.EffectiveFrom, g.Approved, g.Month = s.ResourceID, s.ItemCode, s.EffectiveFrom, s.Approved, s.Month
 		if err := fn(g); err != nil {
 			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if err := groups.Err(); err != nil {
 		return err
 	}
-	// Rolling back drops SQLite's temporary table and PostgreSQL's
+	// Rolling back drops SQLite's temporary rows and PostgreSQL's
 	// uncommitted scratch rows alike.
 	return nil
 }

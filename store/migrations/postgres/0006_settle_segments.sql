@@ -4,12 +4,9 @@
 -- a real (unlogged) table rather than a TEMP table because PostgreSQL runs
 -- no parallel workers over temporary tables.
 CREATE UNLOGGED TABLE settle_segments (
-    id             BIGINT NOT NULL,
-    resource_id    TEXT NOT NULL,
-    item_code      TEXT NOT NULL,
-    approved       NUMERIC NOT NULL,
-    effective_from DATE NOT NULL,
-    cycle          TEXT NOT NULL,
-    seg_from       DATE NOT NULL,
-    seg_to         DATE NOT NULL
+    id          BIGINT NOT NULL,
+    resource_id TEXT NOT NULL,
+    item_code   TEXT NOT NULL,
+    seg_from    DATE NOT NULL,
+    seg_to      DATE NOT NULL
 );
