@@ -60,6 +60,17 @@ FROM %s s
 JOIN usage u ON u.resource_id = s.resource_id AND u.item_code = s.item_code AND u.day >= s.seg_from AND u.day < s.seg_to
 GROUP BY s.id, u.quantity`
 
+// dayGroupsPostgresSQL is dayGroupsSQL with every day metered at or above
+// the approved quantity in one group (metered NULL: billable = approved):
+// hashing a bigint instead of a NUMERIC per row. Comparing decimals is
+// exact on PostgreSQL's NUMERIC; SQLite keeps decimals as TEXT, so there
+// Go compares them.
+const dayGroupsPostgresSQL = `
+SELECT s.id, CASE WHEN u.quantity >= s.approved THEN NULL ELSE u.quantity END AS metered, COUNT(*) AS days
+FROM settle_segments s
+JOIN usage u ON u.resource_id = s.resource_id AND u.item_code = s.item_code AND u.day >= s.seg_from AND u.day < s.seg_to
+GROUP BY 1, 2`
+
 type segment struct {
 	ID            int64           `db:"id"`
 	ResourceID    string          `db:"resource_id"`
@@ -126,10 +137,17 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 	}
 	segs = splitMonths(segs)
 	rows := make([][]any, len(segs))
+	cols := []string{"id", "resource_id", "item_code", "seg_from", "seg_to"}
 	for i, s := range segs {
 		rows[i] = []any{s.ID, s.ResourceID, s.ItemCode, s.From, s.To}
+		if db.Engine == EnginePostgres {
+			rows[i] = append(rows[i], Dec(s.Approved))
+		}
 	}
-	if err := db.insertRows(ctx, tx, table, []string{"id", "resource_id", "item_code", "seg_from", "seg_to"}, rows); err != nil {
+	if db.Engine == EnginePostgres {
+		cols = append(cols, "approved")
+	}
+	if err := db.insertRows(ctx, tx, table, cols, rows); err != nil {
 		return fmt.Errorf("segments of %d: %w", year, err)
 	}
 	if db.Engine == EnginePostgres {
@@ -137,19 +155,28 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 			return err
 		}
 	}
-	groups, err := tx.QueryxContext(ctx, fmt.Sprintf(dayGroupsSQL, table))
+	q := fmt.Sprintf(dayGroupsSQL, table)
+	if db.Engine == EnginePostgres {
+		q = dayGroupsPostgresSQL
+	}
+	groups, err := tx.QueryxContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("group usage of %d: %w", year, err)
 	}
 	defer groups.Close()
 	for groups.Next() {
 		var id int64
+		var metered decimal.NullDecimal
 		var g billing.DayGroup
-		if err := groups.Scan(&id, &g.Metered, &g.Days); err != nil {
+		if err := groups.Scan(&id, &metered, &g.Days); err != nil {
 			return err
 		}
 		s := segs[id-1]
 		g.ResourceID, g.ItemCode, g.EffectiveFrom, g.Approved, g.Month = s.ResourceID, s.ItemCode, s.EffectiveFrom, s.Approved, s.Month
+		g.Metered = s.Approved // NULL: at or above approval
+		if metered.Valid {
+			g.Metered = metered.Decimal
+		}
 		if err := fn(g); err != nil {
 			return err
 		}

@@ -8,5 +8,6 @@ CREATE UNLOGGED TABLE settle_segments (
     resource_id TEXT NOT NULL,
     item_code   TEXT NOT NULL,
     seg_from    DATE NOT NULL,
-    seg_to      DATE NOT NULL
+    seg_to      DATE NOT NULL,
+    approved    NUMERIC NOT NULL
 );
