@@ -190,3 +190,14 @@ func TestLoadRefusesAChangedEvent(t *testing.T) {
 		}
 	})
 }
+
+func TestSettleRefusesAnEmptyYear(t *testing.T) {
+	dsn := storetest.DSN(t, store.EngineSQLite)
+	if code, _, stderr := runCLI(t, dsn, "load", writeReference(t, okReference)); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, _, stderr := runCLI(t, dsn, "settle", "--year", "2024")
+	if code != 1 || !strings.Contains(stderr, "no billable usage in 2024") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}

@@ -93,6 +93,9 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 	}
 	a.Log.Debug("settle: day groups", "seconds", time.Since(t0).Seconds())
 	lines := s.Lines()
+	if len(lines) == 0 {
+		return 0, fmt.Errorf("settle %d: no billable usage in %d: nothing to settle (ingest the year's metering, and check the resources' confirmed events)", year, year)
+	}
 	seen := map[string]bool{}
 	var providers []string
 	for _, l := range lines {
