@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -279,4 +278,3 @@ func writeFileAtomic(path string, write func(*os.File) error) error {
 	return os.Rename(f.Name(), path)
 }
 
-var _ = errors.Is
