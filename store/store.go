@@ -208,4 +208,3 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	}
 	return tx.Commit()
 }
-
