@@ -66,64 +66,35 @@ type resState struct {
 	items     []string              // approved items, sorted
 	approvals map[string][]approval // per item, in date order, non-empty spans
 	idle      []span                // raw idle runs of activity
-	seenUsage map[string]bool       // items with a usage summary
+	usage     map[string][]usageRun // per item, metered runs up to as-of
 }
 
-// approvedAt is the approved quantity of item on d (zero, false: none).
-func (r *resState) approvedAt(item string, d metering.Date) (decimal.Decimal, bool) {
-	for _, a := range r.approvals[item] {
-		if a.From <= d && d < a.To {
-			return a.Qty, true
-		}
-	}
-	return decimal.Zero, false
-}
-
-// AmountRange is a stretch of days of one resource and item with one
-// approved quantity and one price version, whose metered quantities the
-// store sums for the money of idle and zombie findings.
-type AmountRange struct {
-	ID         int
+// UsageRun is a run of consecutive days [First, Last] on which one
+// resource metered one item at one quantity: the usage rows of a pair,
+// compressed.
+type UsageRun struct {
 	ResourceID string
 	ItemCode   string
 	First      metering.Date
 	Last       metering.Date // inclusive
-
-	finding  int
-	approved decimal.Decimal
-	version  billing.PriceVersion
+	Quantity   decimal.Decimal
 }
 
-// UsageDay is one metered day of a resource and item.
-type UsageDay struct {
-	Day      metering.Date
-	Quantity decimal.Decimal
-}
-
-// UsageSummary sums up the usage rows of one resource and item up to the
-// as-of date: how many fall on days inside the billing window on or after
-// the item's first approval (N, with their first and last day), and the
-// notable rows — metered while never confirmed, on or after release, or,
-// inside the window, before the first approval or possibly above the
-// approved quantity (a superset is fine: the detector checks exactly).
-type UsageSummary struct {
-	ResourceID string
-	ItemCode   string
-	N          int
-	First      metering.NullDate
-	Last       metering.NullDate
-	Notable    []UsageDay
+// usageRun is a UsageRun of a known pair, days [From, To).
+type usageRun struct {
+	span
+	Qty decimal.Decimal
 }
 
 // Detector finds the resource-use findings of DESIGN.md §2.6 from data a
-// store streams into it in a few set-based passes:
+// store streams into it in two set-based passes, in any order:
 //
 //  1. AddIdleRun for every run of consecutive idle activity days;
-//  2. AmountRanges, then AddRangeUsage with the usage rows of those ranges
-//     grouped by range, quantity and month;
-//  3. AddUsageSummary for every (resource, item) of the usage rows;
-//  4. GapPairs, then AddUsageDays with the metered days of those pairs;
-//  5. Findings.
+//  2. AddUsageRun for every run of consecutive metered days of one
+//     resource and item at one quantity (together, exactly the usage rows
+//     up to the as-of date);
+//
+// then Findings computes every finding and its money in Go.
 type Detector struct {
 	p        Policy
 	asOf     metering.Date
@@ -132,8 +103,6 @@ type Detector struct {
 	ids      []string
 	findings []Finding
 	sums     []billing.Sum
-	ranges   []AmountRange
-	gapNeed  map[[2]string]bool
 }
 
 // NewDetector prepares a detector as of asOf from the resources' places,
@@ -142,10 +111,10 @@ type Detector struct {
 // the approved quantity on d is that of the latest approved/changed event
 // of the item dated on or before d.
 func NewDetector(places []Place, events []metering.Event, versions []billing.PriceVersion, p Policy, asOf metering.Date) *Detector {
-	d := &Detector{p: p, asOf: asOf, cat: billing.NewCatalogue(versions), res: map[string]*resState{}, gapNeed: map[[2]string]bool{}}
+	d := &Detector{p: p, asOf: asOf, cat: billing.NewCatalogue(versions), res: map[string]*resState{}}
 	for _, pl := range places {
 		fam, _ := pl.Kind.Family()
-		d.res[pl.ResourceID] = &resState{place: pl, family: fam, approvals: map[string][]approval{}, seenUsage: map[string]bool{}}
+		d.res[pl.ResourceID] = &resState{place: pl, family: fam, approvals: map[string][]approval{}, usage: map[string][]usageRun{}}
 		d.ids = append(d.ids, pl.ResourceID)
 	}
 	sort.Strings(d.ids)
@@ -211,6 +180,21 @@ func (d *Detector) AddIdleRun(resourceID string, first, last metering.Date) {
 	}
 }
 
+// AddUsageRun records that u.ResourceID metered u.Quantity of u.ItemCode
+// on every day of [u.First, u.Last]. Days after the as-of date are
+// ignored; the runs of one pair must not overlap.
+func (d *Detector) AddUsageRun(u UsageRun) {
+	r := d.res[u.ResourceID]
+	if r == nil || u.First > d.asOf {
+		return
+	}
+	s := span{u.First, min(u.Last, d.asOf).AddDays(1)}
+	if s.empty() {
+		return
+	}
+	r.usage[u.ItemCode] = append(r.usage[u.ItemCode], usageRun{s, u.Quantity})
+}
+
 func (d *Detector) add(f Finding) int {
 	d.findings = append(d.findings, f)
 	d.sums = append(d.sums, billing.Sum{})
@@ -230,13 +214,23 @@ func (d *Detector) idleAction(days int) string {
 	return ActionRectify
 }
 
-// AmountRanges turns the idle runs into idle and zombie findings and
-// returns the ranges whose usage the store must sum (AddRangeUsage).
-func (d *Detector) AmountRanges() []AmountRange {
-	bySystem := map[string][]*resState{}
-	var systems []string
+// prepare sorts the usage runs of every pair, merging adjacent runs of
+// equal quantity, and clips the idle runs to the billing window.
+func (d *Detector) prepare() {
 	for _, id := range d.ids {
 		r := d.res[id]
+		for item, runs := range r.usage {
+			sort.Slice(runs, func(i, j int) bool { return runs[i].From < runs[j].From })
+			merged := runs[:0]
+			for _, u := range runs {
+				if n := len(merged); n > 0 && merged[n-1].To == u.From && merged[n-1].Qty.Equal(u.Qty) {
+					merged[n-1].To = u.To
+					continue
+				}
+				merged = append(merged, u)
+			}
+			r.usage[item] = merged
+		}
 		sort.Slice(r.idle, func(i, j int) bool { return r.idle[i].From < r.idle[j].From })
 		clipped := r.idle[:0]
 		for _, s := range r.idle {
@@ -245,11 +239,21 @@ func (d *Detector) AmountRanges() []AmountRange {
 			}
 		}
 		r.idle = clipped
+	}
+}
+
+// idleFindings turns the idle runs into idle and zombie findings with the
+// money billed over them.
+func (d *Detector) idleFindings() {
+	bySystem := map[string][]*resState{}
+	var systems []string
+	for _, id := range d.ids {
+		r := d.res[id]
 		for _, s := range r.idle {
 			if s.To.Sub(s.From) >= d.p.IdleMinDays {
 				f := d.finding(FindingIdle, r, "", s)
 				f.Action = d.idleAction(f.Days)
-				d.addRanges(d.add(f), r, s)
+				d.addBilled(d.add(f), r, s)
 			}
 		}
 		if bySystem[r.place.SystemID] == nil {
@@ -266,11 +270,10 @@ func (d *Detector) AmountRanges() []AmountRange {
 			f.Action = ActionReclaim
 			i := d.add(f)
 			for _, r := range bySystem[sys] {
-				d.addRanges(i, r, s)
+				d.addBilled(i, r, s)
 			}
 		}
 	}
-	return d.ranges
 }
 
 // zombieRuns are the runs of at least ZombieMinDays days on which the
@@ -328,96 +331,105 @@ func (d *Detector) zombieRuns(rs []*resState) []span {
 	return kept
 }
 
-// addRanges adds the amount ranges of resource r over s for finding i:
-// every approved item, split where the approved quantity or the price
-// version changes.
-func (d *Detector) addRanges(i int, r *resState, s span) {
+// addValue adds to finding i the catalogue value of q of item on every day
+// of s, at the price version in force on each day.
+func (d *Detector) addValue(i int, item string, q decimal.Decimal, s span) {
+	if s.empty() || !q.IsPositive() {
+		return
+	}
+	for _, v := range d.cat.Versions(item) {
+		vs := span{v.EffectiveFrom, metering.Date(1 << 30)}
+		if v.EffectiveTo.Valid {
+			vs.To = v.EffectiveTo.Date
+		}
+		if c := s.cut(vs); !c.empty() {
+			d.sums[i].AddDays(q, v, c.From, c.To)
+		}
+	}
+}
+
+// addBilled adds to finding i the money billed for resource r over s:
+// every approved item, min(metered, approved) on each metered day of the
+// billing window.
+func (d *Detector) addBilled(i int, r *resState, s span) {
 	s = s.cut(r.window)
 	if s.empty() {
 		return
 	}
 	for _, item := range r.items {
-		for _, a := range r.approvals[item] {
-			as := s.cut(a.span)
-			if as.empty() || !a.Qty.IsPositive() {
+		for _, u := range r.usage[item] {
+			us := s.cut(u.span)
+			if us.empty() {
 				continue
 			}
-			for _, v := range d.cat.Versions(item) {
-				vs := span{v.EffectiveFrom, metering.Date(1 << 30)}
-				if v.EffectiveTo.Valid {
-					vs.To = v.EffectiveTo.Date
+			for _, a := range r.approvals[item] {
+				if as := us.cut(a.span); !as.empty() && a.Qty.IsPositive() {
+					d.addValue(i, item, decimal.Min(u.Qty, a.Qty), as)
 				}
-				c := as.cut(vs)
-				if c.empty() {
-					continue
-				}
-				d.ranges = append(d.ranges, AmountRange{ID: len(d.ranges), ResourceID: r.place.ResourceID, ItemCode: item,
-					First: c.From, Last: c.To.AddDays(-1), finding: i, approved: a.Qty, version: v})
 			}
 		}
 	}
 }
 
-// AddRangeUsage adds days metered days of quantity within amount range id,
-// all in the month of day: billed min(quantity, approved) × daily rate.
-func (d *Detector) AddRangeUsage(id int, quantity decimal.Decimal, day metering.Date, days int) {
-	if id < 0 || id >= len(d.ranges) {
-		return
-	}
-	g := d.ranges[id]
-	q := decimal.Min(quantity, g.approved)
-	d.sums[g.finding].AddRun(q, g.version.Price, days, g.version.Cycle.Days(day))
+// piece is a stretch of metered days of one finding kind, with the
+// quantity whose catalogue value it carries.
+type piece struct {
+	kind FindingKind
+	span
+	qty decimal.Decimal
 }
 
-// AddUsageSummary records one (resource, item) summary of the usage rows
-// and turns its notable rows into beyond_approval, unconfirmed and
-// after_release findings.
-func (d *Detector) AddUsageSummary(s UsageSummary) {
-	r := d.res[s.ResourceID]
-	if r == nil {
-		return
-	}
-	r.seenUsage[s.ItemCode] = true
-	d.checkGaps(r, s)
-	rows := s.Notable
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Day < rows[j].Day })
-	var (
-		cur     = -1
-		curKind FindingKind
-		curLast metering.Date
-	)
-	for _, u := range rows {
-		if u.Day > d.asOf {
-			continue
-		}
-		var kind FindingKind
-		qty := u.Quantity
+// usageFindings turns the usage runs of r's item into unconfirmed,
+// after_release and beyond_approval findings: one per run of consecutive
+// days of one kind.
+func (d *Detector) usageFindings(r *resState, item string) {
+	var pieces []piece
+	for _, u := range r.usage[item] {
 		switch {
 		case !r.confirmed:
-			kind = FindingUnconfirmed
-		case r.released.Valid && u.Day >= r.released.Date:
-			kind = FindingAfterRelease
-		case u.Day < r.window.From:
-			continue // testing before confirmation
-		default:
-			a, _ := r.approvedAt(s.ItemCode, u.Day)
-			if !qty.GreaterThan(a) {
+			pieces = append(pieces, piece{FindingUnconfirmed, u.span, u.Qty})
+			continue
+		case r.released.Valid:
+			if after := u.span.cut(span{r.released.Date, metering.Date(1 << 30)}); !after.empty() {
+				pieces = append(pieces, piece{FindingAfterRelease, after, u.Qty})
+			}
+		}
+		// inside the window: above the approval, or no approval at all
+		in := u.span.cut(r.window)
+		if in.empty() {
+			continue
+		}
+		day := in.From
+		for _, a := range r.approvals[item] {
+			as := in.cut(a.span)
+			if as.empty() {
 				continue
 			}
-			kind = FindingBeyondApproval
-			qty = qty.Sub(a)
+			if day < as.From {
+				pieces = append(pieces, piece{FindingBeyondApproval, span{day, as.From}, u.Qty})
+			}
+			if u.Qty.GreaterThan(a.Qty) {
+				pieces = append(pieces, piece{FindingBeyondApproval, as, u.Qty.Sub(a.Qty)})
+			}
+			day = as.To
 		}
-		if cur < 0 || kind != curKind || u.Day != curLast.AddDays(1) {
-			f := d.finding(kind, r, s.ItemCode, span{u.Day, u.Day.AddDays(1)})
-			cur, curKind = d.add(f), kind
+		if day < in.To {
+			pieces = append(pieces, piece{FindingBeyondApproval, span{day, in.To}, u.Qty})
 		}
-		curLast = u.Day
+	}
+	sort.SliceStable(pieces, func(i, j int) bool { return pieces[i].From < pieces[j].From })
+	cur := -1
+	var curKind FindingKind
+	var curTo metering.Date
+	for _, p := range pieces {
+		if cur < 0 || p.kind != curKind || p.From != curTo {
+			cur, curKind = d.add(d.finding(p.kind, r, item, p.span)), p.kind
+		}
+		curTo = p.To
 		f := &d.findings[cur]
-		f.LastDay = u.Day
+		f.LastDay = p.To.AddDays(-1)
 		f.Days = f.LastDay.Sub(f.FirstDay) + 1
-		if v, ok := d.cat.At(s.ItemCode, u.Day); ok {
-			d.sums[cur].AddRun(qty, v.Price, 1, v.Cycle.Days(u.Day))
-		}
+		d.addValue(cur, item, p.qty, p.span)
 	}
 }
 
@@ -439,103 +451,49 @@ func (r *resState) expected(item string) []span {
 	return out
 }
 
-func spanDays(ss []span) int {
-	n := 0
-	for _, s := range ss {
-		n += s.To.Sub(s.From)
-	}
-	return n
-}
-
-// checkGaps finds the gaps of one summary when its counts suffice, or
-// marks the pair for AddUsageDays.
-func (d *Detector) checkGaps(r *resState, s UsageSummary) {
-	exp := r.expected(s.ItemCode)
-	total := spanDays(exp)
-	// N counts the days from the first approval on; it matches the
-	// expected days only when no approval sets the quantity to zero.
-	simple := true
-	for _, a := range r.approvals[s.ItemCode] {
-		simple = simple && a.Qty.IsPositive()
-	}
-	switch {
-	case total == 0:
-	case !simple:
-		d.gapNeed[[2]string{r.place.ResourceID, s.ItemCode}] = true
-	case s.N == total:
-	case s.N == 0:
-		d.gaps(r, s.ItemCode, exp)
-	case len(exp) == 1 && s.First.Valid && s.Last.Valid && s.N == s.Last.Date.Sub(s.First.Date)+1:
-		d.gaps(r, s.ItemCode, []span{{exp[0].From, s.First.Date}, {s.Last.Date.AddDays(1), exp[0].To}})
-	default:
-		d.gapNeed[[2]string{r.place.ResourceID, s.ItemCode}] = true
-	}
-}
-
-func (d *Detector) gaps(r *resState, item string, ss []span) {
-	for _, s := range ss {
-		if !s.empty() {
-			f := d.finding(FindingGap, r, item, s)
-			d.add(f)
-		}
-	}
-}
-
-// GapPairs returns the (resource, item) pairs whose gaps need the list of
-// metered days: the approved items never metered get their gaps here.
-func (d *Detector) GapPairs() [][2]string {
-	for _, id := range d.ids {
-		r := d.res[id]
-		for _, item := range r.items {
-			if !r.seenUsage[item] {
-				r.seenUsage[item] = true
-				d.gaps(r, item, r.expected(item))
-			}
-		}
-	}
-	out := make([][2]string, 0, len(d.gapNeed))
-	for k := range d.gapNeed {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i][0] != out[j][0] {
-			return out[i][0] < out[j][0]
-		}
-		return out[i][1] < out[j][1]
-	})
-	return out
-}
-
-// AddUsageDays gives the metered days of a pair from GapPairs.
-func (d *Detector) AddUsageDays(resourceID, item string, days []metering.Date) {
-	r := d.res[resourceID]
-	if r == nil || !d.gapNeed[[2]string{resourceID, item}] {
-		return
-	}
-	delete(d.gapNeed, [2]string{resourceID, item})
-	have := make(map[metering.Date]bool, len(days))
-	for _, day := range days {
-		have[day] = true
-	}
-	var missing []span
-	for _, s := range r.expected(item) {
-		for day := s.From; day < s.To; day++ {
-			if have[day] {
+// gapFindings reports the expected days of r's item without a usage row.
+func (d *Detector) gapFindings(r *resState, item string) {
+	runs := r.usage[item]
+	for _, e := range r.expected(item) {
+		day := e.From
+		for _, u := range runs {
+			if u.To <= day {
 				continue
 			}
-			if n := len(missing); n > 0 && missing[n-1].To == day {
-				missing[n-1].To++
-			} else {
-				missing = append(missing, span{day, day + 1})
+			if u.From >= e.To {
+				break
 			}
+			if day < u.From {
+				d.add(d.finding(FindingGap, r, item, span{day, u.From}))
+			}
+			day = max(day, u.To)
+		}
+		if day < e.To {
+			d.add(d.finding(FindingGap, r, item, span{day, e.To}))
 		}
 	}
-	d.gaps(r, item, missing)
 }
 
 // Findings returns every finding with its amount rounded once to 0.01 元,
 // ordered by district, department, system, resource, item, kind and day.
 func (d *Detector) Findings() []Finding {
+	d.findings, d.sums = nil, nil
+	d.prepare()
+	d.idleFindings()
+	for _, id := range d.ids {
+		r := d.res[id]
+		items := append([]string(nil), r.items...)
+		for item := range r.usage {
+			if len(r.approvals[item]) == 0 {
+				items = append(items, item)
+			}
+		}
+		sort.Strings(items)
+		for _, item := range items {
+			d.usageFindings(r, item)
+			d.gapFindings(r, item)
+		}
+	}
 	out := make([]Finding, len(d.findings))
 	for i, f := range d.findings {
 		f.Amount = d.sums[i].Rounded()

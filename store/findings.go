@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
 	"cloudbill/evaluation"
@@ -24,28 +26,33 @@ var FindingsTrace io.Writer
 
 // RefreshFindings recomputes the resource-use findings as of asOf and
 // replaces the findings table with them, all in one transaction. The
-// metering tables are read in a handful of set-based statements, never one
-// per resource:
+// metering tables are read in two set-based passes, never one query per
+// resource, and Go computes the findings and their money from the result:
 //
-//  1. runs of consecutive idle activity days per resource (PostgreSQL:
-//     gaps-and-islands in SQL; SQLite: the idle candidate rows in primary
-//     key order, checked exactly and joined into runs in Go);
-//  2. one grouped pass over usage: per (resource, item) the count, first
-//     and last metered day inside the billing window, and the notable rows
-//     (never confirmed, after release, above approval);
-//  3. the usage of the idle and zombie runs, grouped by run, quantity and
-//     month, for their money;
-//  4. the metered days of the few (resource, item) pairs whose gaps the
-//     counts of 2 do not settle.
+//  1. the idle activity days (one scan of activity with a filter that
+//     keeps only idle candidates), joined into runs of consecutive days;
+//  2. the usage rows up to asOf as runs of consecutive days with one
+//     quantity per (resource, item). PostgreSQL: one grouped pass per
+//     (resource, item, quantity) giving count, first and last day — a
+//     group whose count fills its days is a run — then the days of the few
+//     groups with holes, by primary key. SQLite: one pass in primary key
+//     order, folded into runs while reading.
 //
-// It returns the findings written.
+// The two passes run side by side on two connections. It returns the
+// findings written.
 func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf metering.Date) ([]evaluation.Finding, error) {
 	t0 := time.Now()
+	lap := func(phase string) {
+		if FindingsTrace != nil {
+			fmt.Fprintf(FindingsTrace, "findings %-9s %.3fs\n", phase, time.Since(t0).Seconds())
+		}
+		t0 = time.Now()
+	}
 	places, err := db.ResourcePlaces(ctx)
 	if err != nil {
 		return nil, err
 	}
-	events, err := db.LifecycleEvents(ctx)
+	events, err := db.findingEvents(ctx, asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -54,56 +61,69 @@ func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf met
 		return nil, fmt.Errorf("read catalogue: %w", err)
 	}
 	det := evaluation.NewDetector(places, events, versions, p, asOf)
-	var out []evaluation.Finding
-	lap := func(phase string) {
-		if FindingsTrace != nil {
-			fmt.Fprintf(FindingsTrace, "findings %-9s %.3fs\n", phase, time.Since(t0).Seconds())
-		}
-		t0 = time.Now()
-	}
 	lap("reference")
-	// The usage summaries do not depend on the idle runs: read them on a
-	// second connection while this one finds the idle runs.
-	type summaries struct {
-		list []evaluation.UsageSummary
+	type usage struct {
+		runs []evaluation.UsageRun
 		err  error
+		took time.Duration
 	}
-	sumc := make(chan summaries, 1)
-	sctx, cancel := context.WithCancel(ctx)
+	usec := make(chan usage, 1)
+	uctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
-		list, err := db.usageSummaries(sctx, asOf)
-		sumc <- summaries{list, err}
+		t := time.Now()
+		runs, err := db.usageRuns(uctx, asOf, len(events))
+		usec <- usage{runs, err, time.Since(t)}
 	}()
+	var out []evaluation.Finding
 	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
-		defer lap("write")
 		if err := db.idleRuns(ctx, tx, det, places, p, asOf); err != nil {
 			return fmt.Errorf("idle runs: %w", err)
 		}
 		lap("idle")
-		if err := db.rangeUsage(ctx, tx, det, det.AmountRanges()); err != nil {
-			return fmt.Errorf("usage of idle runs: %w", err)
+		u := <-usec
+		if u.err != nil {
+			return fmt.Errorf("usage runs: %w", u.err)
 		}
-		lap("ranges")
-		sums := <-sumc
-		if sums.err != nil {
-			return fmt.Errorf("usage summaries: %w", sums.err)
+		if FindingsTrace != nil {
+			fmt.Fprintf(FindingsTrace, "findings (usage pass alone %.3fs, %d runs)\n", u.took.Seconds(), len(u.runs))
 		}
-		for _, s := range sums.list {
-			det.AddUsageSummary(s)
+		for _, r := range u.runs {
+			det.AddUsageRun(r)
 		}
-		lap("summaries")
-		if err := db.gapDays(ctx, tx, det, det.GapPairs(), asOf); err != nil {
-			return fmt.Errorf("gap days: %w", err)
-		}
-		lap("gaps")
+		lap("usage")
 		out = det.Findings()
+		lap("detect")
+		defer lap("write")
 		return db.replaceFindings(ctx, tx, out, asOf)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("refresh findings as of %s: %w", asOf, err)
 	}
 	return out, nil
+}
+
+// findingEvents returns the events that shape the findings (approvals,
+// confirmations, releases) dated on or before asOf, in no order.
+func (db *DB) findingEvents(ctx context.Context, asOf metering.Date) ([]metering.Event, error) {
+	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT resource_id, event, at, day, item_code, quantity FROM events
+	WHERE day <= ? AND event IN ('approved', 'changed', 'confirmed', 'released')`), asOf)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	defer rows.Close()
+	var out []metering.Event
+	for rows.Next() {
+		var e metering.Event
+		var at Instant
+		var q decimal.NullDecimal
+		if err := rows.Scan(&e.ResourceID, &e.Kind, &at, &e.Day, &e.ItemCode, &q); err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		e.At, e.Quantity = at.Time, q.Decimal
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // kindsByFamily groups the kinds in use by idle family.
@@ -137,14 +157,17 @@ func (db *DB) idleRuns(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detecto
 		q := `SELECT resource_id, min(day), max(day) FROM (
 	SELECT a.resource_id, a.day, a.day - CAST(row_number() OVER (PARTITION BY a.resource_id ORDER BY a.day) AS integer) AS grp
 	FROM activity a JOIN resources r ON r.id = a.resource_id
-	WHERE a.day <= ? AND (a.disk_used_pct < ? OR a.net_in_bytes + a.net_out_bytes < ?) AND (
+	WHERE a.day <= ? AND (a.net_in_bytes + a.net_out_bytes < ? OR (a.disk_used_pct < ? AND a.resource_id IN (SELECT id FROM resources WHERE kind IN ` + inList(len(stor)) + `))) AND (
 		(r.kind IN ` + inList(len(comp)) + ` AND a.cpu_avg_pct < ? AND a.cpu_max_pct < ? AND a.net_in_bytes + a.net_out_bytes < ?)
 		OR (r.kind IN ` + inList(len(stor)) + ` AND a.disk_used_pct < ?)
 		OR (r.kind IN ` + inList(len(netw)) + ` AND a.net_in_bytes + a.net_out_bytes < ?))
 ) x GROUP BY resource_id, grp`
-		// Every idle day is either quiet on the network or has an empty
-		// disk: that test needs no join and discards most rows at the scan.
-		args := []any{asOf, Dec(p.IdleDiskUsedBelow), p.IdleNetBytesBelow}
+		// Every idle day is quiet on the network or belongs to a storage
+		// resource with an empty disk: that test needs no join (a hashed
+		// subplan, reached only for the few rows with an empty disk) and
+		// discards most rows at the scan.
+		args := []any{asOf, p.IdleNetBytesBelow, Dec(p.IdleDiskUsedBelow)}
+		args = append(args, stor...)
 		args = append(append(args, comp...), Dec(p.IdleCPUAvgBelow), Dec(p.IdleCPUMaxBelow), p.IdleNetBytesBelow)
 		args = append(append(args, stor...), Dec(p.IdleDiskUsedBelow))
 		args = append(append(args, netw...), p.IdleNetBytesBelow)
@@ -173,12 +196,13 @@ func (db *DB) idleRuns(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detecto
 	}
 	q := `SELECT a.resource_id, a.day, r.kind, a.cpu_avg_pct, a.cpu_max_pct, a.disk_used_pct, a.net_in_bytes + a.net_out_bytes
 	FROM activity a JOIN resources r ON r.id = a.resource_id
-	WHERE a.day <= ? AND (CAST(a.disk_used_pct AS REAL) <= ? OR a.net_in_bytes + a.net_out_bytes < ?) AND (
+	WHERE a.day <= ? AND (a.net_in_bytes + a.net_out_bytes < ? OR (CAST(a.disk_used_pct AS REAL) <= ? AND a.resource_id IN (SELECT id FROM resources WHERE kind IN ` + inList(len(stor)) + `))) AND (
 		(r.kind IN ` + inList(len(comp)) + ` AND CAST(a.cpu_avg_pct AS REAL) <= ? AND CAST(a.cpu_max_pct AS REAL) <= ? AND a.net_in_bytes + a.net_out_bytes < ?)
 		OR (r.kind IN ` + inList(len(stor)) + ` AND CAST(a.disk_used_pct AS REAL) <= ?)
 		OR (r.kind IN ` + inList(len(netw)) + ` AND a.net_in_bytes + a.net_out_bytes < ?))
 	ORDER BY a.resource_id, a.day`
-	args := []any{asOf, up(p.IdleDiskUsedBelow), p.IdleNetBytesBelow}
+	args := []any{asOf, p.IdleNetBytesBelow, up(p.IdleDiskUsedBelow)}
+	args = append(args, stor...)
 	args = append(append(args, comp...), up(p.IdleCPUAvgBelow), up(p.IdleCPUMaxBelow), p.IdleNetBytesBelow)
 	args = append(append(args, stor...), up(p.IdleDiskUsedBelow))
 	args = append(append(args, netw...), p.IdleNetBytesBelow)
@@ -228,25 +252,6 @@ func decOrMax(s string) decimal.Decimal {
 	return d
 }
 
-// tempTable creates an empty temporary table for this transaction.
-func (db *DB) tempTable(ctx context.Context, tx *sqlx.Tx, name, cols string) error {
-	if db.Engine == EnginePostgres {
-		_, err := tx.ExecContext(ctx, `CREATE TEMP TABLE `+name+` (`+cols+`) ON COMMIT DROP`)
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+name); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `CREATE TEMP TABLE `+name+` (`+cols+`)`)
-	return err
-}
-
-func (db *DB) dropTemp(ctx context.Context, tx *sqlx.Tx, name string) {
-	if db.Engine == EngineSQLite {
-		tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+name)
-	}
-}
-
 // insertBatches inserts rows into table with multi-row INSERT statements.
 func (db *DB) insertBatches(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
 	placeholder := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
@@ -270,216 +275,263 @@ func (db *DB) insertBatches(ctx context.Context, tx *sqlx.Tx, table string, cols
 	return nil
 }
 
-func (db *DB) rangeUsage(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detector, ranges []evaluation.AmountRange) error {
-	if len(ranges) == 0 {
-		return nil
-	}
-	dateType := "TEXT"
-	month := `substr(u.day, 1, 7)`
+// usageRuns returns the usage rows up to asOf as runs of consecutive days
+// of one quantity per (resource, item), read on a connection of its own so
+// that it can run beside the idle pass. events is a hint of the number of
+// (resource, item) pairs, for sizing PostgreSQL's hash table.
+func (db *DB) usageRuns(ctx context.Context, asOf metering.Date, events int) ([]evaluation.UsageRun, error) {
 	if db.Engine == EnginePostgres {
-		dateType, month = "DATE", `date_trunc('month', u.day)`
+		return db.usageRunsPostgres(ctx, asOf, events)
 	}
-	if err := db.tempTable(ctx, tx, "finding_ranges", "id INTEGER NOT NULL, resource_id TEXT NOT NULL, item_code TEXT NOT NULL, first_day "+dateType+" NOT NULL, last_day "+dateType+" NOT NULL"); err != nil {
-		return err
+	return db.usageRunsSQLite(ctx, asOf)
+}
+
+// usageGroup is one (resource, item, quantity) of usage: n rows between
+// first and last.
+type usageGroup struct {
+	q           decimal.Decimal
+	n           int
+	first, last metering.Date
+}
+
+// pairKey is a (resource, item).
+type pairKey struct{ res, item string }
+
+func (db *DB) usageRunsPostgres(ctx context.Context, asOf metering.Date, events int) ([]evaluation.UsageRun, error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
 	}
-	defer db.dropTemp(ctx, tx, "finding_ranges")
-	rows := make([][]any, len(ranges))
-	for i, g := range ranges {
-		rows[i] = []any{g.ID, g.ResourceID, g.ItemCode, g.First, g.Last}
-	}
-	if err := db.insertBatches(ctx, tx, "finding_ranges", []string{"id", "resource_id", "item_code", "first_day", "last_day"}, rows); err != nil {
-		return err
-	}
-	if db.Engine == EnginePostgres {
-		if _, err := tx.ExecContext(ctx, `ANALYZE finding_ranges`); err != nil {
-			return err
+	defer tx.Rollback()
+	// One parallel scan of usage, hash-aggregated per (resource, item,
+	// quantity): a few groups per pair. The planner's estimate of the
+	// groups is far too high; a work_mem near the real size keeps the hash
+	// table small (a larger one is slower: cache misses), and sorting or
+	// index scans are never better for this pass.
+	kb := max(8192, events/2)
+	for _, set := range []string{fmt.Sprintf(`SET LOCAL work_mem = '%dkB'`, kb), `SET LOCAL jit = off`,
+		`SET LOCAL enable_sort = off`, `SET LOCAL enable_indexscan = off`, `SET LOCAL enable_indexonlyscan = off`, `SET LOCAL enable_bitmapscan = off`} {
+		if _, err := tx.ExecContext(ctx, set); err != nil {
+			return nil, err
 		}
 	}
-	res, err := tx.QueryContext(ctx, `SELECT g.id, u.quantity, min(u.day), count(*)
-	FROM finding_ranges g JOIN usage u ON u.resource_id = g.resource_id AND u.item_code = g.item_code AND u.day >= g.first_day AND u.day <= g.last_day
-	GROUP BY g.id, u.quantity, `+month)
+	rows, err := tx.QueryContext(ctx, `SELECT resource_id, item_code, quantity, count(*), min(day), max(day)
+	FROM usage WHERE day <= $1 GROUP BY resource_id, item_code, quantity`, asOf)
+	if err != nil {
+		return nil, err
+	}
+	groups := map[pairKey][]usageGroup{}
+	for rows.Next() {
+		var k pairKey
+		var g usageGroup
+		if err := rows.Scan(&k.res, &k.item, &g.q, &g.n, &g.first, &g.last); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		groups[k] = append(groups[k], g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []evaluation.UsageRun
+	var holes, mixed []pairKey // days needed; days and quantities needed
+	for k, gs := range groups {
+		sort.Slice(gs, func(i, j int) bool { return gs[i].first < gs[j].first })
+		full, disjoint := true, true
+		for i, g := range gs {
+			full = full && g.n == g.last.Sub(g.first)+1
+			disjoint = disjoint && (i == 0 || gs[i-1].last < g.first)
+		}
+		switch {
+		case full && disjoint:
+			for _, g := range gs {
+				out = append(out, evaluation.UsageRun{ResourceID: k.res, ItemCode: k.item, First: g.first, Last: g.last, Quantity: g.q})
+			}
+		case disjoint:
+			holes = append(holes, k)
+		default:
+			mixed = append(mixed, k)
+		}
+	}
+	// The days of the pairs with holes, by primary key: each day takes the
+	// quantity of the group whose days span it.
+	for _, set := range []string{`SET LOCAL enable_indexscan = on`, `SET LOCAL enable_indexonlyscan = on`, `SET LOCAL enable_sort = on`,
+		`SET LOCAL enable_hashjoin = off`, `SET LOCAL enable_mergejoin = off`} {
+		if _, err := tx.ExecContext(ctx, set); err != nil {
+			return nil, err
+		}
+	}
+	err = db.pairDays(ctx, tx, holes, asOf, false, func(k pairKey, days []metering.Date, _ []decimal.Decimal) {
+		gs := groups[k]
+		qs := make([]decimal.Decimal, len(days))
+		j := 0
+		for i, d := range days {
+			for j < len(gs)-1 && gs[j].last < d {
+				j++
+			}
+			qs[i] = gs[j].q
+		}
+		out = appendRuns(out, k, days, qs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = db.pairDays(ctx, tx, mixed, asOf, true, func(k pairKey, days []metering.Date, qs []decimal.Decimal) {
+		out = appendRuns(out, k, days, qs)
+	})
+	return out, err
+}
+
+// pairDays reads the usage days (and quantities, when withQty) up to asOf
+// of the given pairs, by primary key, and calls fn once per pair with its
+// days in order.
+func (db *DB) pairDays(ctx context.Context, tx *sqlx.Tx, pairs []pairKey, asOf metering.Date, withQty bool, fn func(pairKey, []metering.Date, []decimal.Decimal)) error {
+	if len(pairs) == 0 {
+		return nil
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i].res != pairs[j].res {
+			return pairs[i].res < pairs[j].res
+		}
+		return pairs[i].item < pairs[j].item
+	})
+	res := make([]string, len(pairs))
+	items := make([]string, len(pairs))
+	for i, k := range pairs {
+		res[i], items[i] = k.res, k.item
+	}
+	qcol := `NULL::numeric`
+	if withQty {
+		qcol = `u.quantity`
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT p.r, p.i, u.day, `+qcol+`
+	FROM unnest($1::text[], $2::text[]) AS p(r, i) JOIN usage u ON u.resource_id = p.r AND u.item_code = p.i
+	WHERE u.day <= $3`, pq.Array(res), pq.Array(items), asOf)
 	if err != nil {
 		return err
 	}
-	defer res.Close()
-	for res.Next() {
-		var id, n int
-		var q decimal.Decimal
-		var day metering.Date
-		if err := res.Scan(&id, &q, &day, &n); err != nil {
+	defer rows.Close()
+	type dayQ struct {
+		d metering.Date
+		q decimal.Decimal
+	}
+	got := map[pairKey][]dayQ{}
+	for rows.Next() {
+		var k pairKey
+		var x dayQ
+		var q decimal.NullDecimal
+		if err := rows.Scan(&k.res, &k.item, &x.d, &q); err != nil {
 			return err
 		}
-		det.AddRangeUsage(id, q, day, n)
+		x.q = q.Decimal
+		got[k] = append(got[k], x)
 	}
-	return res.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, k := range pairs {
+		xs := got[k]
+		sort.Slice(xs, func(i, j int) bool { return xs[i].d < xs[j].d })
+		days := make([]metering.Date, len(xs))
+		qs := make([]decimal.Decimal, len(xs))
+		for i, x := range xs {
+			days[i], qs[i] = x.d, x.q
+		}
+		fn(k, days, qs)
+	}
+	return nil
 }
 
-// usageSummaries reads the per-(resource, item) usage summaries on its own
-// connection (PostgreSQL: a read-only transaction), so that it can run
-// beside the idle-run pass.
-func (db *DB) usageSummaries(ctx context.Context, asOf metering.Date) ([]evaluation.UsageSummary, error) {
-	// One pass over usage, one hash join with a small per-(resource, item)
-	// table of billing window and approvals, grouped so that ordinary rows
-	// fold into one group per pair while each notable row (nd, nq set)
-	// stays a group of its own. Only parallel-safe aggregates are used.
-	// A row may be above its approval: on or after the last approval day,
-	// compare with the last approved quantity (exact); before it, with the
-	// smallest approved quantity (a superset; Go checks exactly).
-	above := `(u.day >= pw.last_day AND u.quantity > pw.last_q) OR (u.day < pw.last_day AND u.quantity > pw.min_appr)`
-	minAppr := `min(quantity)`
-	if db.Engine == EngineSQLite {
-		// TEXT decimals: compare as REAL, with the text deciding only when
-		// the REALs tie — a superset of the exact test either way.
-		above = `(u.day >= pw.last_day AND (CAST(u.quantity AS REAL) > CAST(pw.last_q AS REAL) OR (CAST(u.quantity AS REAL) = CAST(pw.last_q AS REAL) AND u.quantity <> pw.last_q)))
-			OR (u.day < pw.last_day AND CAST(u.quantity AS REAL) >= pw.min_appr)`
-		minAppr = `min(CAST(quantity AS REAL))`
-	}
-	inwin := `u.day >= pw.confirmed AND u.day >= pw.first_appr AND (pw.released IS NULL OR u.day < pw.released)`
-	notable := `pw.resource_id IS NULL OR pw.confirmed IS NULL OR u.day >= pw.released OR (u.day >= pw.confirmed AND (u.day < pw.first_appr OR ` + above + `))`
-	q := `WITH p AS (
-	SELECT resource_id, item_code, min(day) AS first_appr, ` + minAppr + ` AS min_appr,
-		max(CASE WHEN rn = 1 THEN day END) AS last_day, max(CASE WHEN rn = 1 THEN quantity END) AS last_q
-	FROM (
-		SELECT resource_id, item_code, day, quantity,
-			row_number() OVER (PARTITION BY resource_id, item_code ORDER BY day DESC, at DESC) AS rn
-		FROM events WHERE day <= ? AND event IN ('approved', 'changed')
-	) e GROUP BY resource_id, item_code
-), w AS (
-	SELECT resource_id,
-		min(CASE WHEN event = 'confirmed' THEN day END) AS confirmed,
-		min(CASE WHEN event = 'released' THEN day END) AS released
-	FROM events WHERE day <= ? AND event IN ('confirmed', 'released') GROUP BY resource_id
-), pw AS (
-	SELECT p.resource_id, p.item_code, p.first_appr, p.min_appr, p.last_day, p.last_q, w.confirmed, w.released
-	FROM p LEFT JOIN w ON w.resource_id = p.resource_id
-)
-SELECT resource_id, item_code, nd, min(nq), sum(inwin), min(inday), max(inday) FROM (
-	SELECT u.resource_id, u.item_code,
-		CASE WHEN ` + inwin + ` THEN 1 ELSE 0 END AS inwin,
-		CASE WHEN ` + inwin + ` THEN u.day END AS inday,
-		CASE WHEN ` + notable + ` THEN u.day END AS nd,
-		CASE WHEN ` + notable + ` THEN u.quantity END AS nq
-	FROM usage u LEFT JOIN pw ON pw.resource_id = u.resource_id AND pw.item_code = u.item_code
-	WHERE u.day <= ?
-) x GROUP BY resource_id, item_code, nd`
-	var q4 interface {
-		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	} = db.DB
-	if db.Engine == EnginePostgres {
-		tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
-		if err != nil {
-			return nil, err
+// appendRuns folds the ordered days and quantities of one pair into runs.
+func appendRuns(out []evaluation.UsageRun, k pairKey, days []metering.Date, qs []decimal.Decimal) []evaluation.UsageRun {
+	start := len(out)
+	for i, d := range days {
+		if n := len(out); n > start && out[n-1].Last.AddDays(1) == d && out[n-1].Quantity.Equal(qs[i]) {
+			out[n-1].Last = d
+			continue
 		}
-		defer tx.Rollback()
-		// The groups are few (pairs + notable rows): hash them in memory,
-		// scan usage sequentially rather than by index.
-		for _, set := range []string{`SET LOCAL work_mem = '256MB'`, `SET LOCAL jit = off`, `SET LOCAL enable_indexscan = off`, `SET LOCAL enable_bitmapscan = off`, `SET LOCAL enable_mergejoin = off`, `SET LOCAL enable_sort = off`} {
-			if _, err := tx.ExecContext(ctx, set); err != nil {
-				return nil, err
-			}
-		}
-		q4 = tx
+		out = append(out, evaluation.UsageRun{ResourceID: k.res, ItemCode: k.item, First: d, Last: d, Quantity: qs[i]})
 	}
-	rows, err := q4.QueryContext(ctx, db.Rebind(q), asOf, asOf, asOf)
+	return out
+}
+
+func (db *DB) usageRunsSQLite(ctx context.Context, asOf metering.Date) ([]evaluation.UsageRun, error) {
+	// The table is clustered by (resource_id, item_code, day): reading it
+	// in that order needs no sort, and runs fold as the rows stream by.
+	// Raw bytes avoid an allocation per row; a quantity is parsed only
+	// where a run starts.
+	rows, err := db.QueryContext(ctx, `SELECT resource_id, item_code, day, quantity FROM usage WHERE day <= ? ORDER BY resource_id, item_code, day`, asOf.String())
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	sums := map[[2]string]*evaluation.UsageSummary{}
+	var out []evaluation.UsageRun
+	var res, item, day, qty sql.RawBytes
+	var curRes, curItem, curQty []byte
+	var resID, itemCode string
+	var cur *evaluation.UsageRun
 	for rows.Next() {
-		var k [2]string
-		var nd, first, last metering.NullDate
-		var nq decimal.NullDecimal
-		var n int
-		if err := rows.Scan(&k[0], &k[1], &nd, &nq, &n, &first, &last); err != nil {
+		if err := rows.Scan(&res, &item, &day, &qty); err != nil {
 			return nil, err
 		}
-		s := sums[k]
-		if s == nil {
-			s = &evaluation.UsageSummary{ResourceID: k[0], ItemCode: k[1]}
-			sums[k] = s
+		d, ok := parseDay(day)
+		if !ok {
+			return nil, fmt.Errorf("usage day %q is not a date", day)
 		}
-		s.N += n
-		if first.Valid && (!s.First.Valid || first.Date < s.First.Date) {
-			s.First = first
+		if cur != nil && cur.Last.AddDays(1) == d && bytes.Equal(qty, curQty) && bytes.Equal(item, curItem) && bytes.Equal(res, curRes) {
+			cur.Last = d
+			continue
 		}
-		if last.Valid && (!s.Last.Valid || last.Date > s.Last.Date) {
-			s.Last = last
+		q, err := decimal.NewFromString(string(qty))
+		if err != nil {
+			return nil, fmt.Errorf("usage quantity %q: %w", qty, err)
 		}
-		if nd.Valid && nq.Valid {
-			s.Notable = append(s.Notable, evaluation.UsageDay{Day: nd.Date, Quantity: nq.Decimal})
+		if !bytes.Equal(res, curRes) {
+			curRes, resID = append(curRes[:0], res...), string(res)
 		}
+		if !bytes.Equal(item, curItem) {
+			curItem, itemCode = append(curItem[:0], item...), string(item)
+		}
+		curQty = append(curQty[:0], qty...)
+		out = append(out, evaluation.UsageRun{ResourceID: resID, ItemCode: itemCode, First: d, Last: d, Quantity: q})
+		cur = &out[len(out)-1]
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	keys := make([][2]string, 0, len(sums))
-	for k := range sums {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i][0] != keys[j][0] {
-			return keys[i][0] < keys[j][0]
-		}
-		return keys[i][1] < keys[j][1]
-	})
-	out := make([]evaluation.UsageSummary, len(keys))
-	for i, k := range keys {
-		out[i] = *sums[k]
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
-func (db *DB) gapDays(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detector, pairs [][2]string, asOf metering.Date) error {
-	if len(pairs) == 0 {
-		return nil
+// parseDay parses YYYY-MM-DD with civil-calendar arithmetic (no time
+// package): false when b is not such a date.
+func parseDay(b []byte) (metering.Date, bool) {
+	if len(b) < 10 || b[4] != '-' || b[7] != '-' {
+		return 0, false
 	}
-	if err := db.tempTable(ctx, tx, "finding_pairs", "resource_id TEXT NOT NULL, item_code TEXT NOT NULL"); err != nil {
-		return err
-	}
-	defer db.dropTemp(ctx, tx, "finding_pairs")
-	rows := make([][]any, len(pairs))
-	for i, p := range pairs {
-		rows[i] = []any{p[0], p[1]}
-	}
-	if err := db.insertBatches(ctx, tx, "finding_pairs", []string{"resource_id", "item_code"}, rows); err != nil {
-		return err
-	}
-	res, err := tx.QueryContext(ctx, db.Rebind(`SELECT u.resource_id, u.item_code, u.day FROM finding_pairs p
-	JOIN usage u ON u.resource_id = p.resource_id AND u.item_code = p.item_code
-	WHERE u.day <= ? ORDER BY u.resource_id, u.item_code, u.day`), asOf)
-	if err != nil {
-		return err
-	}
-	defer res.Close()
-	var cur [2]string
-	var days []metering.Date
-	flush := func() {
-		if cur[0] != "" {
-			det.AddUsageDays(cur[0], cur[1], days)
+	num := func(s []byte) (int, bool) {
+		n := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
 		}
+		return n, true
 	}
-	for res.Next() {
-		var k [2]string
-		var d metering.Date
-		if err := res.Scan(&k[0], &k[1], &d); err != nil {
-			return err
-		}
-		if k != cur {
-			flush()
-			cur, days = k, days[:0]
-		}
-		days = append(days, d)
+	y, ok1 := num(b[0:4])
+	m, ok2 := num(b[5:7])
+	d, ok3 := num(b[8:10])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return 0, false
 	}
-	if err := res.Err(); err != nil {
-		return err
+	// days from civil (H. Hinnant): days since 1970-01-01
+	if m <= 2 {
+		y--
 	}
-	flush()
-	// pairs without a single metered day up to asOf
-	for _, p := range pairs {
-		det.AddUsageDays(p[0], p[1], nil)
-	}
-	return nil
+	era := y / 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return metering.Date(era*146097 + doe - 719468), true
 }
 
 var findingColumns = []string{"kind", "district_code", "department_code", "system_id", "resource_id", "item_code", "first_day", "last_day", "days", "amount", "action", "as_of"}
