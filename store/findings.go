@@ -48,6 +48,19 @@ func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf met
 		}
 		t0 = time.Now()
 	}
+	type usage struct {
+		runs []evaluation.UsageRun
+		err  error
+		took time.Duration
+	}
+	usec := make(chan usage, 1)
+	uctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		t := time.Now()
+		runs, err := db.usageRuns(uctx, asOf)
+		usec <- usage{runs, err, time.Since(t)}
+	}()
 	places, err := db.ResourcePlaces(ctx)
 	if err != nil {
 		return nil, err
@@ -62,19 +75,6 @@ func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf met
 	}
 	det := evaluation.NewDetector(places, events, versions, p, asOf)
 	lap("reference")
-	type usage struct {
-		runs []evaluation.UsageRun
-		err  error
-		took time.Duration
-	}
-	usec := make(chan usage, 1)
-	uctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		t := time.Now()
-		runs, err := db.usageRuns(uctx, asOf, len(events))
-		usec <- usage{runs, err, time.Since(t)}
-	}()
 	var out []evaluation.Finding
 	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := db.idleRuns(ctx, tx, det, places, p, asOf); err != nil {
@@ -153,24 +153,29 @@ func inList(n int) string {
 func (db *DB) idleRuns(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detector, places []evaluation.Place, p evaluation.Policy, asOf metering.Date) error {
 	fams := kindsByFamily(places)
 	comp, stor, netw := fams[metering.FamilyCompute], fams[metering.FamilyStorage], fams[metering.FamilyNetwork]
+	// Every idle day is quiet on the network (compute with low CPU, or
+	// network) or belongs to a storage resource with an empty disk. The
+	// kinds are tested by hashed subplans, reached only for the few rows
+	// whose metrics pass: no join, and most rows are discarded at the scan
+	// by one integer comparison and one decimal comparison.
+	net := `a.net_in_bytes + a.net_out_bytes < ?`
+	inKinds := func(kinds []any) string {
+		return `a.resource_id IN (SELECT id FROM resources WHERE kind IN ` + inList(len(kinds)) + `)`
+	}
 	if db.Engine == EnginePostgres {
 		q := `SELECT resource_id, min(day), max(day) FROM (
 	SELECT a.resource_id, a.day, a.day - CAST(row_number() OVER (PARTITION BY a.resource_id ORDER BY a.day) AS integer) AS grp
-	FROM activity a JOIN resources r ON r.id = a.resource_id
-	WHERE a.day <= ? AND (a.net_in_bytes + a.net_out_bytes < ? OR (a.disk_used_pct < ? AND a.resource_id IN (SELECT id FROM resources WHERE kind IN ` + inList(len(stor)) + `))) AND (
-		(r.kind IN ` + inList(len(comp)) + ` AND a.cpu_avg_pct < ? AND a.cpu_max_pct < ? AND a.net_in_bytes + a.net_out_bytes < ?)
-		OR (r.kind IN ` + inList(len(stor)) + ` AND a.disk_used_pct < ?)
-		OR (r.kind IN ` + inList(len(netw)) + ` AND a.net_in_bytes + a.net_out_bytes < ?))
+	FROM activity a
+	WHERE a.day <= ? AND ((` + net + ` AND (` + inKinds(netw) + ` OR (a.cpu_avg_pct < ? AND a.cpu_max_pct < ? AND ` + inKinds(comp) + `)))
+		OR (a.disk_used_pct < ? AND ` + inKinds(stor) + `))
 ) x GROUP BY resource_id, grp`
-		// Every idle day is quiet on the network or belongs to a storage
-		// resource with an empty disk: that test needs no join (a hashed
-		// subplan, reached only for the few rows with an empty disk) and
-		// discards most rows at the scan.
-		args := []any{asOf, p.IdleNetBytesBelow, Dec(p.IdleDiskUsedBelow)}
+		args := []any{asOf, p.IdleNetBytesBelow}
+		args = append(append(args, netw...), Dec(p.IdleCPUAvgBelow), Dec(p.IdleCPUMaxBelow))
+		args = append(append(args, comp...), Dec(p.IdleDiskUsedBelow))
 		args = append(args, stor...)
-		args = append(append(args, comp...), Dec(p.IdleCPUAvgBelow), Dec(p.IdleCPUMaxBelow), p.IdleNetBytesBelow)
-		args = append(append(args, stor...), Dec(p.IdleDiskUsedBelow))
-		args = append(append(args, netw...), p.IdleNetBytesBelow)
+		if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, db.Rebind(q), args...)
 		if err != nil {
 			return err
@@ -189,23 +194,26 @@ func (db *DB) idleRuns(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detecto
 	// SQLite keeps decimals as TEXT, where < compares strings. The SQL
 	// keeps a superset of the idle rows (REAL ≤ the threshold rounded up:
 	// rounding is monotone, so every exactly-idle value passes) and Go
-	// checks each candidate exactly before joining days into runs.
+	// checks each candidate exactly, with the resource's family, before
+	// joining days into runs. The table is clustered by (resource_id,
+	// day): the order needs no sort.
 	up := func(d decimal.Decimal) float64 {
 		f, _ := strconv.ParseFloat(d.String(), 64)
 		return math.Nextafter(f, math.Inf(1))
 	}
-	q := `SELECT a.resource_id, a.day, r.kind, a.cpu_avg_pct, a.cpu_max_pct, a.disk_used_pct, a.net_in_bytes + a.net_out_bytes
-	FROM activity a JOIN resources r ON r.id = a.resource_id
-	WHERE a.day <= ? AND (a.net_in_bytes + a.net_out_bytes < ? OR (CAST(a.disk_used_pct AS REAL) <= ? AND a.resource_id IN (SELECT id FROM resources WHERE kind IN ` + inList(len(stor)) + `))) AND (
-		(r.kind IN ` + inList(len(comp)) + ` AND CAST(a.cpu_avg_pct AS REAL) <= ? AND CAST(a.cpu_max_pct AS REAL) <= ? AND a.net_in_bytes + a.net_out_bytes < ?)
-		OR (r.kind IN ` + inList(len(stor)) + ` AND CAST(a.disk_used_pct AS REAL) <= ?)
-		OR (r.kind IN ` + inList(len(netw)) + ` AND a.net_in_bytes + a.net_out_bytes < ?))
+	family := make(map[string]metering.Family, len(places))
+	for _, pl := range places {
+		family[pl.ResourceID], _ = pl.Kind.Family()
+	}
+	q := `SELECT a.resource_id, a.day, a.cpu_avg_pct, a.cpu_max_pct, a.disk_used_pct, a.net_in_bytes + a.net_out_bytes
+	FROM activity a
+	WHERE a.day <= ? AND ((` + net + ` AND (` + inKinds(netw) + ` OR (CAST(a.cpu_avg_pct AS REAL) <= ? AND CAST(a.cpu_max_pct AS REAL) <= ? AND ` + inKinds(comp) + `)))
+		OR (CAST(a.disk_used_pct AS REAL) <= ? AND ` + inKinds(stor) + `))
 	ORDER BY a.resource_id, a.day`
-	args := []any{asOf, p.IdleNetBytesBelow, up(p.IdleDiskUsedBelow)}
+	args := []any{asOf, p.IdleNetBytesBelow}
+	args = append(append(args, netw...), up(p.IdleCPUAvgBelow), up(p.IdleCPUMaxBelow))
+	args = append(append(args, comp...), up(p.IdleDiskUsedBelow))
 	args = append(args, stor...)
-	args = append(append(args, comp...), up(p.IdleCPUAvgBelow), up(p.IdleCPUMaxBelow), p.IdleNetBytesBelow)
-	args = append(append(args, stor...), up(p.IdleDiskUsedBelow))
-	args = append(append(args, netw...), p.IdleNetBytesBelow)
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
@@ -217,14 +225,13 @@ func (db *DB) idleRuns(ctx context.Context, tx *sqlx.Tx, det *evaluation.Detecto
 		open        bool
 	)
 	for rows.Next() {
-		var id, kind, cpuAvg, cpuMax, disk string
+		var id, cpuAvg, cpuMax, disk string
 		var day metering.Date
 		var net int64
-		if err := rows.Scan(&id, &day, &kind, &cpuAvg, &cpuMax, &disk, &net); err != nil {
+		if err := rows.Scan(&id, &day, &cpuAvg, &cpuMax, &disk, &net); err != nil {
 			return err
 		}
-		fam, _ := metering.Kind(kind).Family()
-		if !p.IdleActivity(fam, decOrMax(cpuAvg), decOrMax(cpuMax), decOrMax(disk), net) {
+		if !p.IdleActivity(family[id], decOrMax(cpuAvg), decOrMax(cpuMax), decOrMax(disk), net) {
 			continue
 		}
 		if open && id == runID && day == last.AddDays(1) {
@@ -277,11 +284,10 @@ func (db *DB) insertBatches(ctx context.Context, tx *sqlx.Tx, table string, cols
 
 // usageRuns returns the usage rows up to asOf as runs of consecutive days
 // of one quantity per (resource, item), read on a connection of its own so
-// that it can run beside the idle pass. events is a hint of the number of
-// (resource, item) pairs, for sizing PostgreSQL's hash table.
-func (db *DB) usageRuns(ctx context.Context, asOf metering.Date, events int) ([]evaluation.UsageRun, error) {
+// that it can run beside the reference reads and the idle pass.
+func (db *DB) usageRuns(ctx context.Context, asOf metering.Date) ([]evaluation.UsageRun, error) {
 	if db.Engine == EnginePostgres {
-		return db.usageRunsPostgres(ctx, asOf, events)
+		return db.usageRunsPostgres(ctx, asOf)
 	}
 	return db.usageRunsSQLite(ctx, asOf)
 }
@@ -297,18 +303,23 @@ type usageGroup struct {
 // pairKey is a (resource, item).
 type pairKey struct{ res, item string }
 
-func (db *DB) usageRunsPostgres(ctx context.Context, asOf metering.Date, events int) ([]evaluation.UsageRun, error) {
+func (db *DB) usageRunsPostgres(ctx context.Context, asOf metering.Date) ([]evaluation.UsageRun, error) {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
+	var approvals int
+	if err := tx.GetContext(ctx, &approvals, `SELECT count(*) FROM events WHERE event IN ('approved', 'changed')`); err != nil {
+		return nil, err
+	}
 	// One parallel scan of usage, hash-aggregated per (resource, item,
 	// quantity): a few groups per pair. The planner's estimate of the
 	// groups is far too high; a work_mem near the real size keeps the hash
-	// table small (a larger one is slower: cache misses), and sorting or
-	// index scans are never better for this pass.
-	kb := max(8192, events/2)
+	// table small (a larger one is slower: cache misses; about 150 bytes a
+	// group, twice that with hash_mem_multiplier), and sorting or index
+	// scans are never better for this pass.
+	kb := max(4096, approvals/8)
 	for _, set := range []string{fmt.Sprintf(`SET LOCAL work_mem = '%dkB'`, kb), `SET LOCAL jit = off`,
 		`SET LOCAL enable_sort = off`, `SET LOCAL enable_indexscan = off`, `SET LOCAL enable_indexonlyscan = off`, `SET LOCAL enable_bitmapscan = off`} {
 		if _, err := tx.ExecContext(ctx, set); err != nil {
@@ -338,24 +349,29 @@ func (db *DB) usageRunsPostgres(ctx context.Context, asOf metering.Date, events 
 	var holes, mixed []pairKey // days needed; days and quantities needed
 	for k, gs := range groups {
 		sort.Slice(gs, func(i, j int) bool { return gs[i].first < gs[j].first })
-		full, disjoint := true, true
+		partial, disjoint := 0, true
 		for i, g := range gs {
-			full = full && g.n == g.last.Sub(g.first)+1
+			if g.n != g.last.Sub(g.first)+1 {
+				partial++
+			}
 			disjoint = disjoint && (i == 0 || gs[i-1].last < g.first)
 		}
 		switch {
-		case full && disjoint:
+		case partial == 0 && disjoint:
 			for _, g := range gs {
 				out = append(out, evaluation.UsageRun{ResourceID: k.res, ItemCode: k.item, First: g.first, Last: g.last, Quantity: g.q})
 			}
-		case disjoint:
+		case partial <= 1:
+			// A full group has a row on every day of its span, so a day
+			// inside one is its; the other days are the partial group's.
 			holes = append(holes, k)
 		default:
 			mixed = append(mixed, k)
 		}
 	}
-	// The days of the pairs with holes, by primary key: each day takes the
-	// quantity of the group whose days span it.
+	// The days of the pairs with holes, by primary key (an index-only
+	// scan); the quantities, from the heap, only where two groups with
+	// holes overlap.
 	for _, set := range []string{`SET LOCAL enable_indexscan = on`, `SET LOCAL enable_indexonlyscan = on`, `SET LOCAL enable_sort = on`,
 		`SET LOCAL enable_hashjoin = off`, `SET LOCAL enable_mergejoin = off`} {
 		if _, err := tx.ExecContext(ctx, set); err != nil {
@@ -364,13 +380,21 @@ func (db *DB) usageRunsPostgres(ctx context.Context, asOf metering.Date, events 
 	}
 	err = db.pairDays(ctx, tx, holes, asOf, false, func(k pairKey, days []metering.Date, _ []decimal.Decimal) {
 		gs := groups[k]
-		qs := make([]decimal.Decimal, len(days))
-		j := 0
-		for i, d := range days {
-			for j < len(gs)-1 && gs[j].last < d {
-				j++
+		rest := gs[0].q
+		for _, g := range gs {
+			if g.n != g.last.Sub(g.first)+1 {
+				rest = g.q
 			}
-			qs[i] = gs[j].q
+		}
+		qs := make([]decimal.Decimal, len(days))
+		for i, d := range days {
+			qs[i] = rest
+			for _, g := range gs {
+				if g.first <= d && d <= g.last && g.n == g.last.Sub(g.first)+1 {
+					qs[i] = g.q
+					break
+				}
+			}
 		}
 		out = appendRuns(out, k, days, qs)
 	})
@@ -539,6 +563,26 @@ var findingColumns = []string{"kind", "district_code", "department_code", "syste
 func (db *DB) replaceFindings(ctx context.Context, tx *sqlx.Tx, fs []evaluation.Finding, asOf metering.Date) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM findings`); err != nil {
 		return fmt.Errorf("clear findings: %w", err)
+	}
+	if db.Engine == EnginePostgres {
+		// one statement: the columns as arrays
+		cols := make([][]string, len(findingColumns))
+		for _, f := range fs {
+			for j, v := range []string{string(f.Kind), f.DistrictCode, f.DepartmentCode, f.SystemID, f.ResourceID, f.ItemCode,
+				f.FirstDay.String(), f.LastDay.String(), strconv.Itoa(f.Days), f.Amount.StringFixed(2), f.Action, asOf.String()} {
+				cols[j] = append(cols[j], v)
+			}
+		}
+		args := make([]any, len(cols))
+		for j := range cols {
+			args[j] = pq.Array(cols[j])
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO findings (`+strings.Join(findingColumns, ", ")+`)
+	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::date[], $9::integer[], $10::numeric[], $11::text[], $12::date[])`, args...)
+		if err != nil {
+			return fmt.Errorf("insert findings: %w", err)
+		}
+		return nil
 	}
 	rows := make([][]any, len(fs))
 	for i, f := range fs {
