@@ -481,16 +481,76 @@ func appendRuns(out []evaluation.UsageRun, k pairKey, days []metering.Date, qs [
 }
 
 func (db *DB) usageRunsSQLite(ctx context.Context, asOf metering.Date) ([]evaluation.UsageRun, error) {
-	// The table is clustered by (resource_id, item_code, day): reading it
-	// in that order needs no sort, and runs fold as the rows stream by.
+	// The table is clustered by (resource_id, item_code, day), so grouping
+	// by the pair streams in that order without a sort. A pair with one
+	// quantity and a row on every day between its first and last is one
+	// run; the rows of the other pairs are read again, in the same order,
+	// and folded into runs as they stream by.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	rows, err := conn.QueryContext(ctx, `SELECT resource_id, item_code, count(*), min(day), max(day), min(quantity), max(quantity)
+	FROM usage WHERE day <= ? GROUP BY resource_id, item_code`, asOf.String())
+	if err != nil {
+		return nil, err
+	}
+	var out []evaluation.UsageRun
+	var others [][]any
+	for rows.Next() {
+		var k pairKey
+		var n int
+		var first, last metering.Date
+		var qmin, qmax string
+		if err := rows.Scan(&k.res, &k.item, &n, &first, &last, &qmin, &qmax); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if qmin != qmax || n != last.Sub(first)+1 {
+			others = append(others, []any{k.res, k.item})
+			continue
+		}
+		q, err := decimal.NewFromString(qmin)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("usage quantity %q: %w", qmin, err)
+		}
+		out = append(out, evaluation.UsageRun{ResourceID: k.res, ItemCode: k.item, First: first, Last: last, Quantity: q})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(others) == 0 {
+		return out, nil
+	}
+	if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.finding_pairs`); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE finding_pairs (resource_id TEXT NOT NULL, item_code TEXT NOT NULL, PRIMARY KEY (resource_id, item_code)) WITHOUT ROWID`); err != nil {
+		return nil, err
+	}
+	defer conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.finding_pairs`)
+	for start := 0; start < len(others); start += 400 {
+		end := min(start+400, len(others))
+		args := make([]any, 0, 2*(end-start))
+		for _, o := range others[start:end] {
+			args = append(args, o...)
+		}
+		if _, err := conn.ExecContext(ctx, `INSERT INTO finding_pairs (resource_id, item_code) VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?), ", end-start), ", "), args...); err != nil {
+			return nil, err
+		}
+	}
 	// Raw bytes avoid an allocation per row; a quantity is parsed only
 	// where a run starts.
-	rows, err := db.QueryContext(ctx, `SELECT resource_id, item_code, day, quantity FROM usage WHERE day <= ? ORDER BY resource_id, item_code, day`, asOf.String())
+	rows, err = conn.QueryContext(ctx, `SELECT u.resource_id, u.item_code, u.day, u.quantity FROM finding_pairs p
+	JOIN usage u ON u.resource_id = p.resource_id AND u.item_code = p.item_code
+	WHERE u.day <= ? ORDER BY p.resource_id, p.item_code, u.day`, asOf.String())
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []evaluation.UsageRun
 	var res, item, day, qty sql.RawBytes
 	var curRes, curItem, curQty []byte
 	var resID, itemCode string
