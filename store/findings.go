@@ -259,28 +259,6 @@ func decOrMax(s string) decimal.Decimal {
 	return d
 }
 
-// insertBatches inserts rows into table with multi-row INSERT statements.
-func (db *DB) insertBatches(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
-	placeholder := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	batch := 8000 / len(cols)
-	for start := 0; start < len(rows); start += batch {
-		end := min(start+batch, len(rows))
-		var b strings.Builder
-		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
-		args := make([]any, 0, (end-start)*len(cols))
-		for i, r := range rows[start:end] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(placeholder)
-			args = append(args, r...)
-		}
-		if _, err := tx.ExecContext(ctx, db.Rebind(b.String()), args...); err != nil {
-			return fmt.Errorf("insert into %s: %w", table, err)
-		}
-	}
-	return nil
-}
 
 // usageRuns returns the usage rows up to asOf as runs of consecutive days
 // of one quantity per (resource, item), read on a connection of its own so
@@ -648,7 +626,7 @@ func (db *DB) replaceFindings(ctx context.Context, tx *sqlx.Tx, fs []evaluation.
 	for i, f := range fs {
 		rows[i] = []any{string(f.Kind), f.DistrictCode, f.DepartmentCode, f.SystemID, f.ResourceID, f.ItemCode, f.FirstDay, f.LastDay, f.Days, f.Amount.StringFixed(2), f.Action, asOf}
 	}
-	return db.insertBatches(ctx, tx, "findings", findingColumns, rows)
+	return db.insertRows(ctx, tx, "findings", findingColumns, rows)
 }
 
 // Findings returns the stored findings whose run overlaps [from, to],

@@ -16,6 +16,6 @@ func InsertActivityForTest(ctx context.Context, db *DB, rows []metering.Activity
 		for i, a := range rows {
 			vals[i] = []any{a.ResourceID, a.Day, Dec(a.CPUAvgPct), Dec(a.CPUMaxPct), Dec(a.MemAvgPct), Dec(a.DiskUsedPct), a.NetInBytes, a.NetOutBytes}
 		}
-		return db.insertBatches(ctx, tx, "activity", []string{"resource_id", "day", "cpu_avg_pct", "cpu_max_pct", "mem_avg_pct", "disk_used_pct", "net_in_bytes", "net_out_bytes"}, vals)
+		return db.insertRows(ctx, tx, "activity", []string{"resource_id", "day", "cpu_avg_pct", "cpu_max_pct", "mem_avg_pct", "disk_used_pct", "net_in_bytes", "net_out_bytes"}, vals)
 	})
 }
