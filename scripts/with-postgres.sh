@@ -41,18 +41,22 @@ if [[ $(id -u) -eq 0 ]]; then
     run_as=(runuser -u postgres --)
 fi
 
+# The server's tools run from inside the cluster's own folder: the caller's
+# folder may not be readable by the postgres user.
+pgrun() { (cd "$dir" && "${run_as[@]}" "$@"); }
+
 cleanup() {
-    "${run_as[@]}" "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    pgrun "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
 
-"${run_as[@]}" "$bindir/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+pgrun "$bindir/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
 
 started=""
 for attempt in 1 2 3 4 5 6 7 8; do
     port=$(( 20000 + (RANDOM * 7 + attempt * 131) % 40000 ))
-    if "${run_as[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 30 \
+    if pgrun "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 30 \
         -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=30min -c maintenance_work_mem=512MB" start >/dev/null 2>&1; then
         started=1
         break
