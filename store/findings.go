@@ -259,7 +259,6 @@ func decOrMax(s string) decimal.Decimal {
 	return d
 }
 
-
 // usageRuns returns the usage rows up to asOf as runs of consecutive days
 // of one quantity per (resource, item), read on a connection of its own so
 // that it can run beside the reference reads and the idle pass.
