@@ -106,24 +106,8 @@ func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf met
 // findingEvents returns the events that shape the findings (approvals,
 // confirmations, releases) dated on or before asOf, in no order.
 func (db *DB) findingEvents(ctx context.Context, asOf metering.Date) ([]metering.Event, error) {
-	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT resource_id, event, at, day, item_code, quantity FROM events
+	return db.queryEvents(ctx, db.Rebind(`SELECT resource_id, event, at, day, item_code, quantity, ref FROM events
 	WHERE day <= ? AND event IN ('approved', 'changed', 'confirmed', 'released')`), asOf)
-	if err != nil {
-		return nil, fmt.Errorf("read events: %w", err)
-	}
-	defer rows.Close()
-	var out []metering.Event
-	for rows.Next() {
-		var e metering.Event
-		var at Instant
-		var q decimal.NullDecimal
-		if err := rows.Scan(&e.ResourceID, &e.Kind, &at, &e.Day, &e.ItemCode, &q); err != nil {
-			return nil, fmt.Errorf("read events: %w", err)
-		}
-		e.At, e.Quantity = at.Time, q.Decimal
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // kindsByFamily groups the kinds in use by idle family.

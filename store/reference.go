@@ -131,11 +131,6 @@ func Dec(d decimal.Decimal) string {
 // ReadReference reads the whole reference data set back, in key order.
 func (db *DB) ReadReference(ctx context.Context) (*Reference, error) {
 	ref := &Reference{}
-	var events []struct {
-		metering.Event
-		At       Instant             `db:"at"`
-		Quantity decimal.NullDecimal `db:"quantity"`
-	}
 	for _, q := range []struct {
 		dst   any
 		query string
@@ -146,7 +141,6 @@ func (db *DB) ReadReference(ctx context.Context) (*Reference, error) {
 		{&ref.Systems, `SELECT id, department_code, name, protection_level FROM systems ORDER BY id`},
 		{&ref.Resources, `SELECT id, system_id, provider_code, kind, name FROM resources ORDER BY id`},
 		{&ref.Catalogue, `SELECT item_code, category, name, unit, cycle, price, effective_from, effective_to, approval_ref FROM catalogue ORDER BY item_code, effective_from`},
-		{&events, `SELECT resource_id, event, at, day, item_code, quantity, ref FROM events ORDER BY resource_id, at, event, item_code`},
 		{&ref.Scores, `SELECT provider_code, period, dimension, evaluator, score FROM scores ORDER BY provider_code, period, dimension, evaluator`},
 		{&ref.Calendar, `SELECT day, kind, name FROM calendar ORDER BY day`},
 	} {
@@ -154,12 +148,11 @@ func (db *DB) ReadReference(ctx context.Context) (*Reference, error) {
 			return nil, fmt.Errorf("read reference: %w", err)
 		}
 	}
-	for _, e := range events {
-		ev := e.Event
-		ev.At = e.At.Time
-		ev.Quantity = e.Quantity.Decimal
-		ref.Events = append(ref.Events, ev)
+	events, err := db.LifecycleEvents(ctx)
+	if err != nil {
+		return nil, err
 	}
+	ref.Events = events
 	return ref, nil
 }
 
