@@ -213,13 +213,17 @@ func (db *DB) IngestFile(ctx context.Context, known *metering.Known, in IngestIn
 		}
 		spool := &rejectSpool{}
 		defer spool.close()
+		months := newMonthBits()
 		var err error
 		if db.Engine == EnginePostgres {
-			err = db.ingestPostgres(ctx, tx, sp, known, in, &res, spool)
+			err = db.ingestPostgres(ctx, tx, sp, known, in, &res, spool, months)
 		} else {
-			err = db.ingestRows(ctx, tx, sp, known, in, &res, spool)
+			err = db.ingestRows(ctx, tx, sp, known, in, &res, spool, months)
 		}
 		if err != nil {
+			return err
+		}
+		if err := db.flushMonthBits(ctx, tx, months); err != nil {
 			return err
 		}
 		if err := db.writeRejects(ctx, tx, in, sp.kind, spool); err != nil {
@@ -295,6 +299,7 @@ type record struct {
 	first bool // the first row of the file with this key
 	line  int
 	order uint64 // sorts like the primary key (resource, item, day) on SQLite
+	day   metering.Date
 }
 
 // scanner streams the valid rows of one file, spooling rejects.
@@ -304,6 +309,7 @@ type scanner struct {
 	in       IngestInput
 	t        closeTable
 	keys     *keySet
+	months   *monthBits // usage only: the bits of the rows written as new
 	res      *IngestResult
 	spool    *rejectSpool
 	days     map[metering.Date]string
@@ -315,13 +321,16 @@ type scanner struct {
 	csvWrite *csv.Writer
 }
 
-func newScanner(sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool) (*scanner, error) {
+func newScanner(sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool, months *monthBits) (*scanner, error) {
 	t, err := openTable(in)
 	if err != nil {
 		return nil, err
 	}
 	n := len(sp.keys) + len(sp.vals)
-	s := &scanner{sp: sp, known: known, in: in, t: t, keys: newKeySet(known), res: res, spool: spool,
+	if sp.kind != RecordUsage {
+		months = nil
+	}
+	s := &scanner{sp: sp, known: known, in: in, t: t, keys: newKeySet(known), months: months, res: res, spool: spool,
 		days: map[metering.Date]string{}, dayText: map[string]metering.Date{}, rec: record{vals: make([]string, n), args: make([]any, n)}}
 	s.csvWrite = csv.NewWriter(&s.csvLine)
 	return s, nil
@@ -431,6 +440,7 @@ func (s *scanner) check(row *metering.Row) (bool, error) {
 	}
 	s.rec.first = s.keys.add(key)
 	s.rec.line = row.Line
+	s.rec.day = day
 	s.rec.order = uint64(res.Index)<<44 | uint64(item)<<32 | uint64(uint32(int64(day)+dayOffset))
 	if s.rec.first && !res.Billable(day) {
 		s.res.NotYetBillable++
@@ -513,13 +523,15 @@ func (s *scanner) canonical(row *metering.Row) string {
 // and only when the key exists, a read and an UPDATE when the value differs.
 type rowWriter struct {
 	sp            *spec
+	months        *monthBits // usage: gathers the bits of inserted rows
+	flushMonths   func() error
 	ins, sel, upd *sql.Stmt
 	cur           []sql.NullString
 	curArgs       []any
 	updArgs       []any
 }
 
-func (db *DB) newRowWriter(ctx context.Context, tx *sqlx.Tx, sp *spec) (*rowWriter, error) {
+func (db *DB) newRowWriter(ctx context.Context, tx *sqlx.Tx, sp *spec, months *monthBits) (*rowWriter, error) {
 	cols := sp.cols()
 	var where, set []string
 	for _, k := range sp.keys {
@@ -528,7 +540,10 @@ func (db *DB) newRowWriter(ctx context.Context, tx *sqlx.Tx, sp *spec) (*rowWrit
 	for _, v := range sp.vals {
 		set = append(set, v+" = ?")
 	}
-	w := &rowWriter{sp: sp, cur: make([]sql.NullString, len(sp.vals)), updArgs: make([]any, len(cols))}
+	if sp.kind != RecordUsage {
+		months = nil
+	}
+	w := &rowWriter{sp: sp, months: months, flushMonths: func() error { return db.flushMonthBits(ctx, tx, months) }, cur: make([]sql.NullString, len(sp.vals)), updArgs: make([]any, len(cols))}
 	for i := range w.cur {
 		w.curArgs = append(w.curArgs, &w.cur[i])
 	}
@@ -577,6 +592,7 @@ func (w *rowWriter) write(ctx context.Context, rec *record, res *IngestResult) e
 		}
 		if n, _ := r.RowsAffected(); n == 1 {
 			res.Accepted++
+			w.months.addRecord(rec)
 			return nil
 		}
 	} else {
@@ -603,6 +619,13 @@ func (w *rowWriter) write(ctx context.Context, rec *record, res *IngestResult) e
 	if same {
 		return nil
 	}
+	if w.months != nil && len(w.months.m) > 0 {
+		// The UPDATE trigger moves the row's bit in usage_months: the bits
+		// of rows inserted before it must be there first.
+		if err := w.flushMonths(); err != nil {
+			return err
+		}
+	}
 	copy(w.updArgs, rec.args[nk:])
 	copy(w.updArgs[len(w.sp.vals):], rec.args[:nk])
 	if _, err := w.upd.ExecContext(ctx, w.updArgs...); err != nil {
@@ -627,8 +650,8 @@ func sameValue(a, b string) bool {
 // that exists, or a key repeated in the file, rolls the savepoint back and
 // the file goes again through the staging table and one INSERT … SELECT …
 // ON CONFLICT DO UPDATE … WHERE the value differs.
-func (db *DB) ingestPostgres(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool) error {
-	s, err := newScanner(sp, known, in, res, spool)
+func (db *DB) ingestPostgres(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool, months *monthBits) error {
+	s, err := newScanner(sp, known, in, res, spool, months)
 	if err != nil {
 		return err
 	}
@@ -657,10 +680,11 @@ func (db *DB) ingestPostgres(ctx context.Context, tx *sqlx.Tx, sp *spec, known *
 		// Start again through the staging table.
 		s.close()
 		res.reset()
+		months.reset()
 		if err := spool.reset(); err != nil {
 			return err
 		}
-		if s, err = newScanner(sp, known, in, res, spool); err != nil {
+		if s, err = newScanner(sp, known, in, res, spool, nil); err != nil {
 			return err
 		}
 		if first, err = s.next(); err != nil {
@@ -712,6 +736,7 @@ func (db *DB) copyDirect(ctx context.Context, tx *sqlx.Tx, sp *spec, s *scanner,
 			break
 		}
 		chunk = append(chunk, sortedRow{order: rec.order, args: slices.Clone(rec.args)})
+		s.months.addRecord(rec)
 		if len(chunk) == copyChunkRows {
 			if copyErr = flush(); copyErr != nil {
 				break
@@ -861,18 +886,29 @@ func (db *DB) copyStaged(ctx context.Context, tx *sqlx.Tx, sp *spec, s *scanner,
 	}
 	// The subquery in RETURNING reads the statement's snapshot: the value
 	// before this statement replaced it.
+	// Usage: the bits of inserted rows go into usage_months here; those
+	// of replaced rows move through the table's UPDATE trigger.
+	rawCols, months := "", ""
+	if sp.kind == RecordUsage {
+		rawCols = ", t.day AS d, t.quantity AS q"
+		months = `, months AS (
+		INSERT INTO usage_months AS m (resource_id, item_code, month, quantity, days)
+		SELECT resource_id, item_code, date_trunc('month', d)::date, q, bit_or(1 << (extract(day FROM d)::int - 1))
+		FROM up WHERE ins GROUP BY 1, 2, 3, 4
+		ON CONFLICT (resource_id, item_code, month, quantity) DO UPDATE SET days = m.days | excluded.days)`
+	}
 	merge := fmt.Sprintf(`WITH up AS (
 		INSERT INTO %[1]s AS t (%[2]s) %[3]s
 		ON CONFLICT (%[4]s) DO UPDATE SET %[5]s WHERE %[6]s
 		RETURNING xmax = 0 AS ins, t.resource_id, %[7]s AS item_code, t.day::text AS day,
 			concat_ws(',', %[8]s) AS new,
-			CASE WHEN xmax <> 0 THEN (SELECT concat_ws(',', %[9]s) FROM %[1]s o WHERE %[10]s) END AS old)
+			CASE WHEN xmax <> 0 THEN (SELECT concat_ws(',', %[9]s) FROM %[1]s o WHERE %[10]s) END AS old%[12]s)%[13]s
 		SELECT 'n' AS tag, count(*) FILTER (WHERE ins) AS inserted, count(*) FILTER (WHERE NOT ins) AS changed,
 			'' AS resource_id, '' AS item_code, '' AS day, '' AS new, '' AS old FROM up
 		UNION ALL
 		(SELECT 'r', 0, 0, resource_id, item_code, day, new, coalesce(old, '') FROM up WHERE NOT ins LIMIT %[11]d)`,
 		sp.table, cols, source, keys, strings.Join(set, ", "), strings.Join(differs, " OR "),
-		item, strings.Join(newVals, ", "), strings.Join(oldVals, ", "), strings.Join(okey, " AND "), maxReplacements)
+		item, strings.Join(newVals, ", "), strings.Join(oldVals, ", "), strings.Join(okey, " AND "), maxReplacements, rawCols, months)
 	rows2, err := tx.QueryxContext(ctx, merge)
 	if err != nil {
 		return fmt.Errorf("merge into %s: %w", sp.table, err)

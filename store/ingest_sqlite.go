@@ -26,6 +26,7 @@ type chunkRow struct {
 	vals  []string
 	order uint64
 	line  int
+	day   metering.Date
 }
 
 // ingestRows is the SQLite path: rows are gathered in chunks, sorted in
@@ -34,11 +35,11 @@ type chunkRow struct {
 // rolled back and written row by row (read, compare, UPDATE only when the
 // value differs), so the counts stay exact. Rows repeating a key of the
 // file are applied after their chunk, in file order (the last value wins).
-func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool) error {
+func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool, months *monthBits) error {
 	if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -32768`); err != nil {
 		return err
 	}
-	w, err := db.newRowWriter(ctx, tx, sp)
+	w, err := db.newRowWriter(ctx, tx, sp, months)
 	if err != nil {
 		return err
 	}
@@ -52,7 +53,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 		return fmt.Errorf("prepare %s insert: %w", sp.table, err)
 	}
 	defer batch.Close()
-	s, err := newScanner(sp, known, in, res, spool)
+	s, err := newScanner(sp, known, in, res, spool, months)
 	if err != nil {
 		return err
 	}
@@ -72,7 +73,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 			for i, v := range r.vals {
 				one.args[i] = v
 			}
-			one.first, one.line = first, r.line
+			one.first, one.line, one.day = first, r.line, r.day
 			if err := w.write(ctx, &one, res); err != nil {
 				return err
 			}
@@ -112,6 +113,11 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 			}
 			if n, _ := r.RowsAffected(); n == int64(len(part)) {
 				res.Accepted += n
+				if s.months != nil {
+					for _, r := range part {
+						s.months.add(r.vals[0], r.vals[1], r.day, r.vals[3])
+					}
+				}
 				if _, err := tx.ExecContext(ctx, `RELEASE ingest_batch`); err != nil {
 					return err
 				}
@@ -139,7 +145,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 		if err != nil {
 			return err
 		}
-		r := chunkRow{vals: slices.Clone(rec.vals), order: rec.order, line: rec.line}
+		r := chunkRow{vals: slices.Clone(rec.vals), order: rec.order, line: rec.line, day: rec.day}
 		if rec.first {
 			chunk = append(chunk, r)
 		} else {

@@ -62,9 +62,14 @@ func ingestBytes(t *testing.T, db *store.DB, name string, content []byte) (store
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(content)
-	return db.IngestFile(ctx, known, store.IngestInput{Name: name, SHA256: hex.EncodeToString(sum[:]), Open: func() (io.ReadCloser, error) {
+	res, err := db.IngestFile(ctx, known, store.IngestInput{Name: name, SHA256: hex.EncodeToString(sum[:]), Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(content)), nil
 	}})
+	// Whatever the file did, the usage_months summary matches usage.
+	if verr := db.VerifyUsageMonths(ctx); verr != nil {
+		t.Fatalf("after ingesting %s: %v", name, verr)
+	}
+	return res, err
 }
 
 func mustIngest(t *testing.T, db *store.DB, name, content string) store.IngestResult {
@@ -242,6 +247,9 @@ func TestIngestUnknownResourceRetried(t *testing.T) {
 		}
 		checkCounts(t, res, counts{Read: 1, Accepted: 1, NotYetBillable: 1})
 		equalLines(t, "usage", normalised(usageRows(t, db)), []string{"R1 VCPU 2024-06-10 4", "R9 VCPU 2024-06-10 2"})
+		if err := db.VerifyUsageMonths(ctx); err != nil {
+			t.Fatalf("after the retry: %v", err)
+		}
 		var open, all int
 		db.Rejects(ctx, store.RejectFilter{}, func(store.Reject) error { open++; return nil })
 		db.Rejects(ctx, store.RejectFilter{All: true, File: "early.csv"}, func(store.Reject) error { all++; return nil })

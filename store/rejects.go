@@ -188,6 +188,7 @@ func (db *DB) RetryRejects(ctx context.Context, known *metering.Known) (IngestRe
 				w.close()
 			}
 		}()
+		months := newMonthBits()
 		var last int64
 		for {
 			var batch []Reject
@@ -196,7 +197,7 @@ func (db *DB) RetryRejects(ctx context.Context, known *metering.Known) (IngestRe
 				return fmt.Errorf("read retryable rejects: %w", err)
 			}
 			if len(batch) == 0 {
-				return nil
+				return db.flushMonthBits(ctx, tx, months)
 			}
 			last = batch[len(batch)-1].ID
 			for _, r := range batch {
@@ -210,7 +211,7 @@ func (db *DB) RetryRejects(ctx context.Context, known *metering.Known) (IngestRe
 				w := writers[sp.kind]
 				if w == nil {
 					var err error
-					if w, err = db.newRowWriter(ctx, tx, sp); err != nil {
+					if w, err = db.newRowWriter(ctx, tx, sp, months); err != nil {
 						return err
 					}
 					writers[sp.kind] = w
@@ -246,7 +247,7 @@ func (db *DB) retryOne(ctx context.Context, tx *sqlx.Tx, sp *spec, known *meteri
 	defer spool.close()
 	s, err := newScanner(sp, known, IngestInput{Name: r.File, Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(strings.NewReader(text)), nil
-	}}, &scratch, spool)
+	}}, &scratch, spool, nil)
 	if err != nil {
 		return false, nil
 	}

@@ -1,11 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,26 +53,15 @@ FROM seg
 WHERE seg_from < seg_to
 ORDER BY resource_id, item_code, seg_from`
 
-// dayGroupsSQL joins the year's usage to the segments and counts days per
-// segment and metered quantity. On PostgreSQL this is a parallel scan with
-// a hash join and partial hash aggregation; on SQLite each segment is a
-// range scan of the usage key.
+// dayGroupsSQL joins the segments to the usage_months summary rows of the
+// months they overlap; Go masks each summary row's days to the segment and
+// counts them. On PostgreSQL this is a hash join of the scratch table with
+// one scan of the summary; on SQLite each segment is a range scan of the
+// summary's key.
 const dayGroupsSQL = `
-SELECT s.id, u.quantity AS metered, COUNT(*) AS days
+SELECT s.id, m.month, m.quantity, m.days
 FROM %s s
-JOIN usage u ON u.resource_id = s.resource_id AND u.item_code = s.item_code AND u.day >= s.seg_from AND u.day < s.seg_to
-GROUP BY s.id, u.quantity`
-
-// dayGroupsPostgresSQL is dayGroupsSQL with every day metered at or above
-// the approved quantity in one group (metered NULL: billable = approved):
-// hashing a bigint instead of a NUMERIC per row. Comparing decimals is
-// exact on PostgreSQL's NUMERIC; SQLite keeps decimals as TEXT, so there
-// Go compares them.
-const dayGroupsPostgresSQL = `
-SELECT s.id, CASE WHEN u.quantity >= s.approved THEN NULL ELSE u.quantity END AS metered, COUNT(*) AS days
-FROM settle_segments s
-JOIN usage u ON u.resource_id = s.resource_id AND u.item_code = s.item_code AND u.day >= s.seg_from AND u.day < s.seg_to
-GROUP BY 1, 2`
+JOIN usage_months m ON m.resource_id = s.resource_id AND m.item_code = s.item_code AND m.month >= s.month_from AND m.month < s.seg_to`
 
 type segment struct {
 	ID            int64           `db:"id"`
@@ -128,7 +120,7 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 				return err
 			}
 		}
-	} else if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS cloudbill_seg (id INTEGER PRIMARY KEY, resource_id TEXT, item_code TEXT, seg_from TEXT, seg_to TEXT)`); err != nil {
+	} else if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS cloudbill_seg (id INTEGER PRIMARY KEY, resource_id TEXT, item_code TEXT, seg_from TEXT, seg_to TEXT, month_from TEXT)`); err != nil {
 		return err
 	}
 	var segs []segment
@@ -137,9 +129,9 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 	}
 	segs = splitMonths(segs)
 	rows := make([][]any, len(segs))
-	cols := []string{"id", "resource_id", "item_code", "seg_from", "seg_to"}
+	cols := []string{"id", "resource_id", "item_code", "seg_from", "seg_to", "month_from"}
 	for i, s := range segs {
-		rows[i] = []any{s.ID, s.ResourceID, s.ItemCode, s.From, s.To}
+		rows[i] = []any{s.ID, s.ResourceID, s.ItemCode, s.From, s.To, firstOfMonth(s.From)}
 		if db.Engine == EnginePostgres {
 			rows[i] = append(rows[i], Dec(s.Approved))
 		}
@@ -155,38 +147,96 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 			return err
 		}
 	}
-	q := fmt.Sprintf(dayGroupsSQL, table)
-	if db.Engine == EnginePostgres {
-		q = dayGroupsPostgresSQL
-	}
-	groups, err := tx.QueryxContext(ctx, q)
+	rows2, err := tx.QueryxContext(ctx, fmt.Sprintf(dayGroupsSQL, table))
 	if err != nil {
 		return fmt.Errorf("group usage of %d: %w", year, err)
 	}
-	defer groups.Close()
-	for groups.Next() {
-		var id int64
-		var metered decimal.NullDecimal
-		var g billing.DayGroup
-		if err := groups.Scan(&id, &metered, &g.Days); err != nil {
+	defer rows2.Close()
+	// Days per (segment, billable quantity): a quantity at or above the
+	// approved one bills the approved one, so all such days are one group.
+	type groupKey struct {
+		id int64
+		q  string
+	}
+	type group struct {
+		metered decimal.Decimal
+		days    int
+	}
+	acc := map[groupKey]*group{}
+	quantities := map[string]decimal.Decimal{}
+	for rows2.Next() {
+		var (
+			id    int64
+			month metering.Date
+			qtext string
+			days  int64
+		)
+		if err := rows2.Scan(&id, &month, &qtext, &days); err != nil {
 			return err
 		}
 		s := segs[id-1]
-		g.ResourceID, g.ItemCode, g.EffectiveFrom, g.Approved, g.Month = s.ResourceID, s.ItemCode, s.EffectiveFrom, s.Approved, s.Month
-		g.Metered = s.Approved // NULL: at or above approval
-		if metered.Valid {
-			g.Metered = metered.Decimal
+		n := countDays(uint32(days), month, s.From, s.To)
+		if n == 0 {
+			continue
 		}
-		if err := fn(g); err != nil {
+		q, ok := quantities[qtext]
+		if !ok {
+			if q, err = decimal.NewFromString(qtext); err != nil {
+				return fmt.Errorf("usage of %s %s in %s: quantity %q: %w", s.ResourceID, s.ItemCode, month, qtext, err)
+			}
+			quantities[qtext] = q
+		}
+		k := groupKey{id, "approved"}
+		if q.LessThan(s.Approved) {
+			k.q = q.String()
+		} else {
+			q = s.Approved
+		}
+		g := acc[k]
+		if g == nil {
+			g = &group{metered: q}
+			acc[k] = g
+		}
+		g.days += n
+	}
+	if err := rows2.Err(); err != nil {
+		return err
+	}
+	keys := make([]groupKey, 0, len(acc))
+	for k := range acc {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b groupKey) int {
+		if a.id != b.id {
+			return cmp.Compare(a.id, b.id)
+		}
+		return acc[a].metered.Cmp(acc[b].metered)
+	})
+	for _, k := range keys {
+		s, g := segs[k.id-1], acc[k]
+		if err := fn(billing.DayGroup{ResourceID: s.ResourceID, ItemCode: s.ItemCode, EffectiveFrom: s.EffectiveFrom, Approved: s.Approved,
+			Month: s.Month, Metered: g.metered, Days: g.days}); err != nil {
 			return err
 		}
-	}
-	if err := groups.Err(); err != nil {
-		return err
 	}
 	// Rolling back drops SQLite's temporary rows and PostgreSQL's
 	// uncommitted scratch rows alike.
 	return nil
+}
+
+// firstOfMonth is the first day of d's month.
+func firstOfMonth(d metering.Date) metering.Date { return metering.NewDate(d.Year(), d.Month(), 1) }
+
+// countDays counts the days of [from, to) whose bit is set in days, the
+// usage_months bits of the month starting on month.
+func countDays(days uint32, month, from, to metering.Date) int {
+	lo := max(from, month)
+	hi := min(to, metering.NewDate(month.Year(), month.Month()+1, 1))
+	if lo >= hi {
+		return 0
+	}
+	mask := uint32((uint64(1)<<hi.Sub(lo) - 1) << (lo.Day() - 1))
+	return bits.OnesCount32(days & mask)
 }
 
 // Placements maps every resource to its provider, district, department and system.

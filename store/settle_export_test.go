@@ -16,7 +16,9 @@ func InsertUsageForTest(ctx context.Context, db *DB, rows []metering.Usage) erro
 		for i, u := range rows {
 			vals[i] = []any{u.ResourceID, u.ItemCode, u.Day, Dec(u.Quantity)}
 		}
-		_, err := db.upsert(ctx, tx, "usage", []string{"resource_id", "item_code", "day", "quantity"}, []string{"resource_id", "item_code", "day"}, true, vals)
-		return err
+		if _, err := db.upsert(ctx, tx, "usage", []string{"resource_id", "item_code", "day", "quantity"}, []string{"resource_id", "item_code", "day"}, true, vals); err != nil {
+			return err
+		}
+		return db.rebuildUsageMonths(ctx, tx)
 	})
 }

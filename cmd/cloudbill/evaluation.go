@@ -19,18 +19,36 @@ import (
 // stored scores, and, for quarters without response scores, from the SLA
 // compliance of the lifecycle events as of the year's last day.
 func providerEvaluations(ctx context.Context, db *store.DB, year int, providers []string, p evaluation.Policy) ([]billing.ProviderEvaluation, error) {
-	scores, err := db.EvaluationScores(ctx, year)
+	in, err := evaluationInputs(ctx, db, year, p)
 	if err != nil {
 		return nil, err
 	}
-	var obs []evaluation.Obligation
-	if p.ResponseFallback == evaluation.ResponseFallbackSLA && needsSLA(scores) {
-		obs, err = obligationsAsOf(ctx, db, p, metering.YearEnd(year).AddDays(-1))
-		if err != nil {
-			return nil, err
+	return in.evaluate(year, providers, p)
+}
+
+// evalInputs is what the evaluation of a year reads: the scores, and the
+// SLA obligations when some quarter lacks response scores.
+type evalInputs struct {
+	scores []evaluation.Score
+	obs    []evaluation.Obligation
+}
+
+func evaluationInputs(ctx context.Context, db *store.DB, year int, p evaluation.Policy) (evalInputs, error) {
+	var in evalInputs
+	var err error
+	if in.scores, err = db.EvaluationScores(ctx, year); err != nil {
+		return in, err
+	}
+	if p.ResponseFallback == evaluation.ResponseFallbackSLA && needsSLA(in.scores) {
+		if in.obs, err = obligationsAsOf(ctx, db, p, metering.YearEnd(year).AddDays(-1)); err != nil {
+			return in, err
 		}
 	}
-	evs, err := evaluation.Evaluate(year, providers, scores, obs, p)
+	return in, nil
+}
+
+func (in evalInputs) evaluate(year int, providers []string, p evaluation.Policy) ([]billing.ProviderEvaluation, error) {
+	evs, err := evaluation.Evaluate(year, providers, in.scores, in.obs, p)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate providers for %d: %w", year, err)
 	}

@@ -86,14 +86,33 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 		return 0, err
 	}
 	s := billing.NewSettlement(year, billing.NewCatalogue(vs), placement)
+	// What the providers' evaluations read (scores, SLA obligations from
+	// the events) needs nothing from the usage pass: it is read beside it,
+	// on a connection of its own.
+	type evalResult struct {
+		in  evalInputs
+		err error
+	}
+	evalc := make(chan evalResult, 1)
+	go func() {
+		t0 := time.Now()
+		in, err := evaluationInputs(ctx, db, year, policy)
+		a.Log.Debug("settle: evaluation inputs", "seconds", time.Since(t0).Seconds())
+		evalc <- evalResult{in, err}
+	}()
 	t0 := time.Now()
 	if err := db.DayGroups(ctx, year, s.Add); err != nil {
+		<-evalc
 		return 0, fmt.Errorf("settle %d: %w", year, err)
 	}
 	a.Log.Debug("settle: day groups", "seconds", time.Since(t0).Seconds())
 	lines := s.Lines()
+	ev := <-evalc
 	if len(lines) == 0 {
 		return 0, fmt.Errorf("settle %d: no billable usage in %d: nothing to settle (ingest the year's metering, and check the resources' confirmed events)", year, year)
+	}
+	if ev.err != nil {
+		return 0, fmt.Errorf("settle %d: %w", year, ev.err)
 	}
 	seen := map[string]bool{}
 	var providers []string
@@ -104,12 +123,10 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 		}
 	}
 	sort.Strings(providers)
-	t0 = time.Now()
-	evals, err := providerEvaluations(ctx, db, year, providers, policy)
+	evals, err := ev.in.evaluate(year, providers, policy)
 	if err != nil {
 		return 0, fmt.Errorf("settle %d: %w", year, err)
 	}
-	a.Log.Debug("settle: evaluations", "seconds", time.Since(t0).Seconds())
 	st, err := billing.Assemble(year, lines, evals, policy.String())
 	if err != nil {
 		return 0, fmt.Errorf("settle %d: %w", year, err)
