@@ -362,6 +362,19 @@ func (p Policy) String() string {
 	return b.String()
 }
 
+// IdleKey is the policy's idle-day thresholds as policy lines: what a
+// stored summary of idle days was computed with. ParsePolicy reads it back.
+func (p Policy) IdleKey() string {
+	var b strings.Builder
+	for _, k := range policyKeys {
+		switch k.name {
+		case "idle.cpu_avg_below", "idle.cpu_max_below", "idle.net_bytes_below", "idle.disk_used_below":
+			fmt.Fprintf(&b, "%s = %s\n", k.name, k.get(&p))
+		}
+	}
+	return b.String()
+}
+
 // PolicyKeys lists the keys of the policy file in canonical order.
 func PolicyKeys() []string {
 	out := make([]string, len(policyKeys))

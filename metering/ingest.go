@@ -12,8 +12,9 @@ type Known struct {
 
 // KnownResource is one resource as ingestion sees it.
 type KnownResource struct {
-	Index     int32 // dense index, 1-based
-	Confirmed Date  // first confirmation day; NeverConfirmed when none
+	Index     int32  // dense index, 1-based
+	Confirmed Date   // first confirmation day; NeverConfirmed when none
+	Family    Family // of its kind, for the idle rules
 }
 
 // NeverConfirmed marks a resource without a confirmed event.

@@ -1,6 +1,9 @@
 package metering
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // District is a settlement district: 市本级, a district, a county or a
 // development zone, identified by its administrative code.
@@ -66,6 +69,18 @@ func init() {
 			kindFamily[Kind(k)] = fam
 		}
 	}
+}
+
+// KindsOf returns the kinds of family f, sorted.
+func KindsOf(f Family) []Kind {
+	var out []Kind
+	for k, kf := range kindFamily {
+		if kf == f {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Family returns the kind's family and whether the kind is known.

@@ -16,6 +16,22 @@ func InsertActivityForTest(ctx context.Context, db *DB, rows []metering.Activity
 		for i, a := range rows {
 			vals[i] = []any{a.ResourceID, a.Day, Dec(a.CPUAvgPct), Dec(a.CPUMaxPct), Dec(a.MemAvgPct), Dec(a.DiskUsedPct), a.NetInBytes, a.NetOutBytes}
 		}
-		return db.insertRows(ctx, tx, "activity", []string{"resource_id", "day", "cpu_avg_pct", "cpu_max_pct", "mem_avg_pct", "disk_used_pct", "net_in_bytes", "net_out_bytes"}, vals)
+		if err := db.insertRows(ctx, tx, "activity", []string{"resource_id", "day", "cpu_avg_pct", "cpu_max_pct", "mem_avg_pct", "disk_used_pct", "net_in_bytes", "net_out_bytes"}, vals); err != nil {
+			return err
+		}
+		// Rows inserted by hand: the idle summary is rebuilt.
+		return db.markIdleStale(ctx, tx)
 	})
+}
+
+// IdleSummaryKeyForTest returns the thresholds the idle summary was built
+// with ("" when the next refresh rebuilds it).
+func IdleSummaryKeyForTest(ctx context.Context, db *DB) (string, error) {
+	var key string
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		key, err = db.idleSummaryKey(ctx, tx, false)
+		return err
+	})
+	return key, err
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -278,6 +279,100 @@ func TestRefreshFindingsPolicyThresholds(t *testing.T) {
 		}
 		if !idle29 || !zombie89 {
 			t.Errorf("with thresholds 29/89: idle vm29 %v, zombie S4 %v", idle29, zombie89)
+		}
+	})
+}
+
+// activityCSV renders activity rows as an ingestible file.
+func activityCSV(rows []metering.Activity) string {
+	var b strings.Builder
+	b.WriteString(strings.Join(metering.ActivityColumns, ",") + "\n")
+	for _, a := range rows {
+		fmt.Fprintf(&b, "%s,%s,%s,%s,%s,%s,%d,%d\n", a.Day, a.ResourceID, a.CPUAvgPct, a.CPUMaxPct, a.MemAvgPct, a.DiskUsedPct, a.NetInBytes, a.NetOutBytes)
+	}
+	return b.String()
+}
+
+// The idle summary: built by the first refresh, kept by ingestion of new
+// activity rows, made stale by a replaced row and rebuilt; a refresh from
+// the kept summary finds what a refresh after a rebuild finds.
+func TestIdleSummaryKeptByIngest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newFindingsWorld(t)
+		var early, late []metering.Activity
+		for _, a := range w.activity {
+			if a.Day < fdate("2023-03-15") {
+				early = append(early, a)
+			} else {
+				late = append(late, a)
+			}
+		}
+		w.activity = early
+		seedFindings(t, db, w)
+		asOf := fdate("2023-06-30")
+		refresh := func(what string) []string {
+			t.Helper()
+			fs, err := db.RefreshFindings(ctx, evaluation.DefaultPolicy(), asOf)
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			var out []string
+			for _, f := range fs {
+				out = append(out, findingLine(f))
+			}
+			return out
+		}
+		key := func() string {
+			t.Helper()
+			k, err := store.IdleSummaryKeyForTest(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return k
+		}
+		refresh("first refresh")
+		if key() != evaluation.DefaultPolicy().IdleKey() {
+			t.Fatalf("after the first refresh the summary holds %q", key())
+		}
+		mustIngest(t, db, "late-activity.csv", activityCSV(late))
+		if key() == "" {
+			t.Fatal("ingesting new activity rows made the idle summary stale: it should keep it")
+		}
+		kept := refresh("refresh from the kept summary")
+		if err := store.InsertActivityForTest(ctx, db, nil); err != nil { // marks it stale
+			t.Fatal(err)
+		}
+		rebuilt := refresh("refresh after a rebuild")
+		equalLines(t, "findings from the kept summary", kept, rebuilt)
+		if !slices.Contains(kept, "idle S1 vm30  2023-01-01..2023-01-30 30 60.00 rectify") || !slices.Contains(kept, "zombie S3   2023-03-01..2023-05-29 90 1980.00 reclaim") {
+			t.Errorf("findings from the kept summary: %q", kept)
+		}
+		// A busy day replaces an idle one inside vm30's 30-day run.
+		busy := metering.Activity{Day: fdate("2023-01-15"), ResourceID: "vm30", CPUAvgPct: decimal.RequireFromString("50"), CPUMaxPct: decimal.RequireFromString("90"),
+			MemAvgPct: decimal.RequireFromString("50"), DiskUsedPct: decimal.RequireFromString("50"), NetInBytes: 1 << 30, NetOutBytes: 1 << 30}
+		if res := mustIngest(t, db, "busy.csv", activityCSV([]metering.Activity{busy})); res.Replaced != 1 {
+			t.Fatalf("busy day: %+v", res)
+		}
+		if key() != "" {
+			t.Fatal("a replaced activity row left the idle summary current")
+		}
+		after := refresh("refresh after the replaced row")
+		for _, l := range after {
+			if strings.Contains(l, "vm30") {
+				t.Errorf("vm30 is busy on 2023-01-15, yet: %s", l)
+			}
+		}
+		// Other idle thresholds rebuild it too.
+		p, err := evaluation.ParsePolicy(strings.NewReader("idle.cpu_avg_below = 0.5\n"), "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.RefreshFindings(ctx, p, asOf); err != nil {
+			t.Fatal(err)
+		}
+		if key() != p.IdleKey() {
+			t.Errorf("after a refresh with other thresholds the summary holds %q", key())
 		}
 	})
 }

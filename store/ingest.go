@@ -148,12 +148,16 @@ func (sp *spec) replacement(vals []string, old string) Replacement {
 // its first confirmation day, and every catalogue item code.
 func (db *DB) LoadKnown(ctx context.Context) (*metering.Known, error) {
 	k := &metering.Known{Resources: map[string]metering.KnownResource{}, Items: map[string]int32{}}
-	var ids []string
-	if err := db.SelectContext(ctx, &ids, `SELECT id FROM resources ORDER BY id`); err != nil {
+	var rs []struct {
+		ID   string        `db:"id"`
+		Kind metering.Kind `db:"kind"`
+	}
+	if err := db.SelectContext(ctx, &rs, `SELECT id, kind FROM resources ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("read resources: %w", err)
 	}
-	for i, id := range ids {
-		k.Resources[id] = metering.KnownResource{Index: int32(i + 1), Confirmed: metering.NeverConfirmed}
+	for i, r := range rs {
+		f, _ := r.Kind.Family()
+		k.Resources[r.ID] = metering.KnownResource{Index: int32(i + 1), Confirmed: metering.NeverConfirmed, Family: f}
 	}
 	var confirmed []struct {
 		ID  string        `db:"resource_id"`
@@ -213,8 +217,10 @@ func (db *DB) IngestFile(ctx context.Context, known *metering.Known, in IngestIn
 		}
 		spool := &rejectSpool{}
 		defer spool.close()
-		months := newMonthBits()
-		var err error
+		months, err := db.newFileBits(ctx, tx, sp.kind)
+		if err != nil {
+			return err
+		}
 		if db.Engine == EnginePostgres {
 			err = db.ingestPostgres(ctx, tx, sp, known, in, &res, spool, months)
 		} else {
@@ -300,6 +306,7 @@ type record struct {
 	line  int
 	order uint64 // sorts like the primary key (resource, item, day) on SQLite
 	day   metering.Date
+	idle  bool // activity: an idle day by the thresholds of the idle summary
 }
 
 // scanner streams the valid rows of one file, spooling rejects.
@@ -327,9 +334,6 @@ func newScanner(sp *spec, known *metering.Known, in IngestInput, res *IngestResu
 		return nil, err
 	}
 	n := len(sp.keys) + len(sp.vals)
-	if sp.kind != RecordUsage {
-		months = nil
-	}
 	s := &scanner{sp: sp, known: known, in: in, t: t, keys: newKeySet(known), months: months, res: res, spool: spool,
 		days: map[metering.Date]string{}, dayText: map[string]metering.Date{}, rec: record{vals: make([]string, n), args: make([]any, n)}}
 	s.csvWrite = csv.NewWriter(&s.csvLine)
@@ -419,6 +423,8 @@ func (s *scanner) check(row *metering.Row) (bool, error) {
 			v[0], v[1] = c.ResourceID, s.day(c.Day)
 			v[2], v[3], v[4], v[5] = Dec(c.CPUAvgPct), Dec(c.CPUMaxPct), Dec(c.MemAvgPct), Dec(c.DiskUsedPct)
 			v[6], v[7] = strconv.FormatInt(c.NetInBytes, 10), strconv.FormatInt(c.NetOutBytes, 10)
+			s.rec.idle = s.months != nil && s.months.idle != nil &&
+				s.months.idle.IdleActivity(c.Resource.Family, c.CPUAvgPct, c.CPUMaxPct, c.DiskUsedPct, c.NetInBytes+c.NetOutBytes)
 		}
 	}
 	if len(ps) > 0 {
@@ -539,9 +545,6 @@ func (db *DB) newRowWriter(ctx context.Context, tx *sqlx.Tx, sp *spec, months *m
 	}
 	for _, v := range sp.vals {
 		set = append(set, v+" = ?")
-	}
-	if sp.kind != RecordUsage {
-		months = nil
 	}
 	w := &rowWriter{sp: sp, months: months, flushMonths: func() error { return db.flushMonthBits(ctx, tx, months) }, cur: make([]sql.NullString, len(sp.vals)), updArgs: make([]any, len(cols))}
 	for i := range w.cur {
@@ -818,6 +821,13 @@ func (db *DB) copyStaged(ctx context.Context, tx *sqlx.Tx, sp *spec, s *scanner,
 	}
 	if _, err := stmt.ExecContext(ctx); err != nil {
 		return fmt.Errorf("copy into %s: %w", stage, err)
+	}
+	if sp.kind == RecordActivity {
+		// Which staged rows are new is known only inside the merge: the
+		// idle summary is rebuilt at the next findings refresh instead.
+		if err := db.markIdleStale(ctx, tx); err != nil {
+			return err
+		}
 	}
 	distinct := int64(s.keys.n)
 	dedupe := rows != distinct

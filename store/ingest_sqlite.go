@@ -27,6 +27,7 @@ type chunkRow struct {
 	order uint64
 	line  int
 	day   metering.Date
+	idle  bool
 }
 
 // ingestRows is the SQLite path: rows are gathered in chunks, sorted in
@@ -73,7 +74,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 			for i, v := range r.vals {
 				one.args[i] = v
 			}
-			one.first, one.line, one.day = first, r.line, r.day
+			one.first, one.line, one.day, one.idle = first, r.line, r.day, r.idle
 			if err := w.write(ctx, &one, res); err != nil {
 				return err
 			}
@@ -113,10 +114,8 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 			}
 			if n, _ := r.RowsAffected(); n == int64(len(part)) {
 				res.Accepted += n
-				if s.months != nil {
-					for _, r := range part {
-						s.months.add(r.vals[0], r.vals[1], r.day, r.vals[3])
-					}
+				for _, r := range part {
+					s.months.addRow(r.vals, r.day, r.idle)
 				}
 				if _, err := tx.ExecContext(ctx, `RELEASE ingest_batch`); err != nil {
 					return err
@@ -145,7 +144,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 		if err != nil {
 			return err
 		}
-		r := chunkRow{vals: slices.Clone(rec.vals), order: rec.order, line: rec.line, day: rec.day}
+		r := chunkRow{vals: slices.Clone(rec.vals), order: rec.order, line: rec.line, day: rec.day, idle: rec.idle}
 		if rec.first {
 			chunk = append(chunk, r)
 		} else {

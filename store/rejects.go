@@ -210,8 +210,17 @@ func (db *DB) RetryRejects(ctx context.Context, known *metering.Known) (IngestRe
 				}
 				w := writers[sp.kind]
 				if w == nil {
+					// A retried activity row is not judged idle here: its
+					// summary is rebuilt at the next findings refresh.
+					m := months
+					if sp.kind == RecordActivity {
+						m = nil
+						if err := db.markIdleStale(ctx, tx); err != nil {
+							return err
+						}
+					}
 					var err error
-					if w, err = db.newRowWriter(ctx, tx, sp, months); err != nil {
+					if w, err = db.newRowWriter(ctx, tx, sp, m); err != nil {
 						return err
 					}
 					writers[sp.kind] = w

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"strings"
+
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
+	"cloudbill/evaluation"
 	"cloudbill/metering"
 )
 
@@ -18,75 +21,114 @@ type monthKey struct {
 	q         string
 }
 
-// monthBits gathers the usage_months bits of the usage rows one ingest
-// transaction inserts; flush merges them into the table (an OR: the rows
-// are new, so their bits are too). Updated and deleted usage rows move
-// their bits through the triggers of migration 0008.
+// monthBits gathers the month bits of the rows one ingest transaction
+// inserts; flush merges them into their summary with an OR (the rows are
+// new, so their bits are too). Usage: usage_months bits per (resource,
+// item, month, quantity). Activity (idle set): the idle days per
+// (resource, month) of activity_idle_months, judged by the thresholds the
+// summary was built with. Updated and deleted rows go through the
+// triggers of migrations 0008 and 0009.
 type monthBits struct {
-	m map[monthKey]int32
+	m    map[monthKey]int32
+	idle *evaluation.Policy
 }
 
 func newMonthBits() *monthBits { return &monthBits{m: map[monthKey]int32{}} }
 
-// add records a new usage row.
+func newIdleBits(p evaluation.Policy) *monthBits {
+	return &monthBits{m: map[monthKey]int32{}, idle: &p}
+}
+
+// add records a new row.
 func (b *monthBits) add(res, item string, day metering.Date, q string) {
-	k := monthKey{res, item, metering.NewDate(day.Year(), day.Month(), 1), q}
+	k := monthKey{res, item, firstOfMonth(day), q}
 	b.m[k] |= 1 << (day.Day() - 1)
 }
 
-// addRecord records a new usage row read from a file (b may be nil: an
-// activity file).
-func (b *monthBits) addRecord(r *record) {
-	if b != nil {
-		b.add(r.vals[0], r.vals[1], r.day, r.vals[3])
+// addRow records a new row read from a file (b may be nil: nothing is
+// gathered); idle says whether an activity row is an idle day.
+func (b *monthBits) addRow(vals []string, day metering.Date, idle bool) {
+	switch {
+	case b == nil:
+	case b.idle != nil:
+		if idle {
+			b.add(vals[0], "", day, "")
+		}
+	default:
+		b.add(vals[0], vals[1], day, vals[3])
 	}
 }
 
-// reset forgets everything gathered (the rows were rolled back).
-func (b *monthBits) reset() { clear(b.m) }
+func (b *monthBits) addRecord(r *record) { b.addRow(r.vals, r.day, r.idle) }
 
-// flush merges the gathered bits into usage_months inside tx.
+// reset forgets everything gathered (the rows were rolled back).
+func (b *monthBits) reset() {
+	if b != nil {
+		clear(b.m)
+	}
+}
+
+// flushMonthBits merges the gathered bits into their summary inside tx.
 func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) error {
-	if len(b.m) == 0 {
+	if b == nil || len(b.m) == 0 {
 		return nil
 	}
-	cols := []string{"resource_id", "item_code", "month", "quantity", "days"}
-	rows := make([][]any, 0, len(b.m))
+	var rows [][]any
 	for k, days := range b.m {
-		rows = append(rows, []any{k.res, k.item, k.month, k.q, int64(days)})
+		if b.idle != nil {
+			rows = append(rows, []any{k.res, k.month, int64(days)})
+		} else {
+			rows = append(rows, []any{k.res, k.item, k.month, k.q, int64(days)})
+		}
 	}
 	clear(b.m)
-	if db.Engine == EnginePostgres {
-		// Quantities equal as numbers but not as text ("4", "4.0") are one
-		// key of the NUMERIC primary key: group them before the upsert.
-		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS usage_months_new (LIKE usage_months) ON COMMIT DELETE ROWS`); err != nil {
-			return fmt.Errorf("usage_months: %w", err)
-		}
-		if err := db.insertRows(ctx, tx, "usage_months_new", cols, rows); err != nil {
-			return fmt.Errorf("usage_months: %w", err)
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO usage_months AS m (resource_id, item_code, month, quantity, days)
-			SELECT resource_id, item_code, month, quantity, bit_or(days) FROM usage_months_new GROUP BY 1, 2, 3, 4
-			ON CONFLICT (resource_id, item_code, month, quantity) DO UPDATE SET days = m.days | excluded.days`)
-		if err == nil {
-			_, err = tx.ExecContext(ctx, `TRUNCATE usage_months_new`)
-		}
-		if err != nil {
-			return fmt.Errorf("usage_months: %w", err)
-		}
-		return nil
+	if b.idle != nil {
+		return db.orMerge(ctx, tx, "activity_idle_months", []string{"resource_id", "month", "days"}, rows)
 	}
+	cols := []string{"resource_id", "item_code", "month", "quantity", "days"}
+	if db.Engine != EnginePostgres {
+		return db.orMerge(ctx, tx, "usage_months", cols, rows)
+	}
+	// Quantities equal as numbers but not as text ("4", "4.0") are one key
+	// of the NUMERIC primary key: group them before the upsert.
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS usage_months_new (LIKE usage_months) ON COMMIT DELETE ROWS`); err != nil {
+		return fmt.Errorf("usage_months: %w", err)
+	}
+	if err := db.insertRows(ctx, tx, "usage_months_new", cols, rows); err != nil {
+		return fmt.Errorf("usage_months: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO usage_months AS m (resource_id, item_code, month, quantity, days)
+		SELECT resource_id, item_code, month, quantity, bit_or(days) FROM usage_months_new GROUP BY 1, 2, 3, 4
+		ON CONFLICT (resource_id, item_code, month, quantity) DO UPDATE SET days = m.days | excluded.days`)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `TRUNCATE usage_months_new`)
+	}
+	if err != nil {
+		return fmt.Errorf("usage_months: %w", err)
+	}
+	return nil
+}
+
+// orMerge upserts rows (the last column days, the others the key) into a
+// summary table, ORing days into the stored bits.
+func (db *DB) orMerge(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
 	const batch = 200
+	keys := strings.Join(cols[:len(cols)-1], ", ")
 	for i := 0; i < len(rows); i += batch {
 		part := rows[i:min(i+batch, len(rows))]
-		q := `INSERT INTO usage_months (resource_id, item_code, month, quantity, days) VALUES ` + valuesList(len(part), len(cols)) +
-			` ON CONFLICT (resource_id, item_code, month, quantity) DO UPDATE SET days = days | excluded.days`
+		q := fmt.Sprintf(`INSERT INTO %[1]s (%[2]s) VALUES %[3]s ON CONFLICT (%[4]s) DO UPDATE SET days = %[1]s.days | excluded.days`,
+			table, strings.Join(cols, ", "), valuesList(len(part), len(cols)), keys)
 		args := make([]any, 0, len(part)*len(cols))
 		for _, r := range part {
-			args = append(args, r...)
+			for _, v := range r {
+				if d, ok := v.(metering.Date); ok && db.Engine == EnginePostgres {
+					v = d.String()
+				}
+				args = append(args, v)
+			}
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("usage_months: %w", err)
+		if _, err := tx.ExecContext(ctx, db.Rebind(q), args...); err != nil {
+			return fmt.Errorf("%s: %w", table, err)
 		}
 	}
 	return nil

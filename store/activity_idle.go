@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"cloudbill/evaluation"
+	"cloudbill/metering"
+)
+
+// newFileBits returns what an ingest of a file of kind gathers for the
+// summaries: usage_months bits for usage; for activity, idle days when the
+// idle summary is current (nil when it is to be rebuilt anyway).
+func (db *DB) newFileBits(ctx context.Context, tx *sqlx.Tx, kind RecordKind) (*monthBits, error) {
+	if kind == RecordUsage {
+		return newMonthBits(), nil
+	}
+	key, err := db.idleSummaryKey(ctx, tx, false)
+	if err != nil || key == "" {
+		return nil, err
+	}
+	p, err := evaluation.ParsePolicy(strings.NewReader(key), "summary_state activity_idle")
+	if err != nil {
+		// Thresholds this build cannot read: rebuild at the next refresh.
+		return nil, db.markIdleStale(ctx, tx)
+	}
+	return newIdleBits(p), nil
+}
+
+// idleSummaryKey reads the thresholds the idle summary was built with (""
+// when it is to be rebuilt). On PostgreSQL the row is locked: shared by
+// ingests, exclusive for the refresh that may rebuild the summary, so that
+// no ingest adds bits judged by thresholds being replaced.
+func (db *DB) idleSummaryKey(ctx context.Context, tx *sqlx.Tx, exclusive bool) (string, error) {
+	q := `SELECT value FROM summary_state WHERE name = 'activity_idle'`
+	if db.Engine == EnginePostgres {
+		q += map[bool]string{false: ` FOR SHARE`, true: ` FOR UPDATE`}[exclusive]
+	}
+	var key string
+	err := tx.GetContext(ctx, &key, q)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read summary state: %w", err)
+	}
+	return key, nil
+}
+
+// markIdleStale makes the next findings refresh rebuild the idle summary.
+func (db *DB) markIdleStale(ctx context.Context, tx *sqlx.Tx) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE summary_state SET value = '' WHERE name = 'activity_idle' AND value <> ''`); err != nil {
+		return fmt.Errorf("mark the idle summary stale: %w", err)
+	}
+	return nil
+}
+
+// freshIdleSummary rebuilds activity_idle_months in one pass over the
+// activity rows unless it was built with p's idle thresholds.
+func (db *DB) freshIdleSummary(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy) error {
+	key, err := db.idleSummaryKey(ctx, tx, true)
+	if err != nil || key == p.IdleKey() {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM activity_idle_months`); err != nil {
+		return fmt.Errorf("rebuild idle summary: %w", err)
+	}
+	comp, stor, netw := kindsOf(metering.FamilyCompute), kindsOf(metering.FamilyStorage), kindsOf(metering.FamilyNetwork)
+	// Every idle day is quiet on the network (compute with low CPU, or
+	// network) or belongs to a storage resource with an empty disk. The
+	// kinds are tested by hashed subplans, reached only for the few rows
+	// whose metrics pass: no join, and most rows are discarded at the scan
+	// by one integer comparison and one decimal comparison.
+	net := `a.net_in_bytes + a.net_out_bytes < ?`
+	inKinds := func(kinds []any) string {
+		return `a.resource_id IN (SELECT id FROM resources WHERE kind IN ` + inList(len(kinds)) + `)`
+	}
+	if db.Engine == EnginePostgres {
+		q := `INSERT INTO activity_idle_months (resource_id, month, days)
+	SELECT a.resource_id, date_trunc('month', a.day)::date, bit_or(1 << (extract(day FROM a.day)::int - 1))
+	FROM activity a
+	WHERE (` + net + ` AND (` + inKinds(netw) + ` OR (a.cpu_avg_pct < ? AND a.cpu_max_pct < ? AND ` + inKinds(comp) + `)))
+		OR (a.disk_used_pct < ? AND ` + inKinds(stor) + `)
+	GROUP BY 1, 2`
+		args := []any{p.IdleNetBytesBelow}
+		args = append(append(args, netw...), Dec(p.IdleCPUAvgBelow), Dec(p.IdleCPUMaxBelow))
+		args = append(append(args, comp...), Dec(p.IdleDiskUsedBelow))
+		args = append(args, stor...)
+		if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.Rebind(q), args...); err != nil {
+			return fmt.Errorf("rebuild idle summary: %w", err)
+		}
+	} else if err := db.rebuildIdleSQLite(ctx, tx, p, net, inKinds, comp, stor, netw); err != nil {
+		return fmt.Errorf("rebuild idle summary: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, db.Rebind(`UPDATE summary_state SET value = ? WHERE name = 'activity_idle'`), p.IdleKey()); err != nil {
+		return fmt.Errorf("rebuild idle summary: %w", err)
+	}
+	return nil
+}
+
+// rebuildIdleSQLite: SQLite keeps decimals as TEXT, where < compares
+// strings. The SQL keeps a superset of the idle rows (REAL ≤ the threshold
+// rounded up: rounding is monotone, so every exactly-idle value passes) and
+// Go checks each candidate exactly, with the resource's family.
+func (db *DB) rebuildIdleSQLite(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy, net string, inKinds func([]any) string, comp, stor, netw []any) error {
+	q := `SELECT a.resource_id, (SELECT kind FROM resources WHERE id = a.resource_id), a.day, a.cpu_avg_pct, a.cpu_max_pct, a.disk_used_pct, a.net_in_bytes + a.net_out_bytes
+	FROM activity a
+	WHERE (` + net + ` AND (` + inKinds(netw) + ` OR (CAST(a.cpu_avg_pct AS REAL) <= ? AND CAST(a.cpu_max_pct AS REAL) <= ? AND ` + inKinds(comp) + `)))
+		OR (CAST(a.disk_used_pct AS REAL) <= ? AND ` + inKinds(stor) + `)`
+	args := []any{p.IdleNetBytesBelow}
+	args = append(append(args, netw...), roundUp(p.IdleCPUAvgBelow), roundUp(p.IdleCPUMaxBelow))
+	args = append(append(args, comp...), roundUp(p.IdleDiskUsedBelow))
+	args = append(args, stor...)
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	bits := newIdleBits(p)
+	for rows.Next() {
+		var id, kind, cpuAvg, cpuMax, disk string
+		var day metering.Date
+		var net int64
+		if err := rows.Scan(&id, &kind, &day, &cpuAvg, &cpuMax, &disk, &net); err != nil {
+			return err
+		}
+		family, _ := metering.Kind(kind).Family()
+		if p.IdleActivity(family, decOrMax(cpuAvg), decOrMax(cpuMax), decOrMax(disk), net) {
+			bits.add(id, "", day, "")
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	return db.flushMonthBits(ctx, tx, bits)
+}
+
+// idleRuns returns the runs of consecutive idle activity days up to asOf,
+// from the idle summary (rebuilt first when p's thresholds differ from
+// those it was built with), in one pass over it in key order.
+func (db *DB) idleRuns(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy, asOf metering.Date) ([]idleRun, error) {
+	if err := db.freshIdleSummary(ctx, tx, p); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, db.Rebind(`SELECT resource_id, month, days FROM activity_idle_months WHERE month <= ? ORDER BY resource_id, month`), asOf)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []idleRun
+	for rows.Next() {
+		var id string
+		var month metering.Date
+		var days int64
+		if err := rows.Scan(&id, &month, &days); err != nil {
+			return nil, err
+		}
+		forRuns(uint32(days), month, asOf, func(first, last metering.Date) {
+			if n := len(out); n > 0 && out[n-1].id == id && out[n-1].last.AddDays(1) == first {
+				out[n-1].last = last
+				return
+			}
+			out = append(out, idleRun{id, first, last})
+		})
+	}
+	return out, rows.Err()
+}
