@@ -304,9 +304,11 @@ type record struct {
 	args  []any
 	first bool // the first row of the file with this key
 	line  int
-	order uint64 // sorts like the primary key (resource, item, day) on SQLite
+	order uint64 // sorts like the table's primary key
 	day   metering.Date
 	idle  bool // activity: an idle day by the thresholds of the idle summary
+	// the resource's and item's numbers (metering.Known)
+	resIdx, itemIdx int32
 }
 
 // scanner streams the valid rows of one file, spooling rejects.
@@ -316,7 +318,8 @@ type scanner struct {
 	in       IngestInput
 	t        closeTable
 	keys     *keySet
-	months   *monthBits // usage only: the bits of the rows written as new
+	months   *monthBits // the summary bits of the rows written as new
+	dayFirst bool       // the table's key starts with day (SQLite)
 	res      *IngestResult
 	spool    *rejectSpool
 	days     map[metering.Date]string
@@ -447,7 +450,13 @@ func (s *scanner) check(row *metering.Row) (bool, error) {
 	s.rec.first = s.keys.add(key)
 	s.rec.line = row.Line
 	s.rec.day = day
-	s.rec.order = uint64(res.Index)<<44 | uint64(item)<<32 | uint64(uint32(int64(day)+dayOffset))
+	s.rec.resIdx, s.rec.itemIdx = res.Index, item
+	if s.dayFirst {
+		// SQLite: (day, resource, item); 4,096 items at most.
+		s.rec.order = uint64(int64(day)+dayOffset)<<44 | uint64(uint32(res.Index))<<12 | uint64(item&0xfff)
+	} else {
+		s.rec.order = uint64(res.Index)<<44 | uint64(item)<<32 | uint64(uint32(int64(day)+dayOffset))
+	}
 	if s.rec.first && !res.Billable(day) {
 		s.res.NotYetBillable++
 	}

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 
@@ -13,12 +15,14 @@ import (
 )
 
 const (
-	// sqliteChunk rows are sorted in primary-key order before they are
-	// written, so that inserts walk the B-tree instead of jumping about
-	// (nightly files come day by day, the key is resource first).
-	sqliteChunk = 65536
+	// sqliteChunk rows are sorted in primary-key order (day first) before
+	// they are written: a file in day order then appends to the B-tree.
+	sqliteChunk = 32768
 	// sqliteBatch rows go in one multi-row INSERT … ON CONFLICT DO NOTHING.
 	sqliteBatch = 256
+	// maxPendingMonths summary entries are merged into their table before
+	// more rows are read.
+	maxPendingMonths = 1 << 17
 )
 
 // chunkRow is one pending first-occurrence row of a chunk.
@@ -28,6 +32,8 @@ type chunkRow struct {
 	line  int
 	day   metering.Date
 	idle  bool
+	// the resource's and item's numbers (metering.Known)
+	resIdx, itemIdx int32
 }
 
 // ingestRows is the SQLite path: rows are gathered in chunks, sorted in
@@ -58,12 +64,11 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 	if err != nil {
 		return err
 	}
+	s.dayFirst = true
 	defer s.close()
 	res.Path = "upsert"
 
 	var (
-		chunk   []chunkRow
-		dups    []chunkRow
 		args    = make([]any, sqliteBatch*ncol)
 		one     = record{vals: make([]string, ncol), args: make([]any, ncol)}
 		backoff int // batches to write row by row after one met existing keys
@@ -74,23 +79,14 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 			for i, v := range r.vals {
 				one.args[i] = v
 			}
-			one.first, one.line, one.day, one.idle = first, r.line, r.day, r.idle
+			one.first, one.line, one.day, one.idle, one.resIdx, one.itemIdx = first, r.line, r.day, r.idle, r.resIdx, r.itemIdx
 			if err := w.write(ctx, &one, res); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	flush := func() error {
-		slices.SortFunc(chunk, func(a, b chunkRow) int {
-			switch {
-			case a.order < b.order:
-				return -1
-			case a.order > b.order:
-				return 1
-			}
-			return 0
-		})
+	flush := func(chunk, dups []chunkRow) error {
 		for i := 0; i < len(chunk); i += sqliteBatch {
 			part := chunk[i:min(i+sqliteBatch, len(chunk))]
 			if len(part) < sqliteBatch || backoff > 0 {
@@ -115,7 +111,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 			if n, _ := r.RowsAffected(); n == int64(len(part)) {
 				res.Accepted += n
 				for _, r := range part {
-					s.months.addRow(r.vals, r.day, r.idle)
+					s.months.addRow(r.vals, r.resIdx, r.itemIdx, r.day, r.idle)
 				}
 				if _, err := tx.ExecContext(ctx, `RELEASE ingest_batch`); err != nil {
 					return err
@@ -133,27 +129,73 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 		if err := byRow(dups, false); err != nil {
 			return err
 		}
-		chunk, dups = chunk[:0], dups[:0]
+		// Bound the memory of a long file's summary bits: they are ORed
+		// into the summary, so merging part of them early changes nothing.
+		if s.months != nil && len(s.months.m) > maxPendingMonths {
+			return db.flushMonthBits(ctx, tx, s.months)
+		}
 		return nil
 	}
-	for {
-		rec, err := s.next()
-		if err == io.EOF {
-			return flush()
-		}
-		if err != nil {
-			return err
-		}
-		r := chunkRow{vals: slices.Clone(rec.vals), order: rec.order, line: rec.line, day: rec.day, idle: rec.idle}
-		if rec.first {
-			chunk = append(chunk, r)
-		} else {
-			dups = append(dups, r)
-		}
-		if len(chunk)+len(dups) >= sqliteChunk {
-			if err := flush(); err != nil {
-				return err
+	// Reading, checking and sorting the rows runs beside the writes, one
+	// chunk ahead: two cores instead of one.
+	type chunkOf struct {
+		chunk, dups []chunkRow
+		err         error
+	}
+	work := make(chan chunkOf)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() { close(stop); wg.Wait() }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(work)
+		send := func(c chunkOf) bool {
+			select {
+			case work <- c:
+				return true
+			case <-stop:
+				return false
 			}
 		}
+		var chunk, dups []chunkRow
+		for {
+			rec, err := s.next()
+			if err == io.EOF {
+				send(chunkOf{chunk: sortRows(chunk), dups: dups})
+				return
+			}
+			if err != nil {
+				send(chunkOf{err: err})
+				return
+			}
+			r := chunkRow{vals: slices.Clone(rec.vals), order: rec.order, line: rec.line, day: rec.day, idle: rec.idle, resIdx: rec.resIdx, itemIdx: rec.itemIdx}
+			if rec.first {
+				chunk = append(chunk, r)
+			} else {
+				dups = append(dups, r)
+			}
+			if len(chunk)+len(dups) >= sqliteChunk {
+				if !send(chunkOf{chunk: sortRows(chunk), dups: dups}) {
+					return
+				}
+				chunk, dups = make([]chunkRow, 0, sqliteChunk), nil
+			}
+		}
+	}()
+	for c := range work {
+		if c.err != nil {
+			return c.err
+		}
+		if err := flush(c.chunk, c.dups); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// sortRows sorts rows in primary-key order.
+func sortRows(rows []chunkRow) []chunkRow {
+	slices.SortFunc(rows, func(a, b chunkRow) int { return cmp.Compare(a.order, b.order) })
+	return rows
 }

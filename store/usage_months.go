@@ -29,37 +29,90 @@ type monthKey struct {
 // summary was built with. Updated and deleted rows go through the
 // triggers of migrations 0008 and 0009.
 type monthBits struct {
-	m    map[monthKey]int32
-	idle *evaluation.Policy
+	m      map[monthSlot]*monthEntry
+	idle   *evaluation.Policy
+	intern map[string]int32 // resource numbers for add, which has no index
+	// the month of the last day seen: files come in day order
+	lastDay, lastMonth metering.Date
 }
 
-func newMonthBits() *monthBits { return &monthBits{m: map[monthKey]int32{}} }
+// monthSlot keys the gathered bits by numbers: resource and item indexes
+// (metering.Known) and the month's first day.
+type monthSlot struct {
+	res, item int32
+	month     metering.Date
+}
+
+type monthEntry struct {
+	res, item string
+	qs        []monthQuantity // usually one
+}
+
+type monthQuantity struct {
+	q    string
+	days int32
+}
+
+func newMonthBits() *monthBits {
+	return &monthBits{m: map[monthSlot]*monthEntry{}, lastDay: -1 << 31}
+}
 
 func newIdleBits(p evaluation.Policy) *monthBits {
-	return &monthBits{m: map[monthKey]int32{}, idle: &p}
+	b := newMonthBits()
+	b.idle = &p
+	return b
 }
 
-// add records a new row.
+// set ORs day into the bits of (res, item, q); resIdx and itemIdx number
+// res and item.
+func (b *monthBits) set(resIdx, itemIdx int32, res, item string, day metering.Date, q string) {
+	if day != b.lastDay {
+		b.lastDay, b.lastMonth = day, firstOfMonth(day)
+	}
+	k := monthSlot{resIdx, itemIdx, b.lastMonth}
+	e := b.m[k]
+	if e == nil {
+		e = &monthEntry{res: res, item: item}
+		b.m[k] = e
+	}
+	bit := int32(1) << (day - b.lastMonth)
+	for i := range e.qs {
+		if e.qs[i].q == q {
+			e.qs[i].days |= bit
+			return
+		}
+	}
+	e.qs = append(e.qs, monthQuantity{q, bit})
+}
+
+// add records a new row by its names alone.
 func (b *monthBits) add(res, item string, day metering.Date, q string) {
-	k := monthKey{res, item, firstOfMonth(day), q}
-	b.m[k] |= 1 << (day.Day() - 1)
+	if b.intern == nil {
+		b.intern = map[string]int32{}
+	}
+	n, ok := b.intern[res]
+	if !ok {
+		n = int32(len(b.intern) + 1)
+		b.intern[res] = n
+	}
+	b.set(n, 0, res, item, day, q)
 }
 
 // addRow records a new row read from a file (b may be nil: nothing is
 // gathered); idle says whether an activity row is an idle day.
-func (b *monthBits) addRow(vals []string, day metering.Date, idle bool) {
+func (b *monthBits) addRow(vals []string, resIdx, itemIdx int32, day metering.Date, idle bool) {
 	switch {
 	case b == nil:
 	case b.idle != nil:
 		if idle {
-			b.add(vals[0], "", day, "")
+			b.set(resIdx, 0, vals[0], "", day, "")
 		}
 	default:
-		b.add(vals[0], vals[1], day, vals[3])
+		b.set(resIdx, itemIdx, vals[0], vals[1], day, vals[3])
 	}
 }
 
-func (b *monthBits) addRecord(r *record) { b.addRow(r.vals, r.day, r.idle) }
+func (b *monthBits) addRecord(r *record) { b.addRow(r.vals, r.resIdx, r.itemIdx, r.day, r.idle) }
 
 // reset forgets everything gathered (the rows were rolled back).
 func (b *monthBits) reset() {
@@ -74,11 +127,13 @@ func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) err
 		return nil
 	}
 	var rows [][]any
-	for k, days := range b.m {
-		if b.idle != nil {
-			rows = append(rows, []any{k.res, k.month, int64(days)})
-		} else {
-			rows = append(rows, []any{k.res, k.item, k.month, k.q, int64(days)})
+	for k, e := range b.m {
+		for _, q := range e.qs {
+			if b.idle != nil {
+				rows = append(rows, []any{e.res, k.month, int64(q.days)})
+			} else {
+				rows = append(rows, []any{e.res, e.item, k.month, q.q, int64(q.days)})
+			}
 		}
 	}
 	clear(b.m)
