@@ -121,22 +121,33 @@ func (b *monthBits) reset() {
 	}
 }
 
-// flushMonthBits merges the gathered bits into their summary inside tx.
+// flushMonthBits merges the gathered bits into their summary inside tx,
+// streaming them (a long file gathers hundreds of thousands).
 func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) error {
 	if b == nil || len(b.m) == 0 {
 		return nil
 	}
-	var rows [][]any
-	for k, e := range b.m {
-		for _, q := range e.qs {
-			if b.idle != nil {
-				rows = append(rows, []any{e.res, k.month, int64(q.days)})
-			} else {
-				rows = append(rows, []any{e.res, e.item, k.month, q.q, int64(q.days)})
+	defer clear(b.m)
+	rows := func(yield func(row []any) error) error {
+		row := make([]any, 0, 5)
+		for k, e := range b.m {
+			for _, q := range e.qs {
+				var month any = k.month
+				if db.Engine == EnginePostgres {
+					month = k.month.String()
+				}
+				if b.idle != nil {
+					row = append(row[:0], e.res, month, int64(q.days))
+				} else {
+					row = append(row[:0], e.res, e.item, month, q.q, int64(q.days))
+				}
+				if err := yield(row); err != nil {
+					return err
+				}
 			}
 		}
+		return nil
 	}
-	clear(b.m)
 	if b.idle != nil {
 		return db.orMerge(ctx, tx, "activity_idle_months", []string{"resource_id", "month", "days"}, rows)
 	}
@@ -146,47 +157,66 @@ func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) err
 	}
 	// Quantities equal as numbers but not as text ("4", "4.0") are one key
 	// of the NUMERIC primary key: group them before the upsert.
+	fail := func(err error) error { return fmt.Errorf("usage_months: %w", err) }
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS usage_months_new (LIKE usage_months) ON COMMIT DELETE ROWS`); err != nil {
-		return fmt.Errorf("usage_months: %w", err)
+		return fail(err)
 	}
-	if err := db.insertRows(ctx, tx, "usage_months_new", cols, rows); err != nil {
-		return fmt.Errorf("usage_months: %w", err)
+	stmt, err := tx.PrepareContext(ctx, `COPY usage_months_new (resource_id, item_code, month, quantity, days) FROM STDIN`)
+	if err != nil {
+		return fail(err)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO usage_months AS m (resource_id, item_code, month, quantity, days)
+	defer stmt.Close()
+	if err := rows(func(r []any) error { _, err := stmt.ExecContext(ctx, r...); return err }); err != nil {
+		return fail(err)
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return fail(err)
+	}
+	if err := stmt.Close(); err != nil {
+		return fail(err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO usage_months AS m (resource_id, item_code, month, quantity, days)
 		SELECT resource_id, item_code, month, quantity, bit_or(days) FROM usage_months_new GROUP BY 1, 2, 3, 4
 		ON CONFLICT (resource_id, item_code, month, quantity) DO UPDATE SET days = m.days | excluded.days`)
 	if err == nil {
 		_, err = tx.ExecContext(ctx, `TRUNCATE usage_months_new`)
 	}
 	if err != nil {
-		return fmt.Errorf("usage_months: %w", err)
+		return fail(err)
 	}
 	return nil
 }
 
 // orMerge upserts rows (the last column days, the others the key) into a
-// summary table, ORing days into the stored bits.
-func (db *DB) orMerge(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
+// summary table, ORing days into the stored bits, a few hundred rows a
+// statement.
+func (db *DB) orMerge(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows func(yield func([]any) error) error) error {
 	const batch = 200
-	keys := strings.Join(cols[:len(cols)-1], ", ")
-	for i := 0; i < len(rows); i += batch {
-		part := rows[i:min(i+batch, len(rows))]
-		q := fmt.Sprintf(`INSERT INTO %[1]s (%[2]s) VALUES %[3]s ON CONFLICT (%[4]s) DO UPDATE SET days = %[1]s.days | excluded.days`,
-			table, strings.Join(cols, ", "), valuesList(len(part), len(cols)), keys)
-		args := make([]any, 0, len(part)*len(cols))
-		for _, r := range part {
-			for _, v := range r {
-				if d, ok := v.(metering.Date); ok && db.Engine == EnginePostgres {
-					v = d.String()
-				}
-				args = append(args, v)
-			}
+	var args []any
+	n := 0
+	exec := func() error {
+		if n == 0 {
+			return nil
 		}
+		q := fmt.Sprintf(`INSERT INTO %[1]s (%[2]s) VALUES %[3]s ON CONFLICT (%[4]s) DO UPDATE SET days = %[1]s.days | excluded.days`,
+			table, strings.Join(cols, ", "), valuesList(n, len(cols)), strings.Join(cols[:len(cols)-1], ", "))
 		if _, err := tx.ExecContext(ctx, db.Rebind(q), args...); err != nil {
 			return fmt.Errorf("%s: %w", table, err)
 		}
+		args, n = args[:0], 0
+		return nil
 	}
-	return nil
+	err := rows(func(r []any) error {
+		args = append(args, r...)
+		if n++; n == batch {
+			return exec()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return exec()
 }
 
 // valuesList is "(?, …), (?, …)" for n rows of c columns.
