@@ -60,6 +60,12 @@ func (db *DB) markIdleStale(ctx context.Context, tx *sqlx.Tx) error {
 	return nil
 }
 
+// MarkIdleSummaryStale makes the next findings refresh rebuild the idle
+// summary from every activity row.
+func (db *DB) MarkIdleSummaryStale(ctx context.Context) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error { return db.markIdleStale(ctx, tx) })
+}
+
 // freshIdleSummary rebuilds activity_idle_months in one pass over the
 // activity rows unless it was built with p's idle thresholds.
 func (db *DB) freshIdleSummary(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy) error {

@@ -56,21 +56,22 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"migrate":  {"apply the database migrations", cmdMigrate},
-		"load":     {"load or update a reference data set from DIR", cmdLoad},
-		"gen":      {"generate nightly metering files for the fixtures or a reference set", cmdGen},
-		"ingest":   {"ingest metering files, folders, or every new file of an inbox", cmdIngest},
-		"rejects":  {"list rejected metering rows", cmdRejects},
-		"settle":   {"compute the year's settlement as a new draft version", cmdSettle},
-		"issue":    {"freeze the year's draft statement as issued", cmdIssue},
-		"diff":     {"list per line what changed between the last two versions", cmdDiff},
-		"report":   {"write the year's PDF, CSV and XLSX documents", cmdReport},
-		"policy":   {"print the evaluation policy in force", cmdPolicy},
-		"findings": {"refresh the resource-use findings (idle, zombie, beyond approval, gaps) as of a date", cmdFindings},
-		"serve":    {"run the nightly jobs as a cron daemon", cmdServe},
-		"run":      {"run one job now: nightly or annual", cmdRun},
-		"jobs":     {"list recent job runs", cmdJobs},
-		"demo":     {"fresh embedded database, fixtures, a generated year, every report", cmdDemo},
+		"migrate":   {"apply the database migrations", cmdMigrate},
+		"load":      {"load or update a reference data set from DIR", cmdLoad},
+		"gen":       {"generate nightly metering files for the fixtures or a reference set", cmdGen},
+		"ingest":    {"ingest metering files, folders, or every new file of an inbox", cmdIngest},
+		"rejects":   {"list rejected metering rows", cmdRejects},
+		"summaries": {"check (or --rebuild) the usage summaries the settlement and the findings read", cmdSummaries},
+		"settle":    {"compute the year's settlement as a new draft version", cmdSettle},
+		"issue":     {"freeze the year's draft statement as issued", cmdIssue},
+		"diff":      {"list per line what changed between the last two versions", cmdDiff},
+		"report":    {"write the year's PDF, CSV and XLSX documents", cmdReport},
+		"policy":    {"print the evaluation policy in force", cmdPolicy},
+		"findings":  {"refresh the resource-use findings (idle, zombie, beyond approval, gaps) as of a date", cmdFindings},
+		"serve":     {"run the nightly jobs as a cron daemon", cmdServe},
+		"run":       {"run one job now: nightly or annual", cmdRun},
+		"jobs":      {"list recent job runs", cmdJobs},
+		"demo":      {"fresh embedded database, fixtures, a generated year, every report", cmdDemo},
 	}
 }
 
