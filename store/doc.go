@@ -4,4 +4,25 @@
 // maps rows to the domain types of metering, billing and evaluation. Bulk
 // paths are set-based: COPY and INSERT … SELECT on PostgreSQL, one
 // transaction with prepared statements on SQLite.
+//
+// Summaries. The settlement and the findings do not re-read a year of
+// metering rows: they read two summaries kept in the same transaction as
+// the rows they summarise.
+//
+//   - usage_months (migration 0008): per (resource, item, month, quantity)
+//     a 31-bit set of the days whose usage row has that quantity. Every
+//     usage row has its bit in exactly one summary row. Ingestion ORs in the
+//     bits of the rows it inserts (monthBits); triggers move the bits of
+//     rows that are updated or deleted. The settlement counts a segment's
+//     days per quantity with a mask and a popcount; the findings fold the
+//     bits into runs. VerifyUsageMonths / RebuildUsageMonths check and
+//     repair it (cloudbill summaries).
+//   - activity_idle_months (migration 0009): per (resource, month) the idle
+//     days under the thresholds recorded in summary_state. Ingestion ORs in
+//     the idle days of new rows; a replaced or deleted activity row, or a
+//     refresh with other thresholds, makes the next findings refresh
+//     rebuild it in one pass over activity.
+//
+// On SQLite the metering tables are keyed by day first (migration 0010):
+// files come in day order and append. PostgreSQL keeps resource_id first.
 package store

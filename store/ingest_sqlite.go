@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/jmoiron/sqlx"
+	"modernc.org/sqlite"
 
 	"cloudbill/metering"
 )
@@ -18,7 +20,7 @@ const (
 	// sqliteChunk rows are sorted in primary-key order (day first) before
 	// they are written: a file in day order then appends to the B-tree.
 	sqliteChunk = 32768
-	// sqliteBatch rows go in one multi-row INSERT … ON CONFLICT DO NOTHING.
+	// sqliteBatch rows go in one multi-row INSERT.
 	sqliteBatch = 256
 	// maxPendingMonths summary entries are merged into their table before
 	// more rows are read.
@@ -37,13 +39,13 @@ type chunkRow struct {
 }
 
 // ingestRows is the SQLite path: rows are gathered in chunks, sorted in
-// key order and written with a prepared multi-row INSERT … ON CONFLICT DO
-// NOTHING inside a savepoint. When a batch meets an existing key it is
-// rolled back and written row by row (read, compare, UPDATE only when the
-// value differs), so the counts stay exact. Rows repeating a key of the
+// key order and written with a prepared multi-row INSERT. When a batch
+// meets an existing key SQLite backs that statement out and the batch is
+// written row by row (read, compare, UPDATE only when the value differs),
+// so the counts stay exact. Rows repeating a key of the
 // file are applied after their chunk, in file order (the last value wins).
 func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool, months *monthBits) error {
-	if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -32768`); err != nil {
+	if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -16384`); err != nil {
 		return err
 	}
 	w, err := db.newRowWriter(ctx, tx, sp, months)
@@ -54,8 +56,8 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 	ncol := len(sp.keys) + len(sp.vals)
 	cols := sp.cols()
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncol), ", ") + ")"
-	batch, err := tx.PrepareContext(ctx, fmt.Sprintf(`INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO NOTHING`,
-		sp.table, strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat(row+", ", sqliteBatch), ", "), strings.Join(sp.keys, ", ")))
+	batch, err := tx.PrepareContext(ctx, fmt.Sprintf(`INSERT INTO %s (%s) VALUES %s`,
+		sp.table, strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat(row+", ", sqliteBatch), ", ")))
 	if err != nil {
 		return fmt.Errorf("prepare %s insert: %w", sp.table, err)
 	}
@@ -101,25 +103,17 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 					args[j*ncol+k] = v
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT ingest_batch`); err != nil {
-				return err
-			}
-			r, err := batch.ExecContext(ctx, args...)
-			if err != nil {
-				return fmt.Errorf("write %s: %w", sp.table, err)
-			}
-			if n, _ := r.RowsAffected(); n == int64(len(part)) {
-				res.Accepted += n
+			// A key that exists fails the plain INSERT; SQLite then backs out
+			// that statement alone (no savepoint needed) and the batch goes
+			// row by row.
+			if _, err := batch.ExecContext(ctx, args...); err == nil {
+				res.Accepted += int64(len(part))
 				for _, r := range part {
 					s.months.addRow(r.vals, r.resIdx, r.itemIdx, r.day, r.idle)
 				}
-				if _, err := tx.ExecContext(ctx, `RELEASE ingest_batch`); err != nil {
-					return err
-				}
 				continue
-			}
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO ingest_batch; RELEASE ingest_batch`); err != nil {
-				return err
+			} else if !isSQLiteConstraint(err) {
+				return fmt.Errorf("write %s: %w", sp.table, err)
 			}
 			backoff = 8
 			if err := byRow(part, true); err != nil {
@@ -192,6 +186,17 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 		}
 	}
 	return nil
+}
+
+// sqliteConstraint is SQLITE_CONSTRAINT, the primary result code of a
+// constraint violation.
+const sqliteConstraint = 19
+
+// isSQLiteConstraint reports a constraint violation (a primary key that
+// exists).
+func isSQLiteConstraint(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqliteConstraint
 }
 
 // sortRows sorts rows in primary-key order.

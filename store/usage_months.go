@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -29,9 +30,10 @@ type monthKey struct {
 // summary was built with. Updated and deleted rows go through the
 // triggers of migrations 0008 and 0009.
 type monthBits struct {
-	m      map[monthSlot]*monthEntry
-	idle   *evaluation.Policy
-	intern map[string]int32 // resource numbers for add, which has no index
+	m                   map[monthSlot]monthValue
+	resNames, itemNames []string // by resource and item number
+	idle                *evaluation.Policy
+	intern              map[string]int32 // resource numbers for add, which has no index
 	// the month of the last day seen: files come in day order
 	lastDay, lastMonth metering.Date
 }
@@ -43,9 +45,13 @@ type monthSlot struct {
 	month     metering.Date
 }
 
-type monthEntry struct {
-	res, item string
-	qs        []monthQuantity // usually one
+// monthValue is the days of each quantity of a slot: almost always one
+// quantity a month, held without a pointer (a long file gathers hundreds
+// of thousands of slots).
+type monthValue struct {
+	q    string
+	days int32
+	more []monthQuantity
 }
 
 type monthQuantity struct {
@@ -54,7 +60,7 @@ type monthQuantity struct {
 }
 
 func newMonthBits() *monthBits {
-	return &monthBits{m: map[monthSlot]*monthEntry{}, lastDay: -1 << 31}
+	return &monthBits{m: map[monthSlot]monthValue{}, lastDay: -1 << 31}
 }
 
 func newIdleBits(p evaluation.Policy) *monthBits {
@@ -63,26 +69,41 @@ func newIdleBits(p evaluation.Policy) *monthBits {
 	return b
 }
 
+// name records s as the name of number i.
+func name(names *[]string, i int32, s string) {
+	if int(i) >= len(*names) {
+		*names = append(*names, make([]string, int(i)+1-len(*names))...)
+	}
+	if (*names)[i] == "" {
+		(*names)[i] = s
+	}
+}
+
 // set ORs day into the bits of (res, item, q); resIdx and itemIdx number
 // res and item.
 func (b *monthBits) set(resIdx, itemIdx int32, res, item string, day metering.Date, q string) {
 	if day != b.lastDay {
 		b.lastDay, b.lastMonth = day, firstOfMonth(day)
 	}
+	name(&b.resNames, resIdx, res)
+	name(&b.itemNames, itemIdx, item)
 	k := monthSlot{resIdx, itemIdx, b.lastMonth}
-	e := b.m[k]
-	if e == nil {
-		e = &monthEntry{res: res, item: item}
-		b.m[k] = e
-	}
 	bit := int32(1) << (day - b.lastMonth)
-	for i := range e.qs {
-		if e.qs[i].q == q {
-			e.qs[i].days |= bit
-			return
+	v, ok := b.m[k]
+	switch {
+	case !ok:
+		v = monthValue{q: q, days: bit}
+	case v.q == q:
+		v.days |= bit
+	default:
+		i := slices.IndexFunc(v.more, func(m monthQuantity) bool { return m.q == q })
+		if i < 0 {
+			v.more = append(v.more, monthQuantity{q, bit})
+		} else {
+			v.more[i].days |= bit
 		}
 	}
-	e.qs = append(e.qs, monthQuantity{q, bit})
+	b.m[k] = v
 }
 
 // add records a new row by its names alone.
@@ -130,16 +151,17 @@ func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) err
 	defer clear(b.m)
 	rows := func(yield func(row []any) error) error {
 		row := make([]any, 0, 5)
-		for k, e := range b.m {
-			for _, q := range e.qs {
-				var month any = k.month
-				if db.Engine == EnginePostgres {
-					month = k.month.String()
-				}
+		for k, v := range b.m {
+			var month any = k.month
+			if db.Engine == EnginePostgres {
+				month = k.month.String()
+			}
+			res, item := b.resNames[k.res], b.itemNames[k.item]
+			for _, q := range append([]monthQuantity{{v.q, v.days}}, v.more...) {
 				if b.idle != nil {
-					row = append(row[:0], e.res, month, int64(q.days))
+					row = append(row[:0], res, month, int64(q.days))
 				} else {
-					row = append(row[:0], e.res, e.item, month, q.q, int64(q.days))
+					row = append(row[:0], res, item, month, q.q, int64(q.days))
 				}
 				if err := yield(row); err != nil {
 					return err
