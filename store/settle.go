@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/bits"
 	"slices"
 	"strings"
@@ -53,15 +54,9 @@ FROM seg
 WHERE seg_from < seg_to
 ORDER BY resource_id, item_code, seg_from`
 
-// dayGroupsSQL joins the segments to the usage_months summary rows of the
-// months they overlap; Go masks each summary row's days to the segment and
-// counts them. On PostgreSQL this is a hash join of the scratch table with
-// one scan of the summary; on SQLite each segment is a range scan of the
-// summary's key.
-const dayGroupsSQL = `
-SELECT s.id, m.month, m.quantity, m.days
-FROM %s s
-JOIN usage_months m ON m.resource_id = s.resource_id AND m.item_code = s.item_code AND m.month >= s.month_from AND m.month < s.seg_to`
+// SettleTrace, when set, receives the time of each phase of DayGroups
+// (cloudbill settle --measure sets it).
+var SettleTrace io.Writer
 
 type segment struct {
 	ID            int64           `db:"id"`
@@ -98,60 +93,43 @@ func splitMonths(segs []segment) []segment {
 	return out
 }
 
-// DayGroups streams the year's day groups to fn: the segments (from events
-// and the catalogue, split by month for month-cycle items) go into a
-// scratch table, then one grouped pass over the year's usage counts days.
+// DayGroups streams the year's day groups to fn. The segments (from
+// events and the catalogue, split by month for month-cycle items) and the
+// year's usage_months rows are read side by side on two connections; each
+// summary row is matched in Go with the segments of its (resource, item)
+// that overlap its month, and its days are counted with a mask.
 func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup) error) error {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
+	t0 := time.Now()
+	lap := func(phase string) {
+		if SettleTrace != nil {
+			fmt.Fprintf(SettleTrace, "settle %-9s %.3fs\n", phase, time.Since(t0).Seconds())
+		}
+		t0 = time.Now()
 	}
-	defer tx.Rollback()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	y0, y1, inf := metering.YearStart(year), metering.YearEnd(year), metering.MustDate("9999-12-31")
-	greatest, least, table := "max", "min", "temp.cloudbill_seg"
-	if db.Engine == EnginePostgres {
-		// The segments go into an unlogged scratch table inside this
-		// transaction, which is rolled back: temporary tables would rule
-		// out parallel workers. The range join misleads the planner's row
-		// estimates into index nested loops; a hash join is the right plan.
-		greatest, least, table = "GREATEST", "LEAST", "settle_segments"
-		for _, set := range []string{`SET LOCAL work_mem = '256MB'`, `SET LOCAL enable_nestloop = off`} {
-			if _, err := tx.ExecContext(ctx, set); err != nil {
-				return err
-			}
-		}
-	} else if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS cloudbill_seg (id INTEGER PRIMARY KEY, resource_id TEXT, item_code TEXT, seg_from TEXT, seg_to TEXT, month_from TEXT)`); err != nil {
-		return err
+	type segResult struct {
+		segs []segment
+		err  error
 	}
-	var segs []segment
-	if err := tx.SelectContext(ctx, &segs, db.Rebind(fmt.Sprintf(segmentsSQL, greatest, least)), y0, inf, inf, inf, y1); err != nil {
-		return fmt.Errorf("segments of %d: %w", year, err)
-	}
-	segs = splitMonths(segs)
-	rows := make([][]any, len(segs))
-	cols := []string{"id", "resource_id", "item_code", "seg_from", "seg_to", "month_from"}
-	for i, s := range segs {
-		rows[i] = []any{s.ID, s.ResourceID, s.ItemCode, s.From, s.To, firstOfMonth(s.From)}
+	segc := make(chan segResult, 1)
+	go func() {
+		greatest, least := "max", "min"
 		if db.Engine == EnginePostgres {
-			rows[i] = append(rows[i], Dec(s.Approved))
+			greatest, least = "GREATEST", "LEAST"
 		}
-	}
-	if db.Engine == EnginePostgres {
-		cols = append(cols, "approved")
-	}
-	if err := db.insertRows(ctx, tx, table, cols, rows); err != nil {
-		return fmt.Errorf("segments of %d: %w", year, err)
-	}
-	if db.Engine == EnginePostgres {
-		if _, err := tx.ExecContext(ctx, `ANALYZE settle_segments`); err != nil {
-			return err
-		}
-	}
-	rows2, err := tx.QueryxContext(ctx, fmt.Sprintf(dayGroupsSQL, table))
+		var segs []segment
+		err := db.SelectContext(ctx, &segs, db.Rebind(fmt.Sprintf(segmentsSQL, greatest, least)), y0, inf, inf, inf, y1)
+		segc <- segResult{splitMonths(segs), err}
+	}()
+	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT resource_id, item_code, month, quantity, days FROM usage_months WHERE month >= ? AND month < ?`), y0, y1)
 	if err != nil {
-		return fmt.Errorf("group usage of %d: %w", year, err)
+		<-segc
+		return fmt.Errorf("usage of %d: %w", year, err)
 	}
-	defer rows2.Close()
+	defer rows.Close()
+
 	// Days per (segment, billable quantity): a quantity at or above the
 	// approved one bills the approved one, so all such days are one group.
 	type groupKey struct {
@@ -162,46 +140,112 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 		metered decimal.Decimal
 		days    int
 	}
-	acc := map[groupKey]*group{}
-	quantities := map[string]decimal.Decimal{}
-	for rows2.Next() {
-		var (
-			id    int64
-			month metering.Date
-			qtext string
-			days  int64
-		)
-		if err := rows2.Scan(&id, &month, &qtext, &days); err != nil {
+	type pair struct{ res, item string }
+	type monthRow struct {
+		pair
+		month metering.Date
+		q     string
+		days  uint32
+	}
+	var (
+		segs    []segment
+		byPair  map[pair][]int32 // indexes into segs, by seg_from
+		acc     = map[groupKey]*group{}
+		pending []monthRow // read before the segments were there
+	)
+	type quantity struct {
+		d    decimal.Decimal
+		text string // as a number: "4" for "4.0"
+	}
+	quantities := map[string]quantity{}
+	nextMonth := map[metering.Date]metering.Date{}
+	add := func(r monthRow) error {
+		next, ok := nextMonth[r.month]
+		if !ok {
+			next = metering.NewDate(r.month.Year(), r.month.Month()+1, 1)
+			nextMonth[r.month] = next
+		}
+		for _, i := range byPair[r.pair] {
+			s := &segs[i]
+			if s.To <= r.month || s.From >= next {
+				continue
+			}
+			n := countDays(r.days, r.month, next, s.From, s.To)
+			if n == 0 {
+				continue
+			}
+			q, ok := quantities[r.q]
+			if !ok {
+				d, err := decimal.NewFromString(r.q)
+				if err != nil {
+					return fmt.Errorf("usage of %s %s in %s: quantity %q: %w", r.res, r.item, r.month, r.q, err)
+				}
+				q = quantity{d, d.String()}
+				quantities[r.q] = q
+			}
+			k, metered := groupKey{s.ID, "approved"}, s.Approved
+			if q.d.LessThan(s.Approved) {
+				k.q, metered = q.text, q.d
+			}
+			g := acc[k]
+			if g == nil {
+				g = &group{metered: metered}
+				acc[k] = g
+			}
+			g.days += n
+		}
+		return nil
+	}
+	ready := func(sr segResult) error {
+		if sr.err != nil {
+			return fmt.Errorf("segments of %d: %w", year, sr.err)
+		}
+		lap("segments")
+		segs = sr.segs
+		byPair = make(map[pair][]int32, len(segs))
+		for i, s := range segs {
+			k := pair{s.ResourceID, s.ItemCode}
+			byPair[k] = append(byPair[k], int32(i))
+		}
+		for _, r := range pending {
+			if err := add(r); err != nil {
+				return err
+			}
+		}
+		pending = nil
+		return nil
+	}
+	for rows.Next() {
+		var r monthRow
+		var days int64
+		if err := rows.Scan(&r.res, &r.item, &r.month, &r.q, &days); err != nil {
 			return err
 		}
-		s := segs[id-1]
-		n := countDays(uint32(days), month, s.From, s.To)
-		if n == 0 {
-			continue
-		}
-		q, ok := quantities[qtext]
-		if !ok {
-			if q, err = decimal.NewFromString(qtext); err != nil {
-				return fmt.Errorf("usage of %s %s in %s: quantity %q: %w", s.ResourceID, s.ItemCode, month, qtext, err)
+		r.days = uint32(days)
+		if byPair == nil {
+			select {
+			case sr := <-segc:
+				if err := ready(sr); err != nil {
+					return err
+				}
+			default:
+				pending = append(pending, r)
+				continue
 			}
-			quantities[qtext] = q
 		}
-		k := groupKey{id, "approved"}
-		if q.LessThan(s.Approved) {
-			k.q = q.String()
-		} else {
-			q = s.Approved
+		if err := add(r); err != nil {
+			return err
 		}
-		g := acc[k]
-		if g == nil {
-			g = &group{metered: q}
-			acc[k] = g
-		}
-		g.days += n
 	}
-	if err := rows2.Err(); err != nil {
-		return err
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("usage of %d: %w", year, err)
 	}
+	if byPair == nil {
+		if err := ready(<-segc); err != nil {
+			return err
+		}
+	}
+	lap("usage")
 	keys := make([]groupKey, 0, len(acc))
 	for k := range acc {
 		keys = append(keys, k)
@@ -219,8 +263,6 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 			return err
 		}
 	}
-	// Rolling back drops SQLite's temporary rows and PostgreSQL's
-	// uncommitted scratch rows alike.
 	return nil
 }
 
@@ -228,14 +270,13 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 func firstOfMonth(d metering.Date) metering.Date { return metering.NewDate(d.Year(), d.Month(), 1) }
 
 // countDays counts the days of [from, to) whose bit is set in days, the
-// usage_months bits of the month starting on month.
-func countDays(days uint32, month, from, to metering.Date) int {
-	lo := max(from, month)
-	hi := min(to, metering.NewDate(month.Year(), month.Month()+1, 1))
+// usage_months bits of the month [month, next).
+func countDays(days uint32, month, next, from, to metering.Date) int {
+	lo, hi := max(from, month), min(to, next)
 	if lo >= hi {
 		return 0
 	}
-	mask := uint32((uint64(1)<<hi.Sub(lo) - 1) << (lo.Day() - 1))
+	mask := uint32((uint64(1)<<hi.Sub(lo) - 1) << lo.Sub(month))
 	return bits.OnesCount32(days & mask)
 }
 

@@ -156,3 +156,29 @@ func TestStatementVersionsAndImmutability(t *testing.T) {
 		}
 	})
 }
+
+// The rows of a statement belong to a stored statement: no rows without
+// their statement, no statement deleted or renumbered under its rows
+// (foreign keys on SQLite, per-statement triggers on PostgreSQL).
+func TestStatementRowsNeedTheirStatement(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedSettlement(t, db)
+		st := assemble(t, db)
+		if _, err := db.SaveStatement(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO statement_districts (year, version, district_code, gross, net) VALUES (2024, 42, '140213', 1, 1)`); err == nil {
+			t.Error("a district row of a statement that does not exist was stored")
+		}
+		if _, err := db.ExecContext(ctx, `DELETE FROM statements WHERE year = 2024 AND version = 1`); err == nil {
+			t.Error("a draft statement with rows was deleted")
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE statements SET version = 7 WHERE year = 2024 AND version = 1`); err == nil {
+			t.Error("a draft statement with rows was renumbered")
+		}
+		if back, err := db.Statement(ctx, 2024, 1); err != nil || len(back.Lines) != len(st.Lines) {
+			t.Fatalf("the statement after refused changes: %v", err)
+		}
+	})
+}

@@ -24,7 +24,9 @@ func TestCountDays(t *testing.T) {
 		{"segment after the month", all, "2024-03-01", "2024-04-01", "2024-05-01", 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := countDays(c.days, d(c.month), d(c.from), d(c.to)); got != c.want {
+			m := d(c.month)
+			next := metering.NewDate(m.Year(), m.Month()+1, 1)
+			if got := countDays(c.days, m, next, d(c.from), d(c.to)); got != c.want {
 				t.Errorf("countDays = %d, want %d", got, c.want)
 			}
 		})

@@ -60,6 +60,8 @@ func cmdSettle(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	scan := time.Since(t0)
+	store.SettleTrace = a.Stdout
+	defer func() { store.SettleTrace = nil }()
 	t1 := time.Now()
 	if _, err := settleYear(ctx, a, db, *year); err != nil {
 		return err
@@ -106,7 +108,9 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 		return 0, fmt.Errorf("settle %d: %w", year, err)
 	}
 	a.Log.Debug("settle: day groups", "seconds", time.Since(t0).Seconds())
+	t0 = time.Now()
 	lines := s.Lines()
+	a.Log.Debug("settle: lines", "seconds", time.Since(t0).Seconds())
 	ev := <-evalc
 	if len(lines) == 0 {
 		return 0, fmt.Errorf("settle %d: no billable usage in %d: nothing to settle (ingest the year's metering, and check the resources' confirmed events)", year, year)
@@ -127,7 +131,9 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 	if err != nil {
 		return 0, fmt.Errorf("settle %d: %w", year, err)
 	}
+	t0 = time.Now()
 	st, err := billing.Assemble(year, lines, evals, policy.String())
+	a.Log.Debug("settle: assemble", "seconds", time.Since(t0).Seconds())
 	if err != nil {
 		return 0, fmt.Errorf("settle %d: %w", year, err)
 	}
