@@ -106,3 +106,26 @@ func TestJSONLines(t *testing.T) {
 		t.Errorf("missing field: %v", err)
 	}
 }
+
+// The integer parser agrees with time.Parse on every day of 1900–2100 and
+// refuses what it refuses.
+func TestParseDateAgreesWithTime(t *testing.T) {
+	for d := NewDate(1900, 1, 1); d < NewDate(2101, 1, 1); d++ {
+		s := d.Time().Format("2006-01-02")
+		got, err := ParseDate(s)
+		if err != nil || got != d {
+			t.Fatalf("ParseDate(%q) = %v, %v; want %v", s, got, err, d)
+		}
+	}
+	for _, bad := range []string{"2023-02-29", "2024-02-30", "2024-13-01", "2024-00-10", "2024-04-31", "2024-1-01", "2024/01/01", "20240101xx", "2024-01-0a", "1900-02-29", ""} {
+		if _, err := ParseDate(bad); err == nil {
+			t.Errorf("ParseDate(%q) accepted", bad)
+		}
+		if _, err := time.Parse("2006-01-02", bad); err == nil && len(bad) == 10 {
+			t.Errorf("time.Parse accepts %q: the test is wrong", bad)
+		}
+	}
+	if d, err := ParseDate("2000-02-29"); err != nil || d != NewDate(2000, 2, 29) {
+		t.Errorf("2000-02-29: %v %v", d, err)
+	}
+}

@@ -157,7 +157,7 @@ func (db *DB) idleRuns(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy, as
 	if err := db.freshIdleSummary(ctx, tx, p); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, db.Rebind(`SELECT resource_id, month, days FROM activity_idle_months WHERE month <= ? ORDER BY resource_id, month`), asOf)
+	rows, err := tx.QueryContext(ctx, db.Rebind(`SELECT resource_id, `+db.dayNumber("month")+`, days FROM activity_idle_months WHERE month <= ? ORDER BY resource_id, month`), asOf)
 	if err != nil {
 		return nil, err
 	}

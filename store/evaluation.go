@@ -32,11 +32,15 @@ func (db *DB) CalendarDays(ctx context.Context) ([]evaluation.CalendarDay, error
 
 // LifecycleEvents returns every lifecycle event in time order.
 func (db *DB) LifecycleEvents(ctx context.Context) ([]metering.Event, error) {
-	return db.queryEvents(ctx, `SELECT resource_id, event, at, day, item_code, quantity, ref FROM events ORDER BY resource_id, at, event, item_code`)
+	return db.queryEvents(ctx, `SELECT `+db.eventColumns()+` FROM events ORDER BY resource_id, at, event, item_code`)
 }
 
-// queryEvents runs a query selecting resource_id, event, at, day,
-// item_code, quantity, ref and reads the events.
+// eventColumns selects what queryEvents reads.
+func (db *DB) eventColumns() string {
+	return `resource_id, event, ` + db.instantMicros("at") + `, ` + db.dayNumber("day") + `, item_code, quantity, ref`
+}
+
+// queryEvents runs a query selecting eventColumns and reads the events.
 func (db *DB) queryEvents(ctx context.Context, query string, args ...any) ([]metering.Event, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -129,7 +129,7 @@ func (db *DB) findingDetector(ctx context.Context, p evaluation.Policy, asOf met
 // findingEvents returns the events that shape the findings (approvals,
 // confirmations, releases) dated on or before asOf, in no order.
 func (db *DB) findingEvents(ctx context.Context, asOf metering.Date) ([]metering.Event, error) {
-	return db.queryEvents(ctx, db.Rebind(`SELECT resource_id, event, at, day, item_code, quantity, ref FROM events
+	return db.queryEvents(ctx, db.Rebind(`SELECT `+db.eventColumns()+` FROM events
 	WHERE day <= ? AND event IN ('approved', 'changed', 'confirmed', 'released')`), asOf)
 }
 
@@ -193,7 +193,7 @@ func decOrMax(s string) decimal.Decimal {
 // rows). It uses a connection of its own, so that it can run beside the
 // reference reads and the idle pass.
 func (db *DB) usageRuns(ctx context.Context, asOf metering.Date) ([]evaluation.UsageRun, error) {
-	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT resource_id, item_code, month, quantity, days
+	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT resource_id, item_code, `+db.dayNumber("month")+`, quantity, days
 	FROM usage_months WHERE month <= ? ORDER BY resource_id, item_code, month`), asOf)
 	if err != nil {
 		return nil, err

@@ -49,7 +49,7 @@ seg AS (
     JOIN catalogue c ON c.item_code = a.item_code
     WHERE w.start_day IS NOT NULL
 )
-SELECT resource_id, item_code, approved, effective_from, cycle, seg_from, seg_to
+SELECT resource_id, item_code, approved, %[3]s AS effective_from, cycle, %[4]s AS seg_from, %[5]s AS seg_to
 FROM seg
 WHERE seg_from < seg_to
 ORDER BY resource_id, item_code, seg_from`
@@ -120,10 +120,11 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 			greatest, least = "GREATEST", "LEAST"
 		}
 		var segs []segment
-		err := db.SelectContext(ctx, &segs, db.Rebind(fmt.Sprintf(segmentsSQL, greatest, least)), y0, inf, inf, inf, y1)
+		q := fmt.Sprintf(segmentsSQL, greatest, least, db.dayNumber("effective_from"), db.dayNumber("seg_from"), db.dayNumber("seg_to"))
+		err := db.SelectContext(ctx, &segs, db.Rebind(q), y0, inf, inf, inf, y1)
 		segc <- segResult{splitMonths(segs), err}
 	}()
-	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT resource_id, item_code, month, quantity, days FROM usage_months WHERE month >= ? AND month < ?`), y0, y1)
+	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT resource_id, item_code, `+db.dayNumber("month")+`, quantity, days FROM usage_months WHERE month >= ? AND month < ?`), y0, y1)
 	if err != nil {
 		<-segc
 		return fmt.Errorf("usage of %d: %w", year, err)

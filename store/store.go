@@ -175,6 +175,8 @@ func (db *DB) Instant(t time.Time) any {
 // ScanInstant reads an instant stored by Instant.
 func ScanInstant(v any) (time.Time, error) {
 	switch v := v.(type) {
+	case int64: // microseconds since 1970 (instantMicros on PostgreSQL)
+		return time.UnixMicro(v).UTC(), nil
 	case time.Time:
 		return v, nil
 	case string:
@@ -185,6 +187,25 @@ func ScanInstant(v any) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return time.Time{}, fmt.Errorf("cannot read %T as an instant", v)
+}
+
+// dayNumber selects the date column col as days since 1970-01-01 on
+// PostgreSQL, an integer the driver hands over without parsing a time
+// (metering.Date scans it); SQLite's text dates stay as they are.
+func (db *DB) dayNumber(col string) string {
+	if db.Engine == EnginePostgres {
+		return "(" + col + " - DATE '1970-01-01')"
+	}
+	return col
+}
+
+// instantMicros selects the instant column col as microseconds since 1970
+// on PostgreSQL (ScanInstant reads them); SQLite's text stays as it is.
+func (db *DB) instantMicros(col string) string {
+	if db.Engine == EnginePostgres {
+		return "(extract(epoch FROM " + col + ") * 1000000)::bigint"
+	}
+	return col
 }
 
 // Instant is a time.Time that scans from either engine's representation.
