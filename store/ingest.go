@@ -737,24 +737,10 @@ func (db *DB) copyDirect(ctx context.Context, tx *sqlx.Tx, sp *spec, s *scanner,
 		dup  bool  // a key repeats within the file
 		err  error // the file cannot be read on
 	}
-	work := make(chan chunkOf)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	defer func() { close(stop); wg.Wait() }()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(work)
+	work, stop := produce(func(put func(chunkOf) bool) {
 		send := func(c chunkOf) bool {
-			if len(c.rows) > 0 {
-				slices.SortFunc(c.rows, func(a, b sortedRow) int { return cmp.Compare(a.order, b.order) })
-			}
-			select {
-			case work <- c:
-				return true
-			case <-stop:
-				return false
-			}
+			slices.SortFunc(c.rows, func(a, b sortedRow) int { return cmp.Compare(a.order, b.order) })
+			return put(c)
 		}
 		chunk := make([]sortedRow, 0, copyChunkRows)
 		for rec := first; ; {
@@ -780,7 +766,8 @@ func (db *DB) copyDirect(ctx context.Context, tx *sqlx.Tx, sp *spec, s *scanner,
 				return
 			}
 		}
-	}()
+	})
+	defer stop()
 	var copyErr, readErr error
 	dup := false
 	for c := range work {
@@ -825,6 +812,30 @@ func (db *DB) copyDirect(ctx context.Context, tx *sqlx.Tx, sp *spec, s *scanner,
 	s.res.Accepted = int64(s.keys.n)
 	s.res.Path = "copy"
 	return true, nil
+}
+
+// produce runs fill in a goroutine, which hands values over with put
+// until fill returns or put reports false (stop was called: the consumer
+// gave up). The channel closes when fill returns; stop waits for it.
+func produce[T any](fill func(put func(T) bool)) (<-chan T, func()) {
+	work := make(chan T)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(work)
+		fill(func(v T) bool {
+			select {
+			case work <- v:
+				return true
+			case <-quit:
+				return false
+			}
+		})
+	}()
+	var once sync.Once
+	return work, func() { once.Do(func() { close(quit) }); wg.Wait() }
 }
 
 // copyChunkRows is how many rows the direct COPY sorts at a time (about

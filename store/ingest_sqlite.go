@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/jmoiron/sqlx"
 	"modernc.org/sqlite"
@@ -136,22 +135,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 		chunk, dups []chunkRow
 		err         error
 	}
-	work := make(chan chunkOf)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	defer func() { close(stop); wg.Wait() }()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(work)
-		send := func(c chunkOf) bool {
-			select {
-			case work <- c:
-				return true
-			case <-stop:
-				return false
-			}
-		}
+	work, stop := produce(func(send func(chunkOf) bool) {
 		var chunk, dups []chunkRow
 		for {
 			rec, err := s.next()
@@ -176,7 +160,8 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 				chunk, dups = make([]chunkRow, 0, sqliteChunk), nil
 			}
 		}
-	}()
+	})
+	defer stop()
 	for c := range work {
 		if c.err != nil {
 			return c.err
