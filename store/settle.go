@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -133,11 +132,8 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 
 	// Days per (segment, billable quantity): a quantity at or above the
 	// approved one bills the approved one, so all such days are one group.
-	type groupKey struct {
-		id int64
-		q  string
-	}
 	type group struct {
+		q       string // the billable quantity as a number, "" for the approved one
 		metered decimal.Decimal
 		days    int
 	}
@@ -151,8 +147,8 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 	var (
 		segs    []segment
 		byPair  map[pair][]int32 // indexes into segs, by seg_from
-		acc     = map[groupKey]*group{}
-		pending []monthRow // read before the segments were there
+		acc     [][]group        // by segment index: a few groups each
+		pending []monthRow       // read before the segments were there
 	)
 	type quantity struct {
 		d    decimal.Decimal
@@ -184,16 +180,17 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 				q = quantity{d, d.String()}
 				quantities[r.q] = q
 			}
-			k, metered := groupKey{s.ID, "approved"}, s.Approved
+			key, metered := "", s.Approved
 			if q.d.LessThan(s.Approved) {
-				k.q, metered = q.text, q.d
+				key, metered = q.text, q.d
 			}
-			g := acc[k]
-			if g == nil {
-				g = &group{metered: metered}
-				acc[k] = g
+			gs := &acc[i]
+			j := slices.IndexFunc(*gs, func(g group) bool { return g.q == key })
+			if j < 0 {
+				*gs = append(*gs, group{q: key, metered: metered})
+				j = len(*gs) - 1
 			}
-			g.days += n
+			(*gs)[j].days += n
 		}
 		return nil
 	}
@@ -203,6 +200,7 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 		}
 		lap("segments")
 		segs = sr.segs
+		acc = make([][]group, len(segs))
 		byPair = make(map[pair][]int32, len(segs))
 		for i, s := range segs {
 			k := pair{s.ResourceID, s.ItemCode}
@@ -247,21 +245,14 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 		}
 	}
 	lap("usage")
-	keys := make([]groupKey, 0, len(acc))
-	for k := range acc {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b groupKey) int {
-		if a.id != b.id {
-			return cmp.Compare(a.id, b.id)
-		}
-		return acc[a].metered.Cmp(acc[b].metered)
-	})
-	for _, k := range keys {
-		s, g := segs[k.id-1], acc[k]
-		if err := fn(billing.DayGroup{ResourceID: s.ResourceID, ItemCode: s.ItemCode, EffectiveFrom: s.EffectiveFrom, Approved: s.Approved,
-			Month: s.Month, Metered: g.metered, Days: g.days}); err != nil {
-			return err
+	for i, gs := range acc {
+		slices.SortFunc(gs, func(a, b group) int { return a.metered.Cmp(b.metered) })
+		s := &segs[i]
+		for _, g := range gs {
+			if err := fn(billing.DayGroup{ResourceID: s.ResourceID, ItemCode: s.ItemCode, EffectiveFrom: s.EffectiveFrom, Approved: s.Approved,
+				Month: s.Month, Metered: g.metered, Days: g.days}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -79,15 +79,37 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 	if err != nil {
 		return 0, err
 	}
-	vs, err := db.PriceVersions(ctx)
-	if err != nil {
-		return 0, err
+	// The catalogue and where each resource sits are needed only when the
+	// day groups arrive: they are read beside the usage pass too.
+	type settlementResult struct {
+		s   *billing.Settlement
+		err error
 	}
-	placement, err := db.Placements(ctx)
-	if err != nil {
-		return 0, err
+	settlementc := make(chan settlementResult, 1)
+	go func() {
+		vs, err := db.PriceVersions(ctx)
+		if err != nil {
+			settlementc <- settlementResult{err: err}
+			return
+		}
+		placement, err := db.Placements(ctx)
+		if err != nil {
+			settlementc <- settlementResult{err: err}
+			return
+		}
+		settlementc <- settlementResult{s: billing.NewSettlement(year, billing.NewCatalogue(vs), placement)}
+	}()
+	var s *billing.Settlement
+	settlement := func() (*billing.Settlement, error) {
+		if s == nil {
+			r := <-settlementc
+			if r.err != nil {
+				return nil, r.err
+			}
+			s = r.s
+		}
+		return s, nil
 	}
-	s := billing.NewSettlement(year, billing.NewCatalogue(vs), placement)
 	// What the providers' evaluations read (scores, SLA obligations from
 	// the events) needs nothing from the usage pass: it is read beside it,
 	// on a connection of its own.
@@ -103,7 +125,17 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 		evalc <- evalResult{in, err}
 	}()
 	t0 := time.Now()
-	if err := db.DayGroups(ctx, year, s.Add); err != nil {
+	err = db.DayGroups(ctx, year, func(g billing.DayGroup) error {
+		s, err := settlement()
+		if err != nil {
+			return err
+		}
+		return s.Add(g)
+	})
+	if err == nil {
+		_, err = settlement() // a year without day groups
+	}
+	if err != nil {
 		<-evalc
 		return 0, fmt.Errorf("settle %d: %w", year, err)
 	}
