@@ -19,85 +19,34 @@ import (
 	"cloudbill/metering"
 )
 
-// segmentsSQL cuts each (resource, item) of year Y into segments on which
-// the billing window, the approved quantity and the price version are all
-// constant: the intersection of [first confirmed, first released), the
-// approval intervals (LEAD over approved/changed events) and the price
-// versions, clipped to the year. It reads only events and the catalogue.
-const segmentsSQL = `
-WITH win AS (
-    SELECT resource_id,
-           MIN(CASE WHEN event = 'confirmed' THEN day END) AS start_day,
-           MIN(CASE WHEN event = 'released' THEN day END) AS end_day
-    FROM events
-    WHERE event IN ('confirmed', 'released')
-    GROUP BY resource_id
-),
-appr AS (
-    SELECT resource_id, item_code, day AS from_day, quantity,
-           LEAD(day) OVER (PARTITION BY resource_id, item_code ORDER BY day, at) AS to_day
-    FROM events
-    WHERE event IN ('approved', 'changed')
-),
-seg AS (
-    SELECT a.resource_id, a.item_code, a.quantity AS approved, c.effective_from, c.cycle,
-           %[1]s(a.from_day, w.start_day, c.effective_from, ?) AS seg_from,
-           %[2]s(COALESCE(a.to_day, ?), COALESCE(w.end_day, ?), COALESCE(c.effective_to, ?), ?) AS seg_to
-    FROM appr a
-    JOIN win w ON w.resource_id = a.resource_id
-    JOIN catalogue c ON c.item_code = a.item_code
-    WHERE w.start_day IS NOT NULL
-)
-SELECT resource_id, item_code, approved, %[3]s AS effective_from, cycle, %[4]s AS seg_from, %[5]s AS seg_to
-FROM seg
-WHERE seg_from < seg_to
-ORDER BY resource_id, item_code, seg_from`
-
 // SettleTrace, when set, receives the time of each phase of DayGroups
 // (cloudbill settle --measure sets it).
 var SettleTrace io.Writer
 
-type segment struct {
-	ID            int64           `db:"id"`
-	ResourceID    string          `db:"resource_id"`
-	ItemCode      string          `db:"item_code"`
-	Approved      decimal.Decimal `db:"approved"`
-	EffectiveFrom metering.Date   `db:"effective_from"`
-	Cycle         string          `db:"cycle"`
-	From          metering.Date   `db:"seg_from"`
-	To            metering.Date   `db:"seg_to"`
-	Month         int             `db:"-"`
+// ErrNoSegments is returned by DayGroups when the channel of segments
+// closes without any: the caller failed to read them and has its error.
+var ErrNoSegments = errors.New("no segments")
+
+// YearSegments reads the events and the catalogue and cuts year into
+// billing segments (billing.Segments).
+func (db *DB) YearSegments(ctx context.Context, year int) ([]billing.Segment, error) {
+	events, err := db.LifecycleEvents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := db.PriceVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return billing.Segments(year, events, versions), nil
 }
 
-// splitMonths cuts the segments of month-cycle items at month boundaries,
-// so that each holds days of one month (one divisor), and numbers them.
-func splitMonths(segs []segment) []segment {
-	out := make([]segment, 0, len(segs))
-	for _, s := range segs {
-		if s.Cycle != string(billing.CycleMonth) {
-			out = append(out, s)
-			continue
-		}
-		for d := s.From; d < s.To; {
-			next := min(s.To, metering.NewDate(d.Year(), d.Month()+1, 1))
-			m := s
-			m.From, m.To, m.Month = d, next, int(d.Month())
-			out = append(out, m)
-			d = next
-		}
-	}
-	for i := range out {
-		out[i].ID = int64(i + 1)
-	}
-	return out
-}
-
-// DayGroups streams the year's day groups to fn. The segments (from
-// events and the catalogue, split by month for month-cycle items) and the
-// year's usage_months rows are read side by side on two connections; each
-// summary row is matched in Go with the segments of its (resource, item)
-// that overlap its month, and its days are counted with a mask.
-func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup) error) error {
+// DayGroups streams the year's day groups to fn. The year's usage_months
+// rows are read while the segments are being computed (they arrive on
+// segs, from events the caller reads for the evaluation too); each summary
+// row is matched in Go with the segments of its (resource, item) that
+// overlap its month, and its days are counted with a mask.
+func (db *DB) DayGroups(ctx context.Context, year int, segc <-chan []billing.Segment, fn func(billing.DayGroup) error) error {
 	t0 := time.Now()
 	lap := func(phase string) {
 		if SettleTrace != nil {
@@ -105,27 +54,9 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 		}
 		t0 = time.Now()
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	y0, y1, inf := metering.YearStart(year), metering.YearEnd(year), metering.MustDate("9999-12-31")
-	type segResult struct {
-		segs []segment
-		err  error
-	}
-	segc := make(chan segResult, 1)
-	go func() {
-		greatest, least := "max", "min"
-		if db.Engine == EnginePostgres {
-			greatest, least = "GREATEST", "LEAST"
-		}
-		var segs []segment
-		q := fmt.Sprintf(segmentsSQL, greatest, least, db.dayNumber("effective_from"), db.dayNumber("seg_from"), db.dayNumber("seg_to"))
-		err := db.SelectContext(ctx, &segs, db.Rebind(q), y0, inf, inf, inf, y1)
-		segc <- segResult{splitMonths(segs), err}
-	}()
+	y0, y1 := metering.YearStart(year), metering.YearEnd(year)
 	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT resource_id, item_code, `+db.dayNumber("month")+`, quantity, days FROM usage_months WHERE month >= ? AND month < ?`), y0, y1)
 	if err != nil {
-		<-segc
 		return fmt.Errorf("usage of %d: %w", year, err)
 	}
 	defer rows.Close()
@@ -145,7 +76,7 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 		days  uint32
 	}
 	var (
-		segs    []segment
+		segs    []billing.Segment
 		byPair  map[pair][]int32 // indexes into segs, by seg_from
 		acc     [][]group        // by segment index: a few groups each
 		pending []monthRow       // read before the segments were there
@@ -194,12 +125,12 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 		}
 		return nil
 	}
-	ready := func(sr segResult) error {
-		if sr.err != nil {
-			return fmt.Errorf("segments of %d: %w", year, sr.err)
+	ready := func(ss []billing.Segment, ok bool) error {
+		if !ok {
+			return ErrNoSegments
 		}
 		lap("segments")
-		segs = sr.segs
+		segs = ss
 		acc = make([][]group, len(segs))
 		byPair = make(map[pair][]int32, len(segs))
 		for i, s := range segs {
@@ -223,8 +154,8 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 		r.days = uint32(days)
 		if byPair == nil {
 			select {
-			case sr := <-segc:
-				if err := ready(sr); err != nil {
+			case ss, ok := <-segc:
+				if err := ready(ss, ok); err != nil {
 					return err
 				}
 			default:
@@ -240,7 +171,8 @@ func (db *DB) DayGroups(ctx context.Context, year int, fn func(billing.DayGroup)
 		return fmt.Errorf("usage of %d: %w", year, err)
 	}
 	if byPair == nil {
-		if err := ready(<-segc); err != nil {
+		ss, ok := <-segc
+		if err := ready(ss, ok); err != nil {
 			return err
 		}
 	}

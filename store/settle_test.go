@@ -118,7 +118,13 @@ func settleLines(t *testing.T, db *store.DB, year int) []billing.Line {
 		t.Fatal(err)
 	}
 	s := billing.NewSettlement(year, billing.NewCatalogue(vs), pl)
-	if err := db.DayGroups(ctx, year, s.Add); err != nil {
+	segs, err := db.YearSegments(ctx, year)
+	if err != nil {
+		t.Fatal(err)
+	}
+	segc := make(chan []billing.Segment, 1)
+	segc <- segs
+	if err := db.DayGroups(ctx, year, segc, s.Add); err != nil {
 		t.Fatal(err)
 	}
 	return s.Lines()

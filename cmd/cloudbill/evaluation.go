@@ -19,7 +19,7 @@ import (
 // stored scores, and, for quarters without response scores, from the SLA
 // compliance of the lifecycle events as of the year's last day.
 func providerEvaluations(ctx context.Context, db *store.DB, year int, providers []string, p evaluation.Policy) ([]billing.ProviderEvaluation, error) {
-	in, err := evaluationInputs(ctx, db, year, p)
+	in, err := evaluationInputs(ctx, db, year, p, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -33,14 +33,17 @@ type evalInputs struct {
 	obs    []evaluation.Obligation
 }
 
-func evaluationInputs(ctx context.Context, db *store.DB, year int, p evaluation.Policy) (evalInputs, error) {
+// evaluationInputs reads what the evaluation of year needs; events, when
+// not nil, are the lifecycle events already read (else they are read if
+// the SLA obligations are needed).
+func evaluationInputs(ctx context.Context, db *store.DB, year int, p evaluation.Policy, events []metering.Event) (evalInputs, error) {
 	var in evalInputs
 	var err error
 	if in.scores, err = db.EvaluationScores(ctx, year); err != nil {
 		return in, err
 	}
 	if p.ResponseFallback == evaluation.ResponseFallbackSLA && needsSLA(in.scores) {
-		if in.obs, err = obligationsAsOf(ctx, db, p, metering.YearEnd(year).AddDays(-1)); err != nil {
+		if in.obs, err = obligationsFrom(ctx, db, p, metering.YearEnd(year).AddDays(-1), events); err != nil {
 			return in, err
 		}
 	}
@@ -71,9 +74,17 @@ func needsSLA(scores []evaluation.Score) bool {
 }
 
 func obligationsAsOf(ctx context.Context, db *store.DB, p evaluation.Policy, asOf metering.Date) ([]evaluation.Obligation, error) {
-	events, err := db.LifecycleEvents(ctx)
-	if err != nil {
-		return nil, err
+	return obligationsFrom(ctx, db, p, asOf, nil)
+}
+
+// obligationsFrom derives the SLA obligations from events (read here when
+// nil).
+func obligationsFrom(ctx context.Context, db *store.DB, p evaluation.Policy, asOf metering.Date, events []metering.Event) ([]evaluation.Obligation, error) {
+	if events == nil {
+		var err error
+		if events, err = db.LifecycleEvents(ctx); err != nil {
+			return nil, err
+		}
 	}
 	resources, err := db.ResourcesAll(ctx)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -110,22 +111,36 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 		}
 		return s, nil
 	}
-	// What the providers' evaluations read (scores, SLA obligations from
-	// the events) needs nothing from the usage pass: it is read beside it,
-	// on a connection of its own.
+	// The lifecycle events are read once, beside the usage pass, on a
+	// connection of their own: they give the billing segments (sent to the
+	// usage pass as soon as they are cut) and then the SLA obligations of
+	// the providers' evaluations.
 	type evalResult struct {
 		in  evalInputs
 		err error
 	}
 	evalc := make(chan evalResult, 1)
+	segc := make(chan []billing.Segment, 1)
 	go func() {
 		t0 := time.Now()
-		in, err := evaluationInputs(ctx, db, year, policy)
-		a.Log.Debug("settle: evaluation inputs", "seconds", time.Since(t0).Seconds())
+		events, err := db.LifecycleEvents(ctx)
+		var versions []billing.PriceVersion
+		if err == nil {
+			versions, err = db.PriceVersions(ctx)
+		}
+		if err != nil {
+			close(segc)
+			evalc <- evalResult{err: err}
+			return
+		}
+		segc <- billing.Segments(year, events, versions)
+		close(segc)
+		in, err := evaluationInputs(ctx, db, year, policy, events)
+		a.Log.Debug("settle: events and evaluation inputs", "seconds", time.Since(t0).Seconds())
 		evalc <- evalResult{in, err}
 	}()
 	t0 := time.Now()
-	err = db.DayGroups(ctx, year, func(g billing.DayGroup) error {
+	err = db.DayGroups(ctx, year, segc, func(g billing.DayGroup) error {
 		s, err := settlement()
 		if err != nil {
 			return err
@@ -136,7 +151,10 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 		_, err = settlement() // a year without day groups
 	}
 	if err != nil {
-		<-evalc
+		ev := <-evalc
+		if errors.Is(err, store.ErrNoSegments) && ev.err != nil {
+			err = ev.err
+		}
 		return 0, fmt.Errorf("settle %d: %w", year, err)
 	}
 	a.Log.Debug("settle: day groups", "seconds", time.Since(t0).Seconds())
