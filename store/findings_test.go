@@ -376,3 +376,17 @@ func TestIdleSummaryKeptByIngest(t *testing.T) {
 		}
 	})
 }
+
+// A new database's idle summary is current for the default thresholds, so
+// that ingestion keeps it from the first activity file on.
+func TestIdleSummaryStartsWithTheDefaultPolicy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		key, err := store.IdleSummaryKeyForTest(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := evaluation.DefaultPolicy().IdleKey(); key != want {
+			t.Errorf("a new database's idle summary holds %q, want %q", key, want)
+		}
+	})
+}

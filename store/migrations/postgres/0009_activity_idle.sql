@@ -16,7 +16,15 @@ CREATE TABLE summary_state (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-INSERT INTO summary_state (name, value) VALUES ('activity_idle', '');
+-- A database without activity starts with the (empty) summary current for
+-- the default thresholds (evaluation.DefaultPolicy().IdleKey(); a test
+-- checks that they agree), so ingestion keeps it from the first file on.
+INSERT INTO summary_state (name, value)
+SELECT 'activity_idle', CASE WHEN EXISTS (SELECT 1 FROM activity) THEN '' ELSE 'idle.cpu_avg_below = 5
+idle.cpu_max_below = 10
+idle.net_bytes_below = 10485760
+idle.disk_used_below = 5
+' END;
 
 CREATE FUNCTION activity_idle_stale() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
