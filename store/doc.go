@@ -7,7 +7,8 @@
 //
 // Summaries. The settlement and the findings do not re-read a year of
 // metering rows: they read two summaries kept in the same transaction as
-// the rows they summarise.
+// the rows they summarise. (The settlement's segments are cut in Go from
+// the lifecycle events: billing.Segments.)
 //
 //   - usage_months (migration 0008): per (resource, item, month, quantity)
 //     a 31-bit set of the days whose usage row has that quantity. Every
@@ -18,10 +19,11 @@
 //     bits into runs. VerifyUsageMonths / RebuildUsageMonths check and
 //     repair it (cloudbill summaries).
 //   - activity_idle_months (migration 0009): per (resource, month) the idle
-//     days under the thresholds recorded in summary_state. Ingestion ORs in
-//     the idle days of new rows; a replaced or deleted activity row, or a
-//     refresh with other thresholds, makes the next findings refresh
-//     rebuild it in one pass over activity.
+//     days under the thresholds recorded in summary_state (the default
+//     policy's in a new database). Ingestion ORs in the idle days of new
+//     rows; a replaced or deleted activity row, or a refresh with other
+//     thresholds, makes the next findings refresh rebuild it in one pass
+//     over activity.
 //
 // On SQLite the metering tables are keyed by day first (migration 0010):
 // files come in day order and append. PostgreSQL keeps resource_id first.
