@@ -192,18 +192,7 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 			late = append(late, o)
 		}
 	}
-	sort.Slice(late, func(i, j int) bool {
-		a, c := late[i], late[j]
-		switch {
-		case a.ProviderCode != c.ProviderCode:
-			return a.ProviderCode < c.ProviderCode
-		case a.Due != c.Due:
-			return a.Due < c.Due
-		case a.ResourceID != c.ResourceID:
-			return a.ResourceID < c.ResourceID
-		}
-		return a.Kind < c.Kind
-	})
+	sortObligations(late)
 	d.section(fmt.Sprintf("逾期事项清单（%d 项）", len(late)), 20)
 	d.table(cols(
 		column{"服务商", 30, "L"}, column{"资源", 36, "L"}, column{"事项", 14, "L"}, column{"起算日", 20, "C"},
@@ -244,4 +233,21 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 		d.para(pol, sizeSmall)
 	}
 	return d.bytes()
+}
+
+// sortObligations orders obligations for the reports: provider, due day,
+// resource, kind.
+func sortObligations(obs []evaluation.Obligation) {
+	sort.Slice(obs, func(i, j int) bool {
+		a, c := obs[i], obs[j]
+		switch {
+		case a.ProviderCode != c.ProviderCode:
+			return a.ProviderCode < c.ProviderCode
+		case a.Due != c.Due:
+			return a.Due < c.Due
+		case a.ResourceID != c.ResourceID:
+			return a.ResourceID < c.ResourceID
+		}
+		return a.Kind < c.Kind
+	})
 }

@@ -199,18 +199,7 @@ func renderXLSX(b *Bundle, dir *directory) ([]byte, error) {
 	s = newSheet("SLA履约")
 	s.header([]float64{12, 14, 10, 12, 12, 12, 12, 12, 10}, "服务商代码", "资源编号", "事项", "起算日", "到期日", "完成日", "状态", "逾期工作日", "季度")
 	obs := append([]evaluation.Obligation(nil), b.Obligations...)
-	sort.Slice(obs, func(i, j int) bool {
-		a, c := obs[i], obs[j]
-		switch {
-		case a.ProviderCode != c.ProviderCode:
-			return a.ProviderCode < c.ProviderCode
-		case a.Due != c.Due:
-			return a.Due < c.Due
-		case a.ResourceID != c.ResourceID:
-			return a.ResourceID < c.ResourceID
-		}
-		return a.Kind < c.Kind
-	})
+	sortObligations(obs)
 	for _, o := range obs {
 		done := ""
 		if o.Done.Valid {

@@ -37,13 +37,7 @@ var FindingsTrace io.Writer
 // The two passes run side by side on two connections. It returns the
 // findings written.
 func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf metering.Date) ([]evaluation.Finding, error) {
-	t0 := time.Now()
-	lap := func(phase string) {
-		if FindingsTrace != nil {
-			fmt.Fprintf(FindingsTrace, "findings %-9s %.3fs\n", phase, time.Since(t0).Seconds())
-		}
-		t0 = time.Now()
-	}
+	lap := phaseTimer(FindingsTrace, "findings")
 	trace := func(what string, took time.Duration) {
 		if FindingsTrace != nil {
 			fmt.Fprintf(FindingsTrace, "findings (%s alone %.3fs)\n", what, took.Seconds())

@@ -23,6 +23,18 @@ import (
 // (cloudbill settle --measure sets it).
 var SettleTrace io.Writer
 
+// phaseTimer returns lap: each call writes to w, when w is set, the time
+// since the previous call (or since phaseTimer) under prefix and phase.
+func phaseTimer(w io.Writer, prefix string) func(phase string) {
+	t0 := time.Now()
+	return func(phase string) {
+		if w != nil {
+			fmt.Fprintf(w, "%s %-9s %.3fs\n", prefix, phase, time.Since(t0).Seconds())
+		}
+		t0 = time.Now()
+	}
+}
+
 // ErrNoSegments is returned by DayGroups when the channel of segments
 // closes without any: the caller failed to read them and has its error.
 var ErrNoSegments = errors.New("no segments")
@@ -47,13 +59,7 @@ func (db *DB) YearSegments(ctx context.Context, year int) ([]billing.Segment, er
 // row is matched in Go with the segments of its (resource, item) that
 // overlap its month, and its days are counted with a mask.
 func (db *DB) DayGroups(ctx context.Context, year int, segc <-chan []billing.Segment, fn func(billing.DayGroup) error) error {
-	t0 := time.Now()
-	lap := func(phase string) {
-		if SettleTrace != nil {
-			fmt.Fprintf(SettleTrace, "settle %-9s %.3fs\n", phase, time.Since(t0).Seconds())
-		}
-		t0 = time.Now()
-	}
+	lap := phaseTimer(SettleTrace, "settle")
 	y0, y1 := metering.YearStart(year), metering.YearEnd(year)
 	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT resource_id, item_code, `+db.dayNumber("month")+`, quantity, days FROM usage_months WHERE month >= ? AND month < ?`), y0, y1)
 	if err != nil {

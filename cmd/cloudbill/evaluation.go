@@ -73,10 +73,6 @@ func needsSLA(scores []evaluation.Score) bool {
 	return false
 }
 
-func obligationsAsOf(ctx context.Context, db *store.DB, p evaluation.Policy, asOf metering.Date) ([]evaluation.Obligation, error) {
-	return obligationsFrom(ctx, db, p, asOf, nil)
-}
-
 // obligationsFrom derives the SLA obligations from events (read here when
 // nil).
 func obligationsFrom(ctx context.Context, db *store.DB, p evaluation.Policy, asOf metering.Date, events []metering.Event) ([]evaluation.Obligation, error) {
@@ -108,7 +104,7 @@ func yearObligations(ctx context.Context, db *store.DB, year int, asOf metering.
 	if err != nil {
 		return nil, err
 	}
-	obs, err := obligationsAsOf(ctx, db, p, asOf)
+	obs, err := obligationsFrom(ctx, db, p, asOf, nil)
 	if err != nil {
 		return nil, err
 	}

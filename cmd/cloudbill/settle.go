@@ -80,25 +80,24 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 	if err != nil {
 		return 0, err
 	}
-	// The catalogue and where each resource sits are needed only when the
-	// day groups arrive: they are read beside the usage pass too.
+	versions, err := db.PriceVersions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// Where each resource sits is needed only when the day groups arrive:
+	// it is read beside the usage pass.
 	type settlementResult struct {
 		s   *billing.Settlement
 		err error
 	}
 	settlementc := make(chan settlementResult, 1)
 	go func() {
-		vs, err := db.PriceVersions(ctx)
-		if err != nil {
-			settlementc <- settlementResult{err: err}
-			return
-		}
 		placement, err := db.Placements(ctx)
 		if err != nil {
 			settlementc <- settlementResult{err: err}
 			return
 		}
-		settlementc <- settlementResult{s: billing.NewSettlement(year, billing.NewCatalogue(vs), placement)}
+		settlementc <- settlementResult{s: billing.NewSettlement(year, billing.NewCatalogue(versions), placement)}
 	}()
 	var s *billing.Settlement
 	settlement := func() (*billing.Settlement, error) {
@@ -124,10 +123,6 @@ func settleYear(ctx context.Context, a *App, db *store.DB, year int) (int, error
 	go func() {
 		t0 := time.Now()
 		events, err := db.LifecycleEvents(ctx)
-		var versions []billing.PriceVersion
-		if err == nil {
-			versions, err = db.PriceVersions(ctx)
-		}
 		if err != nil {
 			close(segc)
 			evalc <- evalResult{err: err}
