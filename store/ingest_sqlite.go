@@ -15,10 +15,11 @@ import (
 	"cloudbill/metering"
 )
 
-const (
-	// sqliteChunk rows are sorted in primary-key order (day first) before
+// Variables only so that a test can make them small.
+var (
+	// sqliteChunkRows rows are sorted in primary-key order (day first) before
 	// they are written: a file in day order then appends to the B-tree.
-	sqliteChunk = 32768
+	sqliteChunkRows = 32768
 	// sqliteBatch rows go in one multi-row INSERT.
 	sqliteBatch = 256
 	// maxPendingMonths summary entries are merged into their table before
@@ -47,30 +48,57 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 	if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -16384`); err != nil {
 		return err
 	}
-	w, err := db.newRowWriter(ctx, tx, sp, months)
+	// The rows' summary bits are gathered as they are read (chunker).
+	w, err := db.newRowWriter(ctx, tx, sp, nil)
 	if err != nil {
 		return err
 	}
 	defer w.close()
 	ncol := len(sp.keys) + len(sp.vals)
-	cols := sp.cols()
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncol), ", ") + ")"
+	// Two statements of sqliteBatch rows: one binds the day once (the
+	// batches of a file in day order, but for one a day), the other every
+	// value of every row.
+	cols, dayCol := sp.cols(), len(sp.keys)-1
+	rest := slices.Delete(slices.Clone(cols), dayCol, dayCol+1)
+	var pick []string
+	for i := range rest {
+		pick = append(pick, fmt.Sprintf("v.column%d", i+1))
+	}
 	batch, err := tx.PrepareContext(ctx, fmt.Sprintf(`INSERT INTO %s (%s) VALUES %s`,
-		sp.table, strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat(row+", ", sqliteBatch), ", ")))
+		sp.table, strings.Join(cols, ", "), valuesList(sqliteBatch, ncol)))
 	if err != nil {
 		return fmt.Errorf("prepare %s insert: %w", sp.table, err)
 	}
 	defer batch.Close()
+	batchDay, err := tx.PrepareContext(ctx, fmt.Sprintf(`INSERT INTO %s (day, %s) SELECT d.day, %s FROM (SELECT ? AS day) AS d, (VALUES %s) AS v`,
+		sp.table, strings.Join(rest, ", "), strings.Join(pick, ", "), valuesList(sqliteBatch, ncol-1)))
+	if err != nil {
+		return fmt.Errorf("prepare %s insert: %w", sp.table, err)
+	}
+	defer batchDay.Close()
 	s, err := newScanner(sp, known, in, res, spool, months)
 	if err != nil {
 		return err
 	}
-	s.dayFirst = true
+	s.dayFirst, s.bare = true, true
 	defer s.close()
 	res.Path = "upsert"
 
+	// The bit of a row left unchanged but written differently (8.00 for
+	// the 8.0 stored) was gathered under the file's text: it is taken out
+	// again before its summary bits are merged.
+	type kept struct {
+		resIdx, itemIdx int32
+		day             metering.Date
+		q               string
+	}
+	var keptText []kept
+	if sp.kind == RecordUsage {
+		w.keptText = func(rec *record) {
+			keptText = append(keptText, kept{rec.resIdx, rec.itemIdx, rec.day, rec.vals[len(sp.keys)]})
+		}
+	}
 	var (
-		args    = make([]any, sqliteBatch*ncol)
 		one     = record{vals: make([]string, ncol), args: make([]any, ncol)}
 		backoff int // batches to write row by row after one met existing keys
 	)
@@ -87,29 +115,25 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 		}
 		return nil
 	}
-	flush := func(chunk, dups []chunkRow) error {
-		for i := 0; i < len(chunk); i += sqliteBatch {
-			part := chunk[i:min(i+sqliteBatch, len(chunk))]
-			if len(part) < sqliteBatch || backoff > 0 {
-				backoff = max(backoff-1, 0)
+	flush := func(c *sqliteChunk) error {
+		for b, args := range c.batches {
+			part := c.rows[b*sqliteBatch : (b+1)*sqliteBatch]
+			if backoff > 0 {
+				backoff--
 				if err := byRow(part, true); err != nil {
 					return err
 				}
 				continue
 			}
-			for j, r := range part {
-				for k, v := range r.vals {
-					args[j*ncol+k] = v
-				}
+			st := batch
+			if c.oneDay[b] {
+				st = batchDay
 			}
 			// A key that exists fails the plain INSERT; SQLite then backs out
 			// that statement alone (no savepoint needed) and the batch goes
 			// row by row.
-			if _, err := batch.ExecContext(ctx, args...); err == nil {
+			if _, err := st.ExecContext(ctx, args...); err == nil {
 				res.Accepted += int64(len(part))
-				for _, r := range part {
-					s.months.addRow(r.vals, r.resIdx, r.itemIdx, r.day, r.idle)
-				}
 				continue
 			} else if !isSQLiteConstraint(err) {
 				return fmt.Errorf("write %s: %w", sp.table, err)
@@ -119,45 +143,38 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 				return err
 			}
 		}
-		if err := byRow(dups, false); err != nil {
+		if err := byRow(c.rows[len(c.batches)*sqliteBatch:], true); err != nil {
 			return err
 		}
-		// Bound the memory of a long file's summary bits: they are ORed
-		// into the summary, so merging part of them early changes nothing.
-		if s.months != nil && len(s.months.m) > maxPendingMonths {
-			return db.flushMonthBits(ctx, tx, s.months)
+		// The summary bits of the rows so far go in before any repeated
+		// key is written: the UPDATE trigger moves the bit of the row.
+		if c.months != nil {
+			for _, k := range keptText {
+				c.months.unset(k.resIdx, k.itemIdx, k.day, k.q)
+			}
+			keptText = keptText[:0]
 		}
-		return nil
+		if err := db.flushMonthBits(ctx, tx, c.months); err != nil {
+			return err
+		}
+		return byRow(c.dups, false)
 	}
-	// Reading, checking and sorting the rows runs beside the writes, one
-	// chunk ahead: two cores instead of one.
-	type chunkOf struct {
-		chunk, dups []chunkRow
-		err         error
-	}
-	work, stop := produce(func(send func(chunkOf) bool) {
-		var chunk, dups []chunkRow
+	// Reading, checking, sorting the rows and gathering their summary bits
+	// run beside the writes, one chunk ahead: two cores instead of one.
+	work, stop := produce(func(send func(*sqliteChunk) bool) {
+		g := newChunker(sp, s.months)
 		for {
 			rec, err := s.next()
-			if err == io.EOF {
-				send(chunkOf{chunk: sortRows(chunk), dups: dups})
-				return
-			}
 			if err != nil {
-				send(chunkOf{err: err})
+				if err != io.EOF {
+					send(&sqliteChunk{err: err})
+				} else {
+					send(g.take(true))
+				}
 				return
 			}
-			r := chunkRow{vals: slices.Clone(rec.vals), order: rec.order, line: rec.line, day: rec.day, idle: rec.idle, resIdx: rec.resIdx, itemIdx: rec.itemIdx}
-			if rec.first {
-				chunk = append(chunk, r)
-			} else {
-				dups = append(dups, r)
-			}
-			if len(chunk)+len(dups) >= sqliteChunk {
-				if !send(chunkOf{chunk: sortRows(chunk), dups: dups}) {
-					return
-				}
-				chunk, dups = make([]chunkRow, 0, sqliteChunk), nil
+			if g.add(rec) >= sqliteChunkRows && !send(g.take(false)) {
+				return
 			}
 		}
 	})
@@ -166,11 +183,132 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 		if c.err != nil {
 			return c.err
 		}
-		if err := flush(c.chunk, c.dups); err != nil {
+		if err := flush(c); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// sqliteChunk is a chunk of a file's valid rows, ready to write.
+type sqliteChunk struct {
+	rows []chunkRow // first occurrences, in primary-key order
+	// the arguments of each full batch of rows: when oneDay, the day and
+	// then the other values of each row, else every value of each row
+	batches [][]any
+	oneDay  []bool
+	dups    []chunkRow // rows repeating a key of the file, in file order
+	// months, when set, holds the summary bits of every first occurrence
+	// up to this chunk, merged after its rows and before its dups
+	months *monthBits
+	err    error
+}
+
+// chunker gathers the rows of a chunk. The summary bits of each first
+// occurrence are gathered as it is read: the row ends up stored with that
+// value whether it is new, unchanged or replaces another (whose trigger
+// moves the old bit), and ORing a bit already set changes nothing.
+type chunker struct {
+	sp     *spec
+	ncol   int
+	months *monthBits
+	c      *sqliteChunk
+	slab   []string
+	// boxed values, so that building the arguments allocates nothing for
+	// resource, item and day (columns resCol, itemCol, dayCol)
+	resAny, itemAny         []any
+	dayAny                  map[metering.Date]any
+	resCol, itemCol, dayCol int
+}
+
+func newChunker(sp *spec, months *monthBits) *chunker {
+	g := &chunker{sp: sp, ncol: len(sp.keys) + len(sp.vals), months: months, dayAny: map[metering.Date]any{},
+		resCol: 0, itemCol: -1, dayCol: len(sp.keys) - 1}
+	if len(sp.keys) == 3 {
+		g.itemCol = 1
+	}
+	g.reset()
+	return g
+}
+
+func (g *chunker) reset() {
+	g.c = &sqliteChunk{rows: make([]chunkRow, 0, sqliteChunkRows)}
+	g.slab = make([]string, 0, sqliteChunkRows*g.ncol)
+}
+
+// add gathers rec and returns the number of rows in the chunk.
+func (g *chunker) add(rec *record) int {
+	g.slab = append(g.slab, rec.vals...)
+	r := chunkRow{vals: g.slab[len(g.slab)-g.ncol:], order: rec.order, line: rec.line, day: rec.day, idle: rec.idle, resIdx: rec.resIdx, itemIdx: rec.itemIdx}
+	if rec.first {
+		g.c.rows = append(g.c.rows, r)
+		g.months.addRow(r.vals, r.resIdx, r.itemIdx, r.day, r.idle)
+	} else {
+		g.c.dups = append(g.c.dups, r)
+	}
+	return len(g.c.rows) + len(g.c.dups)
+}
+
+// take returns the chunk gathered, sorted, with its arguments; the summary
+// bits go with it when it has repeated keys, when they grow large, and at
+// the end of the file.
+func (g *chunker) take(last bool) *sqliteChunk {
+	c := g.c
+	slices.SortFunc(c.rows, func(a, b chunkRow) int { return cmp.Compare(a.order, b.order) })
+	args := make([]any, 0, len(c.rows)*g.ncol)
+	for i := 0; i+sqliteBatch <= len(c.rows); i += sqliteBatch {
+		part := c.rows[i : i+sqliteBatch]
+		// The rows are in key order, day first.
+		oneDay := part[0].day == part[len(part)-1].day
+		start := len(args)
+		if oneDay {
+			args = append(args, g.box(g.dayCol, part[0].vals[g.dayCol], part[0]))
+		}
+		for _, r := range part {
+			for j, v := range r.vals {
+				if !oneDay || j != g.dayCol {
+					args = append(args, g.box(j, v, r))
+				}
+			}
+		}
+		c.batches = append(c.batches, args[start:len(args):len(args)])
+		c.oneDay = append(c.oneDay, oneDay)
+	}
+	if last || len(c.dups) > 0 || (g.months != nil && len(g.months.m) > maxPendingMonths) {
+		c.months = g.months
+		g.months = g.months.fresh()
+	}
+	g.reset()
+	return c
+}
+
+// box returns v, the value of column i of r, as an argument.
+func (g *chunker) box(i int, v string, r chunkRow) any {
+	switch i {
+	case g.resCol:
+		return boxed(&g.resAny, r.resIdx, v)
+	case g.itemCol:
+		return boxed(&g.itemAny, r.itemIdx, v)
+	case g.dayCol:
+		a, ok := g.dayAny[r.day]
+		if !ok {
+			a = v
+			g.dayAny[r.day] = a
+		}
+		return a
+	}
+	return v
+}
+
+// boxed returns the boxed value number i of *cache, v the first time.
+func boxed(cache *[]any, i int32, v string) any {
+	if int(i) >= len(*cache) {
+		*cache = append(*cache, make([]any, int(i)+1-len(*cache))...)
+	}
+	if (*cache)[i] == nil {
+		(*cache)[i] = v
+	}
+	return (*cache)[i]
 }
 
 // sqliteConstraint is SQLITE_CONSTRAINT, the primary result code of a
@@ -182,10 +320,4 @@ const sqliteConstraint = 19
 func isSQLiteConstraint(err error) bool {
 	var e *sqlite.Error
 	return errors.As(err, &e) && e.Code()&0xff == sqliteConstraint
-}
-
-// sortRows sorts rows in primary-key order.
-func sortRows(rows []chunkRow) []chunkRow {
-	slices.SortFunc(rows, func(a, b chunkRow) int { return cmp.Compare(a.order, b.order) })
-	return rows
 }

@@ -445,7 +445,19 @@ func TestIngestStagingWithDuplicatesPostgres(t *testing.T) {
 // TestIngestLargerFiles goes through the batched and chunked paths: 2,000
 // new rows, then a file overlapping them with changes, repeats and new keys.
 func TestIngestLargerFiles(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	storetest.Each(t, ingestLargerFiles)
+}
+
+// TestIngestLargerFilesSmallChunks: the same with SQLite chunks of 96 rows,
+// batches of 16 and summary bits merged every few chunks, so that batches,
+// repeated keys and merges interleave many times in one file.
+func TestIngestLargerFilesSmallChunks(t *testing.T) {
+	defer store.SetSQLiteChunkingForTest(96, 16, 40)()
+	storetest.Each(t, ingestLargerFiles)
+}
+
+func ingestLargerFiles(t *testing.T, db *store.DB) {
+	{
 		loadIngestReference(t, db)
 		start := metering.MustDate("2023-01-01")
 		var a, b strings.Builder
@@ -463,7 +475,9 @@ func TestIngestLargerFiles(t *testing.T) {
 		}
 		r := mustIngest(t, db, "a.csv", a.String())
 		checkCounts(t, r, counts{Read: 2000, Accepted: 2000, NotYetBillable: 2000}) // all before R1's confirmation; R2 never confirmed
-		// b: days 400..699 of R1 VCPU: 400..499 exist (even days changed), 500..699 new; every 10th row twice.
+		// b: days 400..699 of R1 VCPU: 400..499 exist (even days changed,
+		// every third odd day the same number written "n.0"), 500..699 new;
+		// every 10th row twice, every 20th with another value the second time.
 		var wantB counts
 		for i := 400; i < 700; i++ {
 			day := start.AddDays(i).String()
@@ -471,13 +485,23 @@ func TestIngestLargerFiles(t *testing.T) {
 			if i%2 == 0 {
 				q = "9"
 			}
+			written := q
+			if i%2 == 1 && i%3 == 0 {
+				written += ".0"
+			}
 			rows := 1
 			if i%10 == 0 {
 				rows = 2
 				wantB.Duplicates++
 			}
-			for range rows {
-				fmt.Fprintf(&b, "%s,R1,VCPU,%s\n", day, q)
+			fmt.Fprintf(&b, "%s,R1,VCPU,%s\n", day, written)
+			final := q
+			if rows == 2 {
+				// every 20th repeated with another value: the last one wins
+				if i%20 == 0 {
+					final = "8"
+				}
+				fmt.Fprintf(&b, "%s,R1,VCPU,%s\n", day, final)
 			}
 			switch {
 			case i >= 500:
@@ -490,7 +514,7 @@ func TestIngestLargerFiles(t *testing.T) {
 			if metering.MustDate(day) < metering.MustDate("2024-06-10") {
 				wantB.NotYetBillable++
 			}
-			want["R1 VCPU "+day] = q
+			want["R1 VCPU "+day] = final
 		}
 		wantB.Read = wantB.Accepted + wantB.Replaced + wantB.Unchanged + wantB.Duplicates
 		r = mustIngest(t, db, "b.csv", b.String())
@@ -505,7 +529,7 @@ func TestIngestLargerFiles(t *testing.T) {
 				t.Errorf("%s: want quantity %s", line, w)
 			}
 		}
-	})
+	}
 }
 
 // TestIngestExistingKeyLateInFile: a direct COPY on PostgreSQL meets an

@@ -22,3 +22,11 @@ func InsertUsageForTest(ctx context.Context, db *DB, rows []metering.Usage) erro
 		return db.rebuildUsageMonths(ctx, tx)
 	})
 }
+
+// SetSQLiteChunkingForTest sets the SQLite ingest's chunk, batch and
+// pending-summary sizes; the returned func restores them.
+func SetSQLiteChunkingForTest(chunk, batch, months int) (restore func()) {
+	c, b, m := sqliteChunkRows, sqliteBatch, maxPendingMonths
+	sqliteChunkRows, sqliteBatch, maxPendingMonths = chunk, batch, months
+	return func() { sqliteChunkRows, sqliteBatch, maxPendingMonths = c, b, m }
+}

@@ -69,6 +69,16 @@ func newIdleBits(p evaluation.Policy) *monthBits {
 	return b
 }
 
+// fresh returns an empty monthBits gathering what b gathers (nil for nil).
+func (b *monthBits) fresh() *monthBits {
+	if b == nil {
+		return nil
+	}
+	n := newMonthBits()
+	n.idle = b.idle
+	return n
+}
+
 // name records s as the name of number i.
 func name(names *[]string, i int32, s string) {
 	if int(i) >= len(*names) {
@@ -102,6 +112,35 @@ func (b *monthBits) set(resIdx, itemIdx int32, res, item string, day metering.Da
 		} else {
 			v.more[i].days |= bit
 		}
+	}
+	b.m[k] = v
+}
+
+// unset clears the bit of day in (res, item, q), where q is not the
+// value stored after all; a quantity left without days is dropped.
+func (b *monthBits) unset(resIdx, itemIdx int32, day metering.Date, q string) {
+	month := firstOfMonth(day)
+	k := monthSlot{resIdx, itemIdx, month}
+	v, ok := b.m[k]
+	if !ok {
+		return
+	}
+	bit := int32(1) << (day - month)
+	if v.q == q {
+		v.days &^= bit
+	}
+	for i := range v.more {
+		if v.more[i].q == q {
+			v.more[i].days &^= bit
+		}
+	}
+	v.more = slices.DeleteFunc(v.more, func(m monthQuantity) bool { return m.days == 0 })
+	if v.days == 0 && len(v.more) > 0 {
+		v.q, v.days, v.more = v.more[0].q, v.more[0].days, v.more[1:]
+	}
+	if v.days == 0 {
+		delete(b.m, k)
+		return
 	}
 	b.m[k] = v
 }
