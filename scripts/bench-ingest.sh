@@ -84,7 +84,7 @@ pg_rate=$(rate "$ROWS" "$pg_s")
 
 # PostgreSQL: psql \copy of the same file into a table of the same shape.
 fresh_pg cb_bench_copy
-psql -q -d "$(db cb_bench_copy)" -c "CREATE TABLE usage (resource_id TEXT NOT NULL, item_code TEXT NOT NULL, day DATE NOT NULL, quantity NUMERIC NOT NULL, PRIMARY KEY (resource_id, item_code, day))"
+psql -q -d "$(db cb_bench_copy)" -c "CREATE TABLE usage (resource_id TEXT NOT NULL, item_code TEXT NOT NULL, day DATE NOT NULL, quantity NUMERIC NOT NULL, PRIMARY KEY (day, resource_id, item_code))"
 t0=$(now)
 psql -q -d "$(db cb_bench_copy)" -c "\\copy usage (day, resource_id, item_code, quantity) FROM '$file' WITH (FORMAT csv, HEADER true)"
 t1=$(now)
@@ -101,7 +101,7 @@ nokey_rate=$(rate "$ROWS" "$(secs "$t0" "$t1")")
 # validation at all): COPY into a temporary staging table, then one
 # INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE the value changed.
 fresh_pg cb_bench_naive
-psql -q -d "$(db cb_bench_naive)" -c "CREATE TABLE usage (resource_id TEXT NOT NULL, item_code TEXT NOT NULL, day DATE NOT NULL, quantity NUMERIC NOT NULL, PRIMARY KEY (resource_id, item_code, day))"
+psql -q -d "$(db cb_bench_naive)" -c "CREATE TABLE usage (resource_id TEXT NOT NULL, item_code TEXT NOT NULL, day DATE NOT NULL, quantity NUMERIC NOT NULL, PRIMARY KEY (day, resource_id, item_code))"
 t0=$(now)
 psql -q -v ON_ERROR_STOP=1 -d "$(db cb_bench_naive)" >/dev/null <<SQL
 BEGIN;

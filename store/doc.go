@@ -25,6 +25,8 @@
 //     thresholds, makes the next findings refresh rebuild it in one pass
 //     over activity.
 //
-// On SQLite the metering tables are keyed by day first (migration 0010):
-// files come in day order and append. PostgreSQL keeps resource_id first.
+// The metering tables are keyed by day first (SQLite migration 0010,
+// PostgreSQL 0014): files come in day order, so their rows append to the
+// primary key instead of touching a page of it per (resource, item).
+// Ingestion sorts each chunk of a file in that order before writing it.
 package store

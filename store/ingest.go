@@ -320,7 +320,6 @@ type scanner struct {
 	t        closeTable
 	keys     *keySet
 	months   *monthBits // the summary bits of the rows written as new
-	dayFirst bool       // the table's key starts with day (SQLite)
 	bare     bool       // the caller reads rec.vals only: rec.args stays unset
 	res      *IngestResult
 	spool    *rejectSpool
@@ -453,12 +452,8 @@ func (s *scanner) check(row *metering.Row) (bool, error) {
 	s.rec.line = row.Line
 	s.rec.day = day
 	s.rec.resIdx, s.rec.itemIdx = res.Index, item
-	if s.dayFirst {
-		// SQLite: (day, resource, item); 4,096 items at most.
-		s.rec.order = uint64(int64(day)+dayOffset)<<44 | uint64(uint32(res.Index))<<12 | uint64(item&0xfff)
-	} else {
-		s.rec.order = uint64(res.Index)<<44 | uint64(item)<<32 | uint64(uint32(int64(day)+dayOffset))
-	}
+	// The primary-key order, (day, resource, item); 4,096 items at most.
+	s.rec.order = uint64(int64(day)+dayOffset)<<44 | uint64(uint32(res.Index))<<12 | uint64(item&0xfff)
 	if s.rec.first && !res.Billable(day) {
 		s.res.NotYetBillable++
 	}
@@ -743,32 +738,42 @@ func (db *DB) copyDirect(ctx context.Context, tx *sqlx.Tx, sp *spec, s *scanner,
 	// one before: two cores instead of one.
 	type chunkOf struct {
 		rows []sortedRow
+		args []any // ncol a row, in file order
 		dup  bool  // a key repeats within the file
 		err  error // the file cannot be read on
 	}
+	ncol := len(sp.keys) + len(sp.vals)
+	boxes := newBoxer(sp)
+	s.bare = true
 	work, stop := produce(func(put func(chunkOf) bool) {
 		send := func(c chunkOf) bool {
 			slices.SortFunc(c.rows, func(a, b sortedRow) int { return cmp.Compare(a.order, b.order) })
 			return put(c)
 		}
-		chunk := make([]sortedRow, 0, copyChunkRows)
+		fresh := func() chunkOf {
+			return chunkOf{rows: make([]sortedRow, 0, copyChunkRows), args: make([]any, 0, copyChunkRows*ncol)}
+		}
+		chunk := fresh()
 		for rec := first; ; {
 			if !rec.first {
 				send(chunkOf{dup: true})
 				return
 			}
-			chunk = append(chunk, sortedRow{order: rec.order, args: slices.Clone(rec.args)})
+			chunk.rows = append(chunk.rows, sortedRow{order: rec.order, at: int32(len(chunk.rows))})
+			for i, v := range rec.vals {
+				chunk.args = append(chunk.args, boxes.box(i, v, rec.resIdx, rec.itemIdx, rec.day))
+			}
 			s.months.addRecord(rec)
-			if len(chunk) == copyChunkRows {
-				if !send(chunkOf{rows: chunk}) {
+			if len(chunk.rows) == copyChunkRows {
+				if !send(chunk) {
 					return
 				}
-				chunk = make([]sortedRow, 0, copyChunkRows)
+				chunk = fresh()
 			}
 			var err error
 			if rec, err = s.next(); err != nil {
 				if err == io.EOF {
-					send(chunkOf{rows: chunk})
+					send(chunk)
 				} else {
 					send(chunkOf{err: err})
 				}
@@ -789,7 +794,7 @@ func (db *DB) copyDirect(ctx context.Context, tx *sqlx.Tx, sp *spec, s *scanner,
 			break
 		}
 		for _, r := range c.rows {
-			if _, copyErr = stmt.ExecContext(ctx, r.args...); copyErr != nil {
+			if _, copyErr = stmt.ExecContext(ctx, c.args[int(r.at)*ncol:int(r.at+1)*ncol]...); copyErr != nil {
 				break
 			}
 		}
@@ -851,9 +856,11 @@ func produce[T any](fill func(put func(T) bool)) (<-chan T, func()) {
 // 10 MB of memory; two or three chunks are in flight).
 const copyChunkRows = 1 << 16
 
+// sortedRow is a row of a chunk: its place in the primary-key order and
+// in the chunk.
 type sortedRow struct {
 	order uint64
-	args  []any
+	at    int32
 }
 
 func isUniqueViolation(err error) bool {

@@ -80,7 +80,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 	if err != nil {
 		return err
 	}
-	s.dayFirst, s.bare = true, true
+	s.bare = true
 	defer s.close()
 	res.Path = "upsert"
 
@@ -214,19 +214,12 @@ type chunker struct {
 	months *monthBits
 	c      *sqliteChunk
 	slab   []string
-	// boxed values, so that building the arguments allocates nothing for
-	// resource, item and day (columns resCol, itemCol, dayCol)
-	resAny, itemAny         []any
-	dayAny                  map[metering.Date]any
-	resCol, itemCol, dayCol int
+	boxes  *boxer
+	dayCol int
 }
 
 func newChunker(sp *spec, months *monthBits) *chunker {
-	g := &chunker{sp: sp, ncol: len(sp.keys) + len(sp.vals), months: months, dayAny: map[metering.Date]any{},
-		resCol: 0, itemCol: -1, dayCol: len(sp.keys) - 1}
-	if len(sp.keys) == 3 {
-		g.itemCol = 1
-	}
+	g := &chunker{sp: sp, ncol: len(sp.keys) + len(sp.vals), months: months, boxes: newBoxer(sp), dayCol: len(sp.keys) - 1}
 	g.reset()
 	return g
 }
@@ -262,12 +255,12 @@ func (g *chunker) take(last bool) *sqliteChunk {
 		oneDay := part[0].day == part[len(part)-1].day
 		start := len(args)
 		if oneDay {
-			args = append(args, g.box(g.dayCol, part[0].vals[g.dayCol], part[0]))
+			args = append(args, g.boxes.box(g.dayCol, part[0].vals[g.dayCol], part[0].resIdx, part[0].itemIdx, part[0].day))
 		}
 		for _, r := range part {
 			for j, v := range r.vals {
 				if !oneDay || j != g.dayCol {
-					args = append(args, g.box(j, v, r))
+					args = append(args, g.boxes.box(j, v, r.resIdx, r.itemIdx, r.day))
 				}
 			}
 		}
@@ -282,18 +275,36 @@ func (g *chunker) take(last bool) *sqliteChunk {
 	return c
 }
 
-// box returns v, the value of column i of r, as an argument.
-func (g *chunker) box(i int, v string, r chunkRow) any {
+// boxer turns values into arguments, boxing each resource, item and day
+// once: building a row's arguments then allocates only for its other
+// values.
+type boxer struct {
+	resAny, itemAny         []any
+	dayAny                  map[metering.Date]any
+	resCol, itemCol, dayCol int // in spec.cols() order; itemCol -1 when none
+}
+
+func newBoxer(sp *spec) *boxer {
+	b := &boxer{dayAny: map[metering.Date]any{}, resCol: 0, itemCol: -1, dayCol: len(sp.keys) - 1}
+	if len(sp.keys) == 3 {
+		b.itemCol = 1
+	}
+	return b
+}
+
+// box returns v, column i of a row of resource and item numbers resIdx and
+// itemIdx and of day, as an argument.
+func (b *boxer) box(i int, v string, resIdx, itemIdx int32, day metering.Date) any {
 	switch i {
-	case g.resCol:
-		return boxed(&g.resAny, r.resIdx, v)
-	case g.itemCol:
-		return boxed(&g.itemAny, r.itemIdx, v)
-	case g.dayCol:
-		a, ok := g.dayAny[r.day]
+	case b.resCol:
+		return boxed(&b.resAny, resIdx, v)
+	case b.itemCol:
+		return boxed(&b.itemAny, itemIdx, v)
+	case b.dayCol:
+		a, ok := b.dayAny[day]
 		if !ok {
 			a = v
-			g.dayAny[r.day] = a
+			b.dayAny[day] = a
 		}
 		return a
 	}
