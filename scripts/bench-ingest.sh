@@ -2,15 +2,19 @@
 # Ingest benchmark (make bench-ingest, run inside scripts/with-postgres.sh).
 #
 # Generates ROWS usage rows (default 1,000,000) for RESOURCES resources with
-# `cloudbill gen`, then on the same PostgreSQL server:
+# `cloudbill gen`, then, in REPEAT interleaved rounds (default 3; each
+# figure is the best of its rounds), on the same PostgreSQL server:
 #   * times `cloudbill ingest` of the file into a fresh database,
 #   * times `psql \copy` of the same file into a table of the same shape
-#     (same columns, types and primary key) in another fresh database,
+#     (same columns, types and primary key) in another database, and into
+#     a table without a key,
+#   * times `cloudbill ingest` of the file into a fresh SQLite database;
+# then once:
 #   * times the naive path (COPY into a staging table, then one INSERT …
 #     ON CONFLICT DO UPDATE … WHERE changed), all in psql,
 #   * prints the rates and the ratios (target ≥ 0.5),
 #   * times a re-sent file with every 10th value changed (the staging merge);
-# then the SQLite rate (target ≥ 250,000 rows/s), and the peak RSS of
+# prints the SQLite rate (target ≥ 250,000 rows/s), and the peak RSS of
 # ingesting BIG_ROWS rows (default 10,000,000; 0 skips it) on both engines
 # (target < 200 MB).
 #
@@ -24,6 +28,7 @@ BIG_ROWS=${BIG_ROWS:-10000000}
 RESOURCES=${RESOURCES:-20000}
 BIG_RESOURCES=${BIG_RESOURCES:-100000}
 : "${TEST_DATABASE_URL:?run through scripts/with-postgres.sh (make bench-ingest)}"
+export PGOPTIONS="-c client_min_messages=warning"
 [[ -x $BIN ]] || { echo "bench-ingest: $BIN missing: make build" >&2; exit 1; }
 command -v psql >/dev/null || { echo "bench-ingest: psql missing" >&2; exit 1; }
 TIME=/usr/bin/time
@@ -75,27 +80,56 @@ gen_usage "$ROWS" "$RESOURCES" "$work/m"
 file=$work/m/usage.csv
 size_mb=$(( $(stat -c %s "$file") / 1048576 ))
 
-# PostgreSQL: cloudbill ingest.
-fresh_pg cb_bench_ingest
-"$BIN" --db "$(db cb_bench_ingest)" load "$work/m/reference" >/dev/null 2>&1
-ingest "$(db cb_bench_ingest)" "$file"
-pg_s=$took
-pg_rate=$(rate "$ROWS" "$pg_s")
+# best NAME SECONDS: keeps the smallest time of NAME in best_NAME.
+best() {
+    local var=best_$1
+    if [[ -z ${!var:-} ]] || awk -v a="$2" -v b="${!var}" 'BEGIN { exit !(a < b) }'; then
+        printf -v "$var" '%s' "$2"
+    fi
+}
 
-# PostgreSQL: psql \copy of the same file into a table of the same shape.
-fresh_pg cb_bench_copy
-psql -q -d "$(db cb_bench_copy)" -c "CREATE TABLE usage (resource_id TEXT NOT NULL, item_code TEXT NOT NULL, day DATE NOT NULL, quantity NUMERIC NOT NULL, PRIMARY KEY (day, resource_id, item_code))"
-t0=$(now)
-psql -q -d "$(db cb_bench_copy)" -c "\\copy usage (day, resource_id, item_code, quantity) FROM '$file' WITH (FORMAT csv, HEADER true)"
-t1=$(now)
-copy_s=$(secs "$t0" "$t1")
+# REPEAT rounds (default 3), each timing, one after the other on the same
+# file: cloudbill ingest into PostgreSQL, psql \copy into a table of the
+# same shape (same columns, types and primary key) and into a table
+# without a key, and cloudbill ingest into SQLite. Each figure is the best
+# of its rounds: this machine's speed varies by ±30 % from minute to
+# minute, and interleaving the rounds exposes every side to the same drift.
+REPEAT=${REPEAT:-3}
+psql -q -d "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS cb_bench_copy" -c "CREATE DATABASE cb_bench_copy" >/dev/null
+for (( round = 1; round <= REPEAT; round++ )); do
+    fresh_pg cb_bench_ingest
+    "$BIN" --db "$(db cb_bench_ingest)" load "$work/m/reference" >/dev/null 2>&1
+    ingest "$(db cb_bench_ingest)" "$file"
+    pg_round=$took
+    best pg "$took"
+
+    psql -q -d "$(db cb_bench_copy)" -c "DROP TABLE IF EXISTS usage, usage_nokey" \
+        -c "CREATE TABLE usage (resource_id TEXT NOT NULL, item_code TEXT NOT NULL, day DATE NOT NULL, quantity NUMERIC NOT NULL, PRIMARY KEY (day, resource_id, item_code))" \
+        -c "CREATE TABLE usage_nokey (resource_id TEXT, item_code TEXT, day DATE, quantity NUMERIC)"
+    t0=$(now)
+    psql -q -d "$(db cb_bench_copy)" -c "\\copy usage (day, resource_id, item_code, quantity) FROM '$file' WITH (FORMAT csv, HEADER true)"
+    t1=$(now)
+    copy_round=$(secs "$t0" "$t1")
+    best copy "$copy_round"
+    t0=$(now)
+    psql -q -d "$(db cb_bench_copy)" -c "\\copy usage_nokey (day, resource_id, item_code, quantity) FROM '$file' WITH (FORMAT csv, HEADER true)"
+    t1=$(now)
+    nokey_round=$(secs "$t0" "$t1")
+    best nokey "$nokey_round"
+
+    rm -f "$work"/bench.db*
+    "$BIN" --db "sqlite:$work/bench.db" load "$work/m/reference" >/dev/null 2>&1
+    ingest "sqlite:$work/bench.db" "$file"
+    best lite "$took"
+    rm -f "$work"/bench.db*
+    printf 'bench-ingest: round %d: PostgreSQL %ss, \\copy %ss (without a key %ss), SQLite %ss\n' \
+        "$round" "$pg_round" "$copy_round" "$nokey_round" "$took" >&2
+done
+pg_s=$best_pg copy_s=$best_copy lite_s=$best_lite
+pg_rate=$(rate "$ROWS" "$pg_s")
 copy_rate=$(rate "$ROWS" "$copy_s")
-# and into a table without a key (the cheapest possible COPY)
-psql -q -d "$(db cb_bench_copy)" -c "CREATE TABLE usage_nokey (resource_id TEXT, item_code TEXT, day DATE, quantity NUMERIC)"
-t0=$(now)
-psql -q -d "$(db cb_bench_copy)" -c "\\copy usage_nokey (day, resource_id, item_code, quantity) FROM '$file' WITH (FORMAT csv, HEADER true)"
-t1=$(now)
-nokey_rate=$(rate "$ROWS" "$(secs "$t0" "$t1")")
+nokey_rate=$(rate "$ROWS" "$best_nokey")
+lite_rate=$(rate "$ROWS" "$lite_s")
 
 # PostgreSQL: the naive path the issue compares with, all in SQL (no
 # validation at all): COPY into a temporary staging table, then one
@@ -122,15 +156,8 @@ ingest "$(db cb_bench_ingest)" "$work/m/resend.csv"
 resend_s=$took
 resend_rate=$(rate "$ROWS" "$resend_s")
 
-# SQLite.
-"$BIN" --db "sqlite:$work/bench.db" load "$work/m/reference" >/dev/null 2>&1
-ingest "sqlite:$work/bench.db" "$file"
-lite_s=$took
-lite_rate=$(rate "$ROWS" "$lite_s")
-rm -f "$work"/bench.db*
-
-printf '\nbench-ingest: %d usage rows (%d MB CSV), %d resources, PostgreSQL %s, load average %s\n' \
-    "$ROWS" "$size_mb" "$RESOURCES" "$(psql -Atq -d "$TEST_DATABASE_URL" -c 'SHOW server_version')" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '\nbench-ingest: %d usage rows (%d MB CSV), %d resources, best of %d rounds, PostgreSQL %s, load average %s\n' \
+    "$ROWS" "$size_mb" "$RESOURCES" "$REPEAT" "$(psql -Atq -d "$TEST_DATABASE_URL" -c 'SHOW server_version')" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  %-58s %7ss %9s rows/s\n' "cloudbill ingest, PostgreSQL (new rows)" "$pg_s" "$pg_rate"
 printf '  %-58s %7ss %9s rows/s\n' "psql \\copy, same file, same table shape (with primary key)" "$copy_s" "$copy_rate"
 printf '  %-58s %7s  %9s rows/s\n' "psql \\copy into a table without a key (for reference)" "" "$nokey_rate"
