@@ -314,22 +314,26 @@ type record struct {
 
 // scanner streams the valid rows of one file, spooling rejects.
 type scanner struct {
-	sp       *spec
-	known    *metering.Known
-	in       IngestInput
-	t        closeTable
-	keys     *keySet
-	months   *monthBits // the summary bits of the rows written as new
-	bare     bool       // the caller reads rec.vals only: rec.args stays unset
-	res      *IngestResult
-	spool    *rejectSpool
-	days     map[metering.Date]string
-	dayText  map[string]metering.Date
-	valid    int64
-	lastBad  int
-	rec      record
-	csvLine  strings.Builder
-	csvWrite *csv.Writer
+	sp      *spec
+	known   *metering.Known
+	in      IngestInput
+	t       closeTable
+	keys    *keySet
+	months  *monthBits // the summary bits of the rows written as new
+	bare    bool       // the caller reads rec.vals only: rec.args stays unset
+	res     *IngestResult
+	spool   *rejectSpool
+	days    map[metering.Date]string
+	dayText map[string]metering.Date
+	// the last day and resource fastUsage looked up
+	lastDayText, lastResID string
+	lastDay                metering.Date
+	lastRes                metering.KnownResource
+	valid                  int64
+	lastBad                int
+	rec                    record
+	csvLine                strings.Builder
+	csvWrite               *csv.Writer
 }
 
 func newScanner(sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool, months *monthBits) (*scanner, error) {
@@ -471,23 +475,31 @@ func (s *scanner) check(row *metering.Row) (bool, error) {
 // other row goes through metering.Known.CheckUsage, which has the final say.
 func (s *scanner) fastUsage(row *metering.Row, res *metering.KnownResource, day *metering.Date, item *int32) bool {
 	ds, rs, is, qs := row.Get("day"), row.Get("resource_id"), row.Get("item_code"), row.Get("quantity")
-	d, ok := s.dayText[ds]
+	// Files come in day order, a resource's items one after the other: the
+	// last day and resource looked up are the likely ones.
+	d, ok := s.lastDay, ds != "" && ds == s.lastDayText
 	if !ok {
-		if len(ds) != 10 {
-			return false
+		if d, ok = s.dayText[ds]; !ok {
+			if len(ds) != 10 {
+				return false
+			}
+			var err error
+			if d, err = metering.ParseDate(ds); err != nil {
+				return false
+			}
+			s.dayText[ds] = d
 		}
-		var err error
-		if d, err = metering.ParseDate(ds); err != nil {
-			return false
-		}
-		s.dayText[ds] = d
+		s.lastDayText, s.lastDay = ds, d
 	}
 	if !plainDecimal(qs) {
 		return false
 	}
-	r, ok := s.known.Resources[rs]
+	r, ok := s.lastRes, rs == s.lastResID && rs != ""
 	if !ok {
-		return false
+		if r, ok = s.known.Resources[rs]; !ok {
+			return false
+		}
+		s.lastResID, s.lastRes = rs, r
 	}
 	it, ok := s.known.Items[is]
 	if !ok {

@@ -317,6 +317,20 @@ func TestIngestMalformedRows(t *testing.T) {
 	})
 }
 
+// TestIngestRepeatedBadValues: the same bad day or unknown resource on
+// consecutive rows is rejected every time (the reader remembers only the
+// last good day and resource it looked up).
+func TestIngestRepeatedBadValues(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		loadIngestReference(t, db)
+		r := mustIngest(t, db, "repeat.csv", "day,resource_id,item_code,quantity\n"+
+			"2024-06-10,R1,VCPU,1\n2024-06-32,R1,VCPU,1\n2024-06-32,R1,MEM,1\n"+
+			"2024-06-11,R7,VCPU,1\n2024-06-11,R7,MEM,1\n2024-06-11,R1,MEM,2\n")
+		checkCounts(t, r, counts{Read: 6, Accepted: 2, Rejected: 4})
+		equalLines(t, "usage", normalised(usageRows(t, db)), []string{"R1 MEM 2024-06-11 2", "R1 VCPU 2024-06-10 1"})
+	})
+}
+
 func TestIngestFileNotMetering(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		loadIngestReference(t, db)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -29,9 +28,16 @@ type monthKey struct {
 // (resource, month) of activity_idle_months, judged by the thresholds the
 // summary was built with. Updated and deleted rows go through the
 // triggers of migrations 0008 and 0009.
+//
+// Nothing in the map holds a pointer (names and quantities are numbers):
+// a long file gathers hundreds of thousands of slots, which the garbage
+// collector then need not scan.
 type monthBits struct {
 	m                   map[monthSlot]monthValue
-	resNames, itemNames []string // by resource and item number
+	more                []monthMore // further quantities of a slot
+	resNames, itemNames []string    // by resource and item number
+	qs                  []string    // quantities by number
+	qNum                map[string]int32
 	idle                *evaluation.Policy
 	intern              map[string]int32 // resource numbers for add, which has no index
 	// the month of the last day seen: files come in day order
@@ -46,21 +52,19 @@ type monthSlot struct {
 }
 
 // monthValue is the days of each quantity of a slot: almost always one
-// quantity a month, held without a pointer (a long file gathers hundreds
-// of thousands of slots).
+// quantity a month; others are chained in monthBits.more.
 type monthValue struct {
-	q    string
-	days int32
-	more []monthQuantity
+	q, days int32 // a quantity's number and its days
+	more    int32 // 1 + the index in monthBits.more of the next; 0 for none
 }
 
-type monthQuantity struct {
-	q    string
-	days int32
-}
+type monthMore struct{ q, days, next int32 }
+
+// monthQuantity is one quantity of a slot and its days.
+type monthQuantity struct{ q, days int32 }
 
 func newMonthBits() *monthBits {
-	return &monthBits{m: map[monthSlot]monthValue{}, lastDay: -1 << 31}
+	return &monthBits{m: map[monthSlot]monthValue{}, qNum: map[string]int32{}, lastDay: -1 << 31}
 }
 
 func newIdleBits(p evaluation.Policy) *monthBits {
@@ -89,6 +93,26 @@ func name(names *[]string, i int32, s string) {
 	}
 }
 
+// quantity returns the number of quantity q.
+func (b *monthBits) quantity(q string) int32 {
+	n, ok := b.qNum[q]
+	if !ok {
+		n = int32(len(b.qs))
+		b.qs = append(b.qs, q)
+		b.qNum[q] = n
+	}
+	return n
+}
+
+// quantities returns the quantities of v with their days.
+func (b *monthBits) quantities(v monthValue) []monthQuantity {
+	out := []monthQuantity{{v.q, v.days}}
+	for i := v.more; i != 0; i = b.more[i-1].next {
+		out = append(out, monthQuantity{b.more[i-1].q, b.more[i-1].days})
+	}
+	return out
+}
+
 // set ORs day into the bits of (res, item, q); resIdx and itemIdx number
 // res and item.
 func (b *monthBits) set(resIdx, itemIdx int32, res, item string, day metering.Date, q string) {
@@ -99,19 +123,22 @@ func (b *monthBits) set(resIdx, itemIdx int32, res, item string, day metering.Da
 	name(&b.itemNames, itemIdx, item)
 	k := monthSlot{resIdx, itemIdx, b.lastMonth}
 	bit := int32(1) << (day - b.lastMonth)
+	qn := b.quantity(q)
 	v, ok := b.m[k]
 	switch {
 	case !ok:
-		v = monthValue{q: q, days: bit}
-	case v.q == q:
+		v = monthValue{q: qn, days: bit}
+	case v.q == qn:
 		v.days |= bit
 	default:
-		i := slices.IndexFunc(v.more, func(m monthQuantity) bool { return m.q == q })
-		if i < 0 {
-			v.more = append(v.more, monthQuantity{q, bit})
-		} else {
-			v.more[i].days |= bit
+		for i := v.more; i != 0; i = b.more[i-1].next {
+			if b.more[i-1].q == qn {
+				b.more[i-1].days |= bit
+				return
+			}
 		}
+		b.more = append(b.more, monthMore{q: qn, days: bit, next: v.more})
+		v.more = int32(len(b.more))
 	}
 	b.m[k] = v
 }
@@ -122,25 +149,28 @@ func (b *monthBits) unset(resIdx, itemIdx int32, day metering.Date, q string) {
 	month := firstOfMonth(day)
 	k := monthSlot{resIdx, itemIdx, month}
 	v, ok := b.m[k]
-	if !ok {
+	qn, known := b.qNum[q]
+	if !ok || !known {
 		return
 	}
 	bit := int32(1) << (day - month)
-	if v.q == q {
-		v.days &^= bit
-	}
-	for i := range v.more {
-		if v.more[i].q == q {
-			v.more[i].days &^= bit
+	var left []monthQuantity
+	for _, mq := range b.quantities(v) {
+		if mq.q == qn {
+			mq.days &^= bit
+		}
+		if mq.days != 0 {
+			left = append(left, mq)
 		}
 	}
-	v.more = slices.DeleteFunc(v.more, func(m monthQuantity) bool { return m.days == 0 })
-	if v.days == 0 && len(v.more) > 0 {
-		v.q, v.days, v.more = v.more[0].q, v.more[0].days, v.more[1:]
-	}
-	if v.days == 0 {
+	if len(left) == 0 {
 		delete(b.m, k)
 		return
+	}
+	v = monthValue{q: left[0].q, days: left[0].days}
+	for _, mq := range left[1:] {
+		b.more = append(b.more, monthMore{q: mq.q, days: mq.days, next: v.more})
+		v.more = int32(len(b.more))
 	}
 	b.m[k] = v
 }
@@ -174,10 +204,12 @@ func (b *monthBits) addRow(vals []string, resIdx, itemIdx int32, day metering.Da
 
 func (b *monthBits) addRecord(r *record) { b.addRow(r.vals, r.resIdx, r.itemIdx, r.day, r.idle) }
 
-// reset forgets everything gathered (the rows were rolled back).
+// reset forgets everything gathered (the rows were rolled back, or are
+// merged).
 func (b *monthBits) reset() {
 	if b != nil {
 		clear(b.m)
+		b.more = b.more[:0]
 	}
 }
 
@@ -187,7 +219,7 @@ func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) err
 	if b == nil || len(b.m) == 0 {
 		return nil
 	}
-	defer clear(b.m)
+	defer b.reset()
 	rows := func(yield func(row []any) error) error {
 		row := make([]any, 0, 5)
 		for k, v := range b.m {
@@ -196,14 +228,17 @@ func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) err
 				month = k.month.String()
 			}
 			res, item := b.resNames[k.res], b.itemNames[k.item]
-			for _, q := range append([]monthQuantity{{v.q, v.days}}, v.more...) {
+			for q, days, next := v.q, v.days, v.more; ; q, days, next = b.more[next-1].q, b.more[next-1].days, b.more[next-1].next {
 				if b.idle != nil {
-					row = append(row[:0], res, month, int64(q.days))
+					row = append(row[:0], res, month, int64(days))
 				} else {
-					row = append(row[:0], res, item, month, q.q, int64(q.days))
+					row = append(row[:0], res, item, month, b.qs[q], int64(days))
 				}
 				if err := yield(row); err != nil {
 					return err
+				}
+				if next == 0 {
+					break
 				}
 			}
 		}
