@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
-
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -220,9 +222,19 @@ func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) err
 		return nil
 	}
 	defer b.reset()
+	// In key order: the summary's B-tree then takes neighbouring rows
+	// together (resources and items are numbered in name order).
+	slots := make([]monthSlot, 0, len(b.m))
+	for k := range b.m {
+		slots = append(slots, k)
+	}
+	slices.SortFunc(slots, func(x, y monthSlot) int {
+		return cmp.Or(cmp.Compare(x.res, y.res), cmp.Compare(x.item, y.item), cmp.Compare(x.month, y.month))
+	})
 	rows := func(yield func(row []any) error) error {
 		row := make([]any, 0, 5)
-		for k, v := range b.m {
+		for _, k := range slots {
+			v := b.m[k]
 			var month any = k.month
 			if db.Engine == EnginePostgres {
 				month = k.month.String()
@@ -288,15 +300,37 @@ func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) err
 // statement.
 func (db *DB) orMerge(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows func(yield func([]any) error) error) error {
 	const batch = 200
-	var args []any
-	n := 0
+	var (
+		args []any
+		n    int
+		full *sql.Stmt // prepared once for the full batches
+	)
+	query := func(n int) string {
+		return db.Rebind(fmt.Sprintf(`INSERT INTO %[1]s (%[2]s) VALUES %[3]s ON CONFLICT (%[4]s) DO UPDATE SET days = %[1]s.days | excluded.days`,
+			table, strings.Join(cols, ", "), valuesList(n, len(cols)), strings.Join(cols[:len(cols)-1], ", ")))
+	}
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
 	exec := func() error {
 		if n == 0 {
 			return nil
 		}
-		q := fmt.Sprintf(`INSERT INTO %[1]s (%[2]s) VALUES %[3]s ON CONFLICT (%[4]s) DO UPDATE SET days = %[1]s.days | excluded.days`,
-			table, strings.Join(cols, ", "), valuesList(n, len(cols)), strings.Join(cols[:len(cols)-1], ", "))
-		if _, err := tx.ExecContext(ctx, db.Rebind(q), args...); err != nil {
+		var err error
+		switch {
+		case n < batch:
+			_, err = tx.ExecContext(ctx, query(n), args...)
+		case full == nil:
+			if full, err = tx.PrepareContext(ctx, query(n)); err != nil {
+				break
+			}
+			fallthrough
+		default:
+			_, err = full.ExecContext(ctx, args...)
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", table, err)
 		}
 		args, n = args[:0], 0
