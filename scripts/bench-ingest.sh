@@ -2,8 +2,9 @@
 # Ingest benchmark (make bench-ingest, run inside scripts/with-postgres.sh).
 #
 # Generates ROWS usage rows (default 1,000,000) for RESOURCES resources with
-# `cloudbill gen`, then, in REPEAT interleaved rounds (default 3; each
-# figure is the best of its rounds), on the same PostgreSQL server:
+# `cloudbill gen`, then, in REPEAT interleaved rounds (default 5; each
+# figure is the best of its rounds, the medians printed beside), on the
+# same PostgreSQL server:
 #   * times `cloudbill ingest` of the file into a fresh database,
 #   * times `psql \copy` of the same file into a table of the same shape
 #     (same columns, types and primary key) in another database, and into
@@ -80,28 +81,30 @@ gen_usage "$ROWS" "$RESOURCES" "$work/m"
 file=$work/m/usage.csv
 size_mb=$(( $(stat -c %s "$file") / 1048576 ))
 
-# best NAME SECONDS: keeps the smallest time of NAME in best_NAME.
-best() {
-    local var=best_$1
-    if [[ -z ${!var:-} ]] || awk -v a="$2" -v b="${!var}" 'BEGIN { exit !(a < b) }'; then
-        printf -v "$var" '%s' "$2"
-    fi
+# record NAME SECONDS: adds a round's time of NAME to the list times_NAME.
+record() {
+    local var=times_$1
+    printf -v "$var" '%s %s' "${!var:-}" "$2"
 }
+# best NAME, median NAME: of the rounds of NAME.
+best() { local var=times_$1; tr ' ' '\n' <<< "${!var}" | grep . | sort -g | head -1; }
+median() { local var=times_$1; tr ' ' '\n' <<< "${!var}" | grep . | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
-# REPEAT rounds (default 3), each timing, one after the other on the same
+# REPEAT rounds (default 5), each timing, one after the other on the same
 # file: cloudbill ingest into PostgreSQL, psql \copy into a table of the
 # same shape (same columns, types and primary key) and into a table
 # without a key, and cloudbill ingest into SQLite. Each figure is the best
-# of its rounds: this machine's speed varies by ±30 % from minute to
-# minute, and interleaving the rounds exposes every side to the same drift.
-REPEAT=${REPEAT:-3}
+# of its rounds, with the median beside it: this machine's speed varies by
+# ±30 % from minute to minute, and interleaving the rounds exposes every
+# side to the same drift.
+REPEAT=${REPEAT:-5}
 psql -q -d "$TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS cb_bench_copy" -c "CREATE DATABASE cb_bench_copy" >/dev/null
 for (( round = 1; round <= REPEAT; round++ )); do
     fresh_pg cb_bench_ingest
     "$BIN" --db "$(db cb_bench_ingest)" load "$work/m/reference" >/dev/null 2>&1
     ingest "$(db cb_bench_ingest)" "$file"
     pg_round=$took
-    best pg "$took"
+    record pg "$took"
 
     psql -q -d "$(db cb_bench_copy)" -c "DROP TABLE IF EXISTS usage, usage_nokey" \
         -c "CREATE TABLE usage (resource_id TEXT NOT NULL, item_code TEXT NOT NULL, day DATE NOT NULL, quantity NUMERIC NOT NULL, PRIMARY KEY (day, resource_id, item_code))" \
@@ -110,25 +113,25 @@ for (( round = 1; round <= REPEAT; round++ )); do
     psql -q -d "$(db cb_bench_copy)" -c "\\copy usage (day, resource_id, item_code, quantity) FROM '$file' WITH (FORMAT csv, HEADER true)"
     t1=$(now)
     copy_round=$(secs "$t0" "$t1")
-    best copy "$copy_round"
+    record copy "$copy_round"
     t0=$(now)
     psql -q -d "$(db cb_bench_copy)" -c "\\copy usage_nokey (day, resource_id, item_code, quantity) FROM '$file' WITH (FORMAT csv, HEADER true)"
     t1=$(now)
     nokey_round=$(secs "$t0" "$t1")
-    best nokey "$nokey_round"
+    record nokey "$nokey_round"
 
     rm -f "$work"/bench.db*
     "$BIN" --db "sqlite:$work/bench.db" load "$work/m/reference" >/dev/null 2>&1
     ingest "sqlite:$work/bench.db" "$file"
-    best lite "$took"
+    record lite "$took"
     rm -f "$work"/bench.db*
     printf 'bench-ingest: round %d: PostgreSQL %ss, \\copy %ss (without a key %ss), SQLite %ss\n' \
         "$round" "$pg_round" "$copy_round" "$nokey_round" "$took" >&2
 done
-pg_s=$best_pg copy_s=$best_copy lite_s=$best_lite
+pg_s=$(best pg) copy_s=$(best copy) lite_s=$(best lite)
 pg_rate=$(rate "$ROWS" "$pg_s")
 copy_rate=$(rate "$ROWS" "$copy_s")
-nokey_rate=$(rate "$ROWS" "$best_nokey")
+nokey_rate=$(rate "$ROWS" "$(best nokey)")
 lite_rate=$(rate "$ROWS" "$lite_s")
 
 # PostgreSQL: the naive path the issue compares with, all in SQL (no
@@ -168,6 +171,8 @@ printf '  %-58s %7s\n' "ratio cloudbill / \\copy, table without a key" "$(ratio 
 printf '  %-58s %7s\n' "ratio naive / \\copy, same table; without a key" "$(ratio "$naive_rate" "$copy_rate"); $(ratio "$naive_rate" "$nokey_rate")"
 printf '  %-58s %7ss %9s rows/s\n' "cloudbill ingest, PostgreSQL, re-sent with 10% changed" "$resend_s" "$resend_rate"
 printf '  %-58s %7ss %9s rows/s\n' "cloudbill ingest, SQLite (target >= 250000 rows/s)" "$lite_s" "$lite_rate"
+printf '  %-58s %s\n' "medians of the $REPEAT rounds (rows/s)" \
+    "PostgreSQL $(rate "$ROWS" "$(median pg)"), \\copy $(rate "$ROWS" "$(median copy)") (ratio $(ratio "$(median copy)" "$(median pg)")), SQLite $(rate "$ROWS" "$(median lite)")"
 
 if (( BIG_ROWS > 0 )); then
     echo "bench-ingest: generating $BIG_ROWS usage rows for $BIG_RESOURCES resources" >&2
