@@ -570,3 +570,25 @@ func TestIngestExistingKeyLateInFile(t *testing.T) {
 		}
 	})
 }
+
+// TestMeteringKeyedByDayFirst: on both engines the metering tables' primary
+// keys start with day, so a file in day order appends to them (migrations
+// 0010 and 0014); resource_id stays in the key for Citus.
+func TestMeteringKeyedByDayFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		want := map[string][]string{"usage": {"day", "resource_id", "item_code"}, "activity": {"day", "resource_id"}}
+		for table, cols := range want {
+			var got []string
+			q := `SELECT name FROM pragma_index_info((SELECT name FROM pragma_index_list('` + table + `') WHERE origin = 'pk')) ORDER BY seqno`
+			if db.Engine == store.EnginePostgres {
+				q = `SELECT a.attname FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+					JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+					WHERE i.indrelid = '` + table + `'::regclass AND i.indisprimary ORDER BY k.n`
+			}
+			if err := db.Select(&got, q); err != nil {
+				t.Fatal(err)
+			}
+			equalLines(t, table+" primary key", got, cols)
+		}
+	})
+}
