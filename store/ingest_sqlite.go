@@ -42,8 +42,10 @@ type chunkRow struct {
 // key order and written with a prepared multi-row INSERT. When a batch
 // meets an existing key SQLite backs that statement out and the batch is
 // written row by row (read, compare, UPDATE only when the value differs),
-// so the counts stay exact. Rows repeating a key of the
-// file are applied after their chunk, in file order (the last value wins).
+// so the counts stay exact. Rows repeating a key of the file are applied
+// after their chunk, in file order (the last value wins). A goroutine
+// reads, checks and sorts the next chunk, gathers its summary bits and
+// builds its arguments while this one writes the chunk before it.
 func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool, months *monthBits) error {
 	if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -16384`); err != nil {
 		return err
@@ -209,7 +211,6 @@ type sqliteChunk struct {
 // value whether it is new, unchanged or replaces another (whose trigger
 // moves the old bit), and ORing a bit already set changes nothing.
 type chunker struct {
-	sp     *spec
 	ncol   int
 	months *monthBits
 	c      *sqliteChunk
@@ -219,7 +220,7 @@ type chunker struct {
 }
 
 func newChunker(sp *spec, months *monthBits) *chunker {
-	g := &chunker{sp: sp, ncol: len(sp.keys) + len(sp.vals), months: months, boxes: newBoxer(sp), dayCol: len(sp.keys) - 1}
+	g := &chunker{ncol: len(sp.keys) + len(sp.vals), months: months, boxes: newBoxer(sp), dayCol: len(sp.keys) - 1}
 	g.reset()
 	return g
 }
