@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
 	"modernc.org/sqlite"
@@ -25,6 +26,10 @@ var (
 	// maxPendingMonths summary entries are merged into their table before
 	// more rows are read.
 	maxPendingMonths = 1 << 17
+	// maxKeptText rows left unchanged but written differently make the
+	// reader hand its summary bits over at its next chunk, so that their
+	// corrections need not wait for the end of a long file.
+	maxKeptText = 1 << 15
 )
 
 // chunkRow is one pending first-occurrence row of a chunk.
@@ -94,10 +99,16 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 		day             metering.Date
 		q               string
 	}
-	var keptText []kept
+	var (
+		keptText  []kept
+		mergeSoon atomic.Bool // set by the writer, read by the reader
+	)
 	if sp.kind == RecordUsage {
 		w.keptText = func(rec *record) {
 			keptText = append(keptText, kept{rec.resIdx, rec.itemIdx, rec.day, rec.vals[len(sp.keys)]})
+			if len(keptText) >= maxKeptText {
+				mergeSoon.Store(true)
+			}
 		}
 	}
 	var (
@@ -165,6 +176,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 	// run beside the writes, one chunk ahead: two cores instead of one.
 	work, stop := produce(func(send func(*sqliteChunk) bool) {
 		g := newChunker(sp, s.months)
+		g.mergeSoon = &mergeSoon
 		for {
 			rec, err := s.next()
 			if err != nil {
@@ -211,12 +223,13 @@ type sqliteChunk struct {
 // value whether it is new, unchanged or replaces another (whose trigger
 // moves the old bit), and ORing a bit already set changes nothing.
 type chunker struct {
-	ncol   int
-	months *monthBits
-	c      *sqliteChunk
-	slab   []string
-	boxes  *boxer
-	dayCol int
+	mergeSoon *atomic.Bool // the writer asks for the summary bits
+	ncol      int
+	months    *monthBits
+	c         *sqliteChunk
+	slab      []string
+	boxes     *boxer
+	dayCol    int
 }
 
 func newChunker(sp *spec, months *monthBits) *chunker {
@@ -268,7 +281,7 @@ func (g *chunker) take(last bool) *sqliteChunk {
 		c.batches = append(c.batches, args[start:len(args):len(args)])
 		c.oneDay = append(c.oneDay, oneDay)
 	}
-	if last || len(c.dups) > 0 || (g.months != nil && len(g.months.m) > maxPendingMonths) {
+	if last || len(c.dups) > 0 || g.mergeSoon.Swap(false) || (g.months != nil && len(g.months.m) > maxPendingMonths) {
 		c.months = g.months
 		g.months = g.months.fresh()
 	}

@@ -463,10 +463,11 @@ func TestIngestLargerFiles(t *testing.T) {
 }
 
 // TestIngestLargerFilesSmallChunks: the same with SQLite chunks of 96 rows,
-// batches of 16 and summary bits merged every few chunks, so that batches,
-// repeated keys and merges interleave many times in one file.
+// batches of 16, summary bits merged every few chunks and whenever a few
+// unchanged rows were written differently, so that batches, repeated keys
+// and merges interleave many times in one file.
 func TestIngestLargerFilesSmallChunks(t *testing.T) {
-	defer store.SetSQLiteChunkingForTest(96, 16, 40)()
+	defer store.SetSQLiteChunkingForTest(96, 16, 40, 3)()
 	storetest.Each(t, ingestLargerFiles)
 }
 

@@ -23,10 +23,10 @@ func InsertUsageForTest(ctx context.Context, db *DB, rows []metering.Usage) erro
 	})
 }
 
-// SetSQLiteChunkingForTest sets the SQLite ingest's chunk, batch and
-// pending-summary sizes; the returned func restores them.
-func SetSQLiteChunkingForTest(chunk, batch, months int) (restore func()) {
-	c, b, m := sqliteChunkRows, sqliteBatch, maxPendingMonths
-	sqliteChunkRows, sqliteBatch, maxPendingMonths = chunk, batch, months
-	return func() { sqliteChunkRows, sqliteBatch, maxPendingMonths = c, b, m }
+// SetSQLiteChunkingForTest sets the SQLite ingest's chunk, batch,
+// pending-summary and kept-text sizes; the returned func restores them.
+func SetSQLiteChunkingForTest(chunk, batch, months, kept int) (restore func()) {
+	c, b, m, k := sqliteChunkRows, sqliteBatch, maxPendingMonths, maxKeptText
+	sqliteChunkRows, sqliteBatch, maxPendingMonths, maxKeptText = chunk, batch, months, kept
+	return func() { sqliteChunkRows, sqliteBatch, maxPendingMonths, maxKeptText = c, b, m, k }
 }
