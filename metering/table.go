@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -149,11 +150,16 @@ func NewTable(name string, r io.Reader) (*Table, error) {
 		br = bufio.NewReaderSize(gz, 256<<10)
 	}
 	var src io.Reader = br
-	head, _ := br.Peek(64 << 10)
+	head, _ := br.Peek(encodingWindow)
 	switch {
 	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
 		br.Discard(3)
 		t.Encoding = EncodingUTF8BOM
+	case len(head) == encodingWindow && asciiOnly(head):
+		// Nothing to tell the encodings apart yet (ASCII is the same in
+		// both): decide at the first byte that is not ASCII.
+		t.Encoding = EncodingUTF8
+		src = &lateEncoding{br: br, t: t}
 	case validUTF8Prefix(head):
 		t.Encoding = EncodingUTF8
 	default:
@@ -186,6 +192,61 @@ func NewTable(name string, r io.Reader) (*Table, error) {
 	t.line = 1
 	t.setHeader(slices.Clone(hdr))
 	return t, nil
+}
+
+// encodingWindow is how many bytes decide a file's encoding.
+const encodingWindow = 64 << 10
+
+func asciiOnly(b []byte) bool { return firstNonASCII(b) < 0 }
+
+// firstNonASCII returns the index of the first byte of b that is not
+// ASCII, -1 when there is none.
+func firstNonASCII(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0; i += 8 {
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= 0x80 {
+			return i
+		}
+	}
+	return -1
+}
+
+// lateEncoding passes ASCII through until the first byte that is not
+// ASCII, then decides the encoding from the window that starts there (as
+// NewTable does from the start of a file) and sets t.Encoding.
+type lateEncoding struct {
+	br *bufio.Reader
+	t  *Table
+	r  io.Reader // once decided
+}
+
+func (l *lateEncoding) Read(p []byte) (int, error) {
+	if l.r != nil {
+		return l.r.Read(p)
+	}
+	if l.br.Buffered() == 0 {
+		if _, err := l.br.Peek(1); err != nil {
+			return 0, err
+		}
+	}
+	buf, _ := l.br.Peek(l.br.Buffered())
+	if i := firstNonASCII(buf); i != 0 {
+		if i > 0 {
+			buf = buf[:i]
+		}
+		n := copy(p, buf)
+		l.br.Discard(n)
+		return n, nil
+	}
+	if win, _ := l.br.Peek(encodingWindow); validUTF8Prefix(win) {
+		l.r = l.br
+	} else {
+		l.t.Encoding = EncodingGB18030
+		l.r = transform.NewReader(l.br, simplifiedchinese.GB18030.NewDecoder())
+	}
+	return l.r.Read(p)
 }
 
 // validUTF8Prefix reports whether b is UTF-8, allowing a rune cut at its end.
