@@ -233,7 +233,7 @@ type chunker struct {
 }
 
 func newChunker(sp *spec, months *monthBits) *chunker {
-	g := &chunker{ncol: len(sp.keys) + len(sp.vals), months: months, boxes: newBoxer(sp), dayCol: len(sp.keys) - 1}
+	g := &chunker{ncol: len(sp.keys) + len(sp.vals), months: months, boxes: newBoxer(sp)}
 	g.reset()
 	return g
 }
@@ -269,11 +269,12 @@ func (g *chunker) take(last bool) *sqliteChunk {
 		oneDay := part[0].day == part[len(part)-1].day
 		start := len(args)
 		if oneDay {
-			args = append(args, g.boxes.box(g.dayCol, part[0].vals[g.dayCol], part[0].resIdx, part[0].itemIdx, part[0].day))
+			day := g.boxes.dayCol
+			args = append(args, g.boxes.box(day, part[0].vals[day], part[0].resIdx, part[0].itemIdx, part[0].day))
 		}
 		for _, r := range part {
 			for j, v := range r.vals {
-				if !oneDay || j != g.dayCol {
+				if !oneDay || j != g.boxes.dayCol {
 					args = append(args, g.boxes.box(j, v, r.resIdx, r.itemIdx, r.day))
 				}
 			}

@@ -106,9 +106,9 @@ func (b *monthBits) quantity(q string) int32 {
 	return n
 }
 
-// quantities returns the quantities of v with their days.
-func (b *monthBits) quantities(v monthValue) []monthQuantity {
-	out := []monthQuantity{{v.q, v.days}}
+// quantities appends the quantities of v with their days to out[:0].
+func (b *monthBits) quantities(v monthValue, out []monthQuantity) []monthQuantity {
+	out = append(out[:0], monthQuantity{v.q, v.days})
 	for i := v.more; i != 0; i = b.more[i-1].next {
 		out = append(out, monthQuantity{b.more[i-1].q, b.more[i-1].days})
 	}
@@ -157,7 +157,7 @@ func (b *monthBits) unset(resIdx, itemIdx int32, day metering.Date, q string) {
 	}
 	bit := int32(1) << (day - month)
 	var left []monthQuantity
-	for _, mq := range b.quantities(v) {
+	for _, mq := range b.quantities(v, nil) {
 		if mq.q == qn {
 			mq.days &^= bit
 		}
@@ -233,6 +233,7 @@ func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) err
 	})
 	rows := func(yield func(row []any) error) error {
 		row := make([]any, 0, 5)
+		var qs []monthQuantity
 		for _, k := range slots {
 			v := b.m[k]
 			var month any = k.month
@@ -240,17 +241,15 @@ func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) err
 				month = k.month.String()
 			}
 			res, item := b.resNames[k.res], b.itemNames[k.item]
-			for q, days, next := v.q, v.days, v.more; ; q, days, next = b.more[next-1].q, b.more[next-1].days, b.more[next-1].next {
+			qs = b.quantities(v, qs)
+			for _, q := range qs {
 				if b.idle != nil {
-					row = append(row[:0], res, month, int64(days))
+					row = append(row[:0], res, month, int64(q.days))
 				} else {
-					row = append(row[:0], res, item, month, b.qs[q], int64(days))
+					row = append(row[:0], res, item, month, b.qs[q.q], int64(q.days))
 				}
 				if err := yield(row); err != nil {
 					return err
-				}
-				if next == 0 {
-					break
 				}
 			}
 		}

@@ -51,7 +51,7 @@ func TestMonthBitsQuantities(t *testing.T) {
 			return nil
 		}
 		out := map[string]int32{}
-		for _, q := range b.quantities(v) {
+		for _, q := range b.quantities(v, nil) {
 			out[b.qs[q.q]] = q.days
 		}
 		return out
