@@ -180,7 +180,6 @@ func writeEvaluationCSVs(ctx context.Context, a *App, db *store.DB, year int, di
 func cmdFindings(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "findings", "")
 	asOfFlag := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: yesterday in Asia/Shanghai)")
-	measure := fs.Bool("measure", false, "benchmark: time a full scan of the activity rows, then the refresh, and print both and their ratio")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -204,17 +203,6 @@ func cmdFindings(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer db.Close()
-	var scan time.Duration
-	var rows int64
-	if *measure {
-		t0 := time.Now()
-		if rows, err = db.ScanActivity(ctx); err != nil {
-			return err
-		}
-		scan = time.Since(t0)
-		store.FindingsTrace = a.Stdout
-		defer func() { store.FindingsTrace = nil }()
-	}
 	t0 := time.Now()
 	found, err := db.RefreshFindings(ctx, p, asOf)
 	if err != nil {
@@ -236,9 +224,5 @@ func cmdFindings(ctx context.Context, a *App, args []string) error {
 	}
 	fmt.Fprintln(a.Stdout)
 	a.Log.Info("findings refreshed", "as_of", asOf.String(), "findings", len(found), "seconds", took.Seconds())
-	if *measure {
-		fmt.Fprintf(a.Stdout, "measure %s: %d activity rows; full scan %.2fs; findings %.2fs; findings/scan %.2f; peak RSS %d MB\n",
-			db.Engine, rows, scan.Seconds(), took.Seconds(), took.Seconds()/scan.Seconds(), peakRSSMB())
-	}
 	return nil
 }

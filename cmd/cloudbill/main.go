@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -120,13 +119,6 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return 2
 	}
 	a.Log = newLogger(stderr, a.LogFormat)
-	if path := os.Getenv("CLOUDBILL_CPUPROFILE"); path != "" {
-		// For benchmarks: a CPU profile of this command (go tool pprof).
-		if f, err := os.Create(path); err == nil {
-			pprof.StartCPUProfile(f)
-			defer func() { pprof.StopCPUProfile(); f.Close() }()
-		}
-	}
 	err := cmd.run(ctx, a, rest[1:])
 	var ue usageError
 	switch {

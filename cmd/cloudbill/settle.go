@@ -36,7 +36,6 @@ func openForYear(ctx context.Context, a *App, name string, args []string) (int, 
 func cmdSettle(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "settle", "")
 	year := fs.Int("year", 0, "settlement year, e.g. 2024 (required)")
-	measure := fs.Bool("measure", false, "benchmark: time a full scan of the year's usage rows, then settle, and print both and their ratio")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -51,26 +50,8 @@ func cmdSettle(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if !*measure {
-		_, err = settleYear(ctx, a, db, *year)
-		return err
-	}
-	t0 := time.Now()
-	rows, err := db.ScanUsage(ctx, *year)
-	if err != nil {
-		return err
-	}
-	scan := time.Since(t0)
-	store.SettleTrace = a.Stdout
-	defer func() { store.SettleTrace = nil }()
-	t1 := time.Now()
-	if _, err := settleYear(ctx, a, db, *year); err != nil {
-		return err
-	}
-	settle := time.Since(t1)
-	fmt.Fprintf(a.Stdout, "measure %s: %d usage rows; full scan %.2fs; settle %.2fs; settle/scan %.2f; peak RSS %d MB\n",
-		db.Engine, rows, scan.Seconds(), settle.Seconds(), settle.Seconds()/scan.Seconds(), peakRSSMB())
-	return nil
+	_, err = settleYear(ctx, a, db, *year)
+	return err
 }
 
 // settleYear computes year's settlement and stores it as a new draft
