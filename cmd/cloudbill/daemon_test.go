@@ -25,6 +25,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"cloudbill/app"
 	"cloudbill/metering"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
@@ -34,12 +35,12 @@ var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // testRunner is a runner with the given jobs, holder and clock, and
 // millisecond backoffs.
-func testRunner(db *store.DB, holder string, now func() time.Time, jobs map[string]jobFunc) *jobRunner {
-	r := newJobRunner(db, discardLog, jobs)
-	r.holder = holder
-	r.backoff = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
+func testRunner(db *store.DB, holder string, now func() time.Time, jobs map[string]app.JobFunc) *app.Runner {
+	r := app.NewRunner(db, discardLog, jobs)
+	r.Holder = holder
+	r.Backoff = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
 	if now != nil {
-		r.now = now
+		r.Now = now
 	}
 	return r
 }
@@ -84,21 +85,21 @@ func TestJobHistory(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		var flakyCalls atomic.Int32
-		r := testRunner(db, "test:1", fixedClock("2024-06-02 01:30"), map[string]jobFunc{
-			"ok": func(ctx context.Context) (jobResult, error) {
-				return jobResult{Scope: "date=2024-06-01", Counts: map[string]int64{countRowsIngested: 42, countRowsRejected: 1}}, nil
+		r := testRunner(db, "test:1", fixedClock("2024-06-02 01:30"), map[string]app.JobFunc{
+			"ok": func(ctx context.Context) (app.JobResult, error) {
+				return app.JobResult{Scope: "date=2024-06-01", Counts: map[string]int64{app.CountRowsIngested: 42, app.CountRowsRejected: 1}}, nil
 			},
-			"bad": func(ctx context.Context) (jobResult, error) {
-				return jobResult{Scope: "year=2023", Counts: map[string]int64{countVersion: 0}}, errors.New("no scores for provider P1 in 2023")
+			"bad": func(ctx context.Context) (app.JobResult, error) {
+				return app.JobResult{Scope: "year=2023", Counts: map[string]int64{app.CountVersion: 0}}, errors.New("no scores for provider P1 in 2023")
 			},
-			"flaky": func(ctx context.Context) (jobResult, error) {
+			"flaky": func(ctx context.Context) (app.JobResult, error) {
 				if flakyCalls.Add(1) < 3 {
-					return jobResult{}, fmt.Errorf("ingest: %w", driver.ErrBadConn)
+					return app.JobResult{}, fmt.Errorf("ingest: %w", driver.ErrBadConn)
 				}
-				return jobResult{Scope: "third time"}, nil
+				return app.JobResult{Scope: "third time"}, nil
 			},
-			"down": func(ctx context.Context) (jobResult, error) {
-				return jobResult{}, fmt.Errorf("ingest: %w", driver.ErrBadConn)
+			"down": func(ctx context.Context) (app.JobResult, error) {
+				return app.JobResult{}, fmt.Errorf("ingest: %w", driver.ErrBadConn)
 			},
 		})
 		cases := []struct {
@@ -132,7 +133,7 @@ func TestJobHistory(t *testing.T) {
 		if n := flakyCalls.Load(); n != 3 {
 			t.Errorf("flaky job called %d times, want 3 (two transient failures retried)", n)
 		}
-		if got := runsOf(t, db, "ok")[0].Counts; got[countRowsIngested] != 42 || got[countRowsRejected] != 1 {
+		if got := runsOf(t, db, "ok")[0].Counts; got[app.CountRowsIngested] != 42 || got[app.CountRowsRejected] != 1 {
 			t.Errorf("counts %v", got)
 		}
 		if _, err := r.Run(ctx, "weekly"); err == nil {
@@ -152,14 +153,14 @@ func TestTwoDaemonsRunAJobOnce(t *testing.T) {
 			var executions atomic.Int32
 			started := make(chan struct{}, daemons)
 			release := make(chan struct{})
-			body := func(ctx context.Context) (jobResult, error) {
+			body := func(ctx context.Context) (app.JobResult, error) {
 				executions.Add(1)
 				started <- struct{}{}
 				select {
 				case <-release:
-					return jobResult{Scope: "test"}, nil
+					return app.JobResult{Scope: "test"}, nil
 				case <-ctx.Done():
-					return jobResult{}, ctx.Err()
+					return app.JobResult{}, ctx.Err()
 				}
 			}
 			results := make(chan store.JobRun, daemons)
@@ -169,9 +170,9 @@ func TestTwoDaemonsRunAJobOnce(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { db.Close() })
-				r := testRunner(db, fmt.Sprintf("daemon-%d:%d", i, 100+i), nil, map[string]jobFunc{jobNightly: body})
+				r := testRunner(db, fmt.Sprintf("daemon-%d:%d", i, 100+i), nil, map[string]app.JobFunc{app.JobNightly: body})
 				go func() {
-					run, err := r.Run(ctx, jobNightly)
+					run, err := r.Run(ctx, app.JobNightly)
 					if err != nil {
 						t.Errorf("daemon %d: %v", i, err)
 					}
@@ -204,18 +205,18 @@ func TestTwoDaemonsRunAJobOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer check.Close()
-			got := statuses(runsOf(t, check, jobNightly))
+			got := statuses(runsOf(t, check, app.JobNightly))
 			if got[store.JobStatusSucceeded] != 1 || got[store.JobStatusSkipped] != daemons-1 || len(got) != 2 {
 				t.Errorf("history %v, want 1 succeeded and %d skipped", got, daemons-1)
 			}
-			for _, r := range runsOf(t, check, jobNightly) {
+			for _, r := range runsOf(t, check, app.JobNightly) {
 				if r.Status == store.JobStatusSkipped && !strings.Contains(r.Error, "lock held") {
 					t.Errorf("skipped run without its reason: %+v", r)
 				}
 			}
 			// Once the holder is done, the next run goes ahead.
-			r := testRunner(check, "later:1", nil, map[string]jobFunc{jobNightly: func(context.Context) (jobResult, error) { return jobResult{}, nil }})
-			if run, err := r.Run(ctx, jobNightly); err != nil || run.Status != store.JobStatusSucceeded {
+			r := testRunner(check, "later:1", nil, map[string]app.JobFunc{app.JobNightly: func(context.Context) (app.JobResult, error) { return app.JobResult{}, nil }})
+			if run, err := r.Run(ctx, app.JobNightly); err != nil || run.Status != store.JobStatusSucceeded {
 				t.Errorf("run after release: %+v %v", run, err)
 			}
 		})
@@ -225,8 +226,8 @@ func TestTwoDaemonsRunAJobOnce(t *testing.T) {
 // probeJob writes a row into probe inside a transaction, says so on
 // started, then either commits when finish closes or rolls back when its
 // context is cancelled.
-func probeJob(db *store.DB, started chan<- struct{}, finish <-chan struct{}) jobFunc {
-	return func(ctx context.Context) (jobResult, error) {
+func probeJob(db *store.DB, started chan<- struct{}, finish <-chan struct{}) app.JobFunc {
+	return func(ctx context.Context) (app.JobResult, error) {
 		err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO probe (n) VALUES (1)`); err != nil {
 				return err
@@ -239,7 +240,7 @@ func probeJob(db *store.DB, started chan<- struct{}, finish <-chan struct{}) job
 				return ctx.Err()
 			}
 		})
-		return jobResult{Scope: "probe"}, err
+		return app.JobResult{Scope: "probe"}, err
 	}
 }
 
@@ -275,7 +276,7 @@ func TestShutdownDuringJob(t *testing.T) {
 				db.Exec(`DELETE FROM probe`)
 				db.Exec(`DELETE FROM job_runs`)
 				started, finish := make(chan struct{}, 1), make(chan struct{})
-				r := testRunner(db, "test:1", nil, map[string]jobFunc{"probe": probeJob(db, started, finish)})
+				r := testRunner(db, "test:1", nil, map[string]app.JobFunc{"probe": probeJob(db, started, finish)})
 				d := &daemon{runner: r, log: discardLog, cfg: daemonConfig{
 					Schedules: map[string]string{"probe": "0 0 1 1 *"}, // not in this test's lifetime
 					CatchUp:   []string{"probe"},                       // never ran: runs at start
@@ -352,13 +353,13 @@ func TestMissedRunCatchUp(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				db.Exec(`DELETE FROM job_runs`)
 				for _, h := range c.history {
-					h.Job, h.FinishedAt = jobNightly, h.StartedAt.Add(time.Minute)
+					h.Job, h.FinishedAt = app.JobNightly, h.StartedAt.Add(time.Minute)
 					if _, err := db.InsertJobRun(ctx, h); err != nil {
 						t.Fatal(err)
 					}
 				}
 				d := &daemon{runner: testRunner(db, "t:1", fixedClock(c.now), nil), log: discardLog}
-				missed, _, err := d.missed(ctx, jobNightly, sched)
+				missed, _, err := d.missed(ctx, app.JobNightly, sched)
 				if err != nil || missed != c.missed {
 					t.Errorf("missed = %v, %v; want %v", missed, err, c.missed)
 				}
@@ -367,25 +368,25 @@ func TestMissedRunCatchUp(t *testing.T) {
 
 		t.Run("the daemon runs four missed nights once", func(t *testing.T) {
 			db.Exec(`DELETE FROM job_runs`)
-			if _, err := db.InsertJobRun(ctx, store.JobRun{Job: jobNightly, StartedAt: at("2024-06-01 01:30"),
+			if _, err := db.InsertJobRun(ctx, store.JobRun{Job: app.JobNightly, StartedAt: at("2024-06-01 01:30"),
 				FinishedAt: at("2024-06-01 01:31"), Status: store.JobStatusSucceeded}); err != nil {
 				t.Fatal(err)
 			}
 			now := fixedClock("2024-06-05 10:00")
 			var calls atomic.Int32
 			var asOf metering.Date
-			jobs := map[string]jobFunc{jobNightly: func(context.Context) (jobResult, error) {
+			jobs := map[string]app.JobFunc{app.JobNightly: func(context.Context) (app.JobResult, error) {
 				calls.Add(1)
-				asOf = yesterday(now())
-				return jobResult{Scope: "date=" + asOf.String()}, nil
+				asOf = app.Yesterday(now())
+				return app.JobResult{Scope: "date=" + asOf.String()}, nil
 			}}
 			d := &daemon{runner: testRunner(db, "t:1", now, jobs), log: discardLog, cfg: daemonConfig{
-				Schedules: map[string]string{jobNightly: defaultNightly}, CatchUp: []string{jobNightly}, Grace: time.Minute,
+				Schedules: map[string]string{app.JobNightly: defaultNightly}, CatchUp: []string{app.JobNightly}, Grace: time.Minute,
 			}}
 			ctx, cancel := context.WithCancel(ctx)
 			done := make(chan error, 1)
 			go func() { done <- d.Run(ctx) }()
-			waitFor(t, "the catch-up run", func() bool { return statuses(runsOf(t, db, jobNightly))[store.JobStatusSucceeded] == 2 })
+			waitFor(t, "the catch-up run", func() bool { return statuses(runsOf(t, db, app.JobNightly))[store.JobStatusSucceeded] == 2 })
 			time.Sleep(50 * time.Millisecond) // a second catch-up would show now
 			cancel()
 			if err := <-done; err != nil {
@@ -398,7 +399,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 				t.Errorf("caught-up run as of %s, want yesterday 2024-06-04", asOf)
 			}
 			// Started again the same day: nothing missed any more.
-			missed, _, err := d.missed(context.Background(), jobNightly, mustSchedule(t, defaultNightly))
+			missed, _, err := d.missed(context.Background(), app.JobNightly, mustSchedule(t, defaultNightly))
 			if err != nil || missed {
 				t.Errorf("after catching up, missed = %v, %v", missed, err)
 			}
@@ -417,13 +418,14 @@ func mustSchedule(t *testing.T, spec string) interface{ Next(time.Time) time.Tim
 
 func TestMetricsAndHealth(t *testing.T) {
 	db := storetest.Open(t, store.EngineSQLite)
-	r := testRunner(db, "t:1", nil, map[string]jobFunc{jobNightly: func(context.Context) (jobResult, error) {
-		return jobResult{Counts: map[string]int64{countRowsIngested: 1500, countRowsRejected: 7}}, nil
+	r := testRunner(db, "t:1", nil, map[string]app.JobFunc{app.JobNightly: func(context.Context) (app.JobResult, error) {
+		return app.JobResult{Counts: map[string]int64{app.CountRowsIngested: 1500, app.CountRowsRejected: 7}}, nil
 	}})
-	r.metrics = newMetrics()
+	m := newMetrics()
+	r.Observe = m.observe
 	addr := make(chan string, 1)
-	d := &daemon{runner: r, log: discardLog, listening: func(a string) { addr <- a }, cfg: daemonConfig{
-		Schedules: map[string]string{jobNightly: defaultNightly}, CatchUp: []string{jobNightly}, Addr: "127.0.0.1:0",
+	d := &daemon{runner: r, metrics: m, log: discardLog, listening: func(a string) { addr <- a }, cfg: daemonConfig{
+		Schedules: map[string]string{app.JobNightly: defaultNightly}, CatchUp: []string{app.JobNightly}, Addr: "127.0.0.1:0",
 	}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -434,7 +436,7 @@ func TestMetricsAndHealth(t *testing.T) {
 	}()
 	base := "http://" + <-addr
 	waitFor(t, "the catch-up run", func() bool {
-		return len(runsOf(t, db, jobNightly)) == 1 && runsOf(t, db, jobNightly)[0].Status == store.JobStatusSucceeded
+		return len(runsOf(t, db, app.JobNightly)) == 1 && runsOf(t, db, app.JobNightly)[0].Status == store.JobStatusSucceeded
 	})
 
 	get := func(path string) (int, string) {
@@ -471,7 +473,7 @@ func TestMetricsAndHealth(t *testing.T) {
 
 	t.Run("last success restored after a restart", func(t *testing.T) {
 		m := newMetrics()
-		if err := m.restore(context.Background(), db, []string{jobNightly, jobAnnual}); err != nil {
+		if err := m.restore(context.Background(), db, []string{app.JobNightly, app.JobAnnual}); err != nil {
 			t.Fatal(err)
 		}
 		rec := httptest.NewRecorder()
@@ -520,14 +522,14 @@ func TestCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		r := testRunner(db, "t:1", fixedClock("2024-06-02 01:30"), map[string]jobFunc{
-			jobNightly: func(context.Context) (jobResult, error) {
-				return jobResult{Scope: "date=2024-06-01", Counts: map[string]int64{countRowsIngested: 9}}, nil
+		r := testRunner(db, "t:1", fixedClock("2024-06-02 01:30"), map[string]app.JobFunc{
+			app.JobNightly: func(context.Context) (app.JobResult, error) {
+				return app.JobResult{Scope: "date=2024-06-01", Counts: map[string]int64{app.CountRowsIngested: 9}}, nil
 			},
-			jobAnnual: func(context.Context) (jobResult, error) { return jobResult{}, errors.New("no scores\nfor P1") },
+			app.JobAnnual: func(context.Context) (app.JobResult, error) { return app.JobResult{}, errors.New("no scores\nfor P1") },
 		})
-		r.Run(ctx, jobNightly)
-		r.Run(ctx, jobAnnual)
+		r.Run(ctx, app.JobNightly)
+		r.Run(ctx, app.JobAnnual)
 		code, out, _ = runMain(t, ctx, "--db", dsn, "jobs", "--limit", "5")
 		if code != 0 {
 			t.Fatalf("jobs: exit %d", code)
@@ -618,8 +620,8 @@ func TestLeastPrivilegeRole(t *testing.T) {
 		t.Fatalf("daemon role opens a migrated database: %v", err)
 	}
 	defer d.Close()
-	r := testRunner(d, "lp:1", nil, map[string]jobFunc{jobNightly: func(ctx context.Context) (jobResult, error) {
-		return jobResult{}, d.InTx(ctx, func(tx *sqlx.Tx) error {
+	r := testRunner(d, "lp:1", nil, map[string]app.JobFunc{app.JobNightly: func(ctx context.Context) (app.JobResult, error) {
+		return app.JobResult{}, d.InTx(ctx, func(tx *sqlx.Tx) error {
 			if _, err := tx.Exec(`CREATE TEMP TABLE staging (n int) ON COMMIT DROP`); err != nil {
 				return err
 			}
@@ -627,7 +629,7 @@ func TestLeastPrivilegeRole(t *testing.T) {
 			return err
 		})
 	}})
-	if run, err := r.Run(ctx, jobNightly); err != nil || run.Status != store.JobStatusSucceeded {
+	if run, err := r.Run(ctx, app.JobNightly); err != nil || run.Status != store.JobStatusSucceeded {
 		t.Fatalf("daemon role runs a job (lock, history, DML, temp table): %+v %v", run, err)
 	}
 	for _, c := range []struct{ name, sql string }{

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
+	"cloudbill/app"
 	"cloudbill/fixtures"
 	"cloudbill/metering"
 	"cloudbill/store"
@@ -32,7 +32,7 @@ type demoSummary struct {
 	Files     []string
 }
 
-func cmdDemo(ctx context.Context, a *App, args []string) error {
+func cmdDemo(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "demo", "")
 	out := fs.String("out", "demo", "folder for the database, the fixtures, the inbox and the documents")
 	year := fs.Int("year", 2024, "year to generate, settle and report")
@@ -65,7 +65,7 @@ func cmdDemo(ctx context.Context, a *App, args []string) error {
 // runDemo builds a fresh embedded database in out and runs the whole
 // pipeline on the Datong fixtures: load, generate a year of metering into an
 // inbox, the nightly job on it (ingest, findings), settle, issue, documents.
-func runDemo(ctx context.Context, a *App, out string, year int, seed uint64) (demoSummary, error) {
+func runDemo(ctx context.Context, a *cli, out string, year int, seed uint64) (demoSummary, error) {
 	var sum demoSummary
 	if err := prepareDemoDir(out); err != nil {
 		return sum, err
@@ -75,10 +75,7 @@ func runDemo(ctx context.Context, a *App, out string, year int, seed uint64) (de
 	refDir, inbox := filepath.Join(out, "reference"), filepath.Join(out, "inbox")
 
 	// The steps report through the demo's own lines; their chatter is muted.
-	q := *a
-	q.Stdout, q.Stderr, q.IsTerminal = io.Discard, io.Discard, false
-	q.DSN = sum.DB
-	q.Log = slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	quiet := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	step := func(name, format string, args ...any) func() {
 		t := time.Now()
 		return func() {
@@ -91,7 +88,7 @@ func runDemo(ctx context.Context, a *App, out string, year int, seed uint64) (de
 	if err := fixtures.WriteDatong(refDir); err != nil {
 		return sum, err
 	}
-	ref, files, problems := readReference(refDir)
+	ref, files, problems := app.ReadReference(refDir)
 	if len(problems) > 0 {
 		return sum, fmt.Errorf("demo fixtures: %d problems, first %v", len(problems), problems[0])
 	}
@@ -100,7 +97,8 @@ func runDemo(ctx context.Context, a *App, out string, year int, seed uint64) (de
 		return sum, err
 	}
 	defer db.Close()
-	if _, err := db.LoadReference(ctx, ref, files); err != nil {
+	ap := app.New(db, quiet)
+	if _, err := ap.LoadSet(ctx, refDir, ref, files); err != nil {
 		return sum, fmt.Errorf("load fixtures: %w", err)
 	}
 	sum.Resources = len(ref.Resources)
@@ -120,30 +118,30 @@ func runDemo(ctx context.Context, a *App, out string, year int, seed uint64) (de
 	// The nightly job, exactly as the daemon runs it, as of the year's last day.
 	t = time.Now()
 	lastDay := metering.YearEnd(year).AddDays(-1)
-	r := newJobRunner(db, q.Log, map[string]jobFunc{jobNightly: nightlyJob(&q, db, inbox, func() metering.Date { return lastDay })})
-	run, err := r.Run(ctx, jobNightly)
+	r := app.NewRunner(db, quiet, map[string]app.JobFunc{app.JobNightly: ap.NightlyJob(app.IngestInput{Inbox: inbox}, func() metering.Date { return lastDay })})
+	run, err := r.Run(ctx, app.JobNightly)
 	if err != nil {
 		return sum, err
 	}
 	c := run.Counts
 	// Only the year is metered, so the days billable before it show up as
 	// gaps; the summary counts the year's findings, those its reports list.
-	inYear, err := yearFindings(ctx, db, year)
+	inYear, err := ap.YearFindings(ctx, year)
 	if err != nil {
 		return sum, err
 	}
 	sum.Findings = len(inYear)
 	fmt.Fprintf(a.Stdout, "%-10s %d files: %d rows written, %d rejected (cloudbill rejects lists them), %d files unreadable; %d findings as of %s, %d of them in %d (%.1fs)\n", "nightly",
-		c[countFiles], c[countRowsIngested], c[countRowsRejected], c[countFilesFailed], c[countFindings], lastDay, sum.Findings, year, time.Since(t).Seconds())
+		c[app.CountFiles], c[app.CountRowsIngested], c[app.CountRowsRejected], c[app.CountFilesFailed], c[app.CountFindings], lastDay, sum.Findings, year, time.Since(t).Seconds())
 
 	done := step("settle", "year %d", year)
-	v, err := settleYear(ctx, &q, db, year)
+	res, err := ap.Settle(ctx, app.YearInput{Year: year})
 	if err != nil {
 		return sum, err
 	}
 	done()
-	done = step("issue", "version %d", v)
-	if sum.Version, err = issueStatement(ctx, &q, db, year); err != nil {
+	done = step("issue", "version %d", res.Statement.Version)
+	if sum.Version, err = ap.Issue(ctx, app.YearInput{Year: year}); err != nil {
 		return sum, err
 	}
 	done()
@@ -154,7 +152,7 @@ func runDemo(ctx context.Context, a *App, out string, year int, seed uint64) (de
 	sum.Lines, sum.Gross, sum.Net = len(st.Lines), st.Gross.StringFixed(2), st.Net.StringFixed(2)
 
 	t = time.Now()
-	sum.Files, err = writeReports(ctx, &q, db, year, out)
+	sum.Files, err = ap.Report(ctx, app.ReportInput{Year: year, Out: out})
 	if err != nil {
 		return sum, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"cloudbill/app"
 	"cloudbill/store"
 )
 
@@ -106,7 +107,7 @@ func TestDemo(t *testing.T) {
 	}
 	defer db.Close()
 	runs, err := db.JobRuns(context.Background(), store.JobRunFilter{})
-	if err != nil || len(runs) != 1 || runs[0].Job != jobNightly || runs[0].Status != store.JobStatusSucceeded || runs[0].Counts[countRowsIngested] == 0 {
+	if err != nil || len(runs) != 1 || runs[0].Job != app.JobNightly || runs[0].Status != store.JobStatusSucceeded || runs[0].Counts[app.CountRowsIngested] == 0 {
 		t.Errorf("job history of the demo: %+v %v", runs, err)
 	}
 }

@@ -3,13 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"cloudbill/app"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
 )
@@ -23,7 +22,7 @@ func evalMain(t *testing.T, args ...string) (int, string, string) {
 
 func TestPolicyCommand(t *testing.T) {
 	t.Run("defaults", func(t *testing.T) {
-		t.Setenv(policyEnv, "")
+		t.Setenv(app.PolicyEnv, "")
 		code, out, _ := evalMain(t, "policy")
 		if code != 0 || !strings.Contains(out, "built-in defaults") || !strings.Contains(out, "weight.quality = 0.35") {
 			t.Fatalf("exit %d:\n%s", code, out)
@@ -32,7 +31,7 @@ func TestPolicyCommand(t *testing.T) {
 	t.Run("file in force", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "policy.txt")
 		os.WriteFile(path, []byte("idle.min_days = 20\n"), 0o644)
-		t.Setenv(policyEnv, path)
+		t.Setenv(app.PolicyEnv, path)
 		code, out, _ := evalMain(t, "policy")
 		if code != 0 || !strings.Contains(out, path) || !strings.Contains(out, "idle.min_days = 20") {
 			t.Fatalf("exit %d:\n%s", code, out)
@@ -41,7 +40,7 @@ func TestPolicyCommand(t *testing.T) {
 	t.Run("malformed names the key", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "policy.txt")
 		os.WriteFile(path, []byte("# ok\nzombie.min_days = ninety\n"), 0o644)
-		t.Setenv(policyEnv, path)
+		t.Setenv(app.PolicyEnv, path)
 		code, _, errs := evalMain(t, "policy")
 		if code != 1 || !strings.Contains(errs, "zombie.min_days") || !strings.Contains(errs, ":2:") {
 			t.Fatalf("exit %d: %s", code, errs)
@@ -50,7 +49,7 @@ func TestPolicyCommand(t *testing.T) {
 }
 
 func TestFindingsCommandAndEvaluationCSVs(t *testing.T) {
-	t.Setenv(policyEnv, "")
+	t.Setenv(app.PolicyEnv, "")
 	for _, e := range storetest.Engines {
 		t.Run(string(e), func(t *testing.T) {
 			dsn := storetest.DSN(t, e)
@@ -71,9 +70,9 @@ func TestFindingsCommandAndEvaluationCSVs(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			a := &App{Stdout: io.Discard, Stderr: io.Discard, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			a := app.New(db, nil)
 			dir := t.TempDir()
-			paths, err := writeEvaluationCSVs(context.Background(), a, db, 2024, dir)
+			paths, err := a.WriteEvaluationCSVs(context.Background(), 2024, dir)
 			if err != nil || len(paths) != 2 {
 				t.Fatalf("paths %v err %v", paths, err)
 			}

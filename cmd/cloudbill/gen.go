@@ -11,7 +11,7 @@ import (
 	"cloudbill/metering"
 )
 
-func cmdGen(ctx context.Context, a *App, args []string) error {
+func cmdGen(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "gen", "")
 	from := fs.String("from", "2024-01-01", "first day to meter (YYYY-MM-DD)")
 	to := fs.String("to", "2024-12-31", "last day to meter, inclusive")

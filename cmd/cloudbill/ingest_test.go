@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"cloudbill/app"
 	"cloudbill/billing"
 	"cloudbill/metering"
 	"cloudbill/store"
@@ -194,7 +193,7 @@ func TestIngestInboxConcurrent(t *testing.T) {
 		writeFiles(t, inbox, files)
 		ctx := context.Background()
 		var wg sync.WaitGroup
-		sums := make([]IngestSummary, 2)
+		sums := make([]app.IngestSummary, 2)
 		errs := make([]error, 2)
 		for w := range 2 {
 			wg.Add(1)
@@ -206,8 +205,7 @@ func TestIngestInboxConcurrent(t *testing.T) {
 					return
 				}
 				defer db.Close()
-				a := &App{Stdout: io.Discard, Stderr: io.Discard, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-				sums[w], errs[w] = ingestInbox(ctx, a, db, inbox)
+				sums[w], errs[w] = app.New(db, nil).Ingest(ctx, app.IngestInput{Inbox: inbox})
 			}()
 		}
 		wg.Wait()

@@ -7,12 +7,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"cloudbill/app"
 	"cloudbill/metering"
 	"cloudbill/store"
 )
 
 // cmdJobs lists recent job runs, newest first.
-func cmdJobs(ctx context.Context, a *App, args []string) error {
+func cmdJobs(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "jobs", "")
 	limit := fs.Int("limit", 20, "how many runs to list")
 	job := fs.String("job", "", "only this job (nightly, annual)")
@@ -52,7 +53,7 @@ func cmdJobs(ctx context.Context, a *App, args []string) error {
 			dur = r.Duration().Round(time.Millisecond).String()
 		}
 		var counts []string
-		for _, k := range sortedKeys(r.Counts) {
+		for _, k := range app.SortedKeys(r.Counts) {
 			if r.Counts[k] != 0 { // zeros are the rule: keep the row readable
 				counts = append(counts, fmt.Sprintf("%s=%d", k, r.Counts[k]))
 			}

@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/term"
 
+	"cloudbill/app"
 	"cloudbill/store"
 )
 
@@ -29,8 +30,8 @@ func main() {
 	os.Exit(code)
 }
 
-// App carries what every command needs: global flags, output and the logger.
-type App struct {
+// cli carries what every command needs: global flags, output and the logger.
+type cli struct {
 	DSN       string
 	LogFormat string
 	Stdout    io.Writer
@@ -41,14 +42,24 @@ type App struct {
 }
 
 // OpenDB opens the database named by --db.
-func (a *App) OpenDB(ctx context.Context) (*store.DB, error) {
-	return store.Open(ctx, a.DSN)
+func (c *cli) OpenDB(ctx context.Context) (*store.DB, error) {
+	return store.Open(ctx, c.DSN)
+}
+
+// open opens the database and returns the use cases on it; the caller
+// closes a.DB.
+func (c *cli) open(ctx context.Context) (*app.App, error) {
+	db, err := c.OpenDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return app.New(db, c.Log), nil
 }
 
 // command is one subcommand.
 type command struct {
 	summary string
-	run     func(ctx context.Context, a *App, args []string) error
+	run     func(ctx context.Context, c *cli, args []string) error
 }
 
 var commands map[string]command
@@ -83,7 +94,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 
 // Main runs cloudbill with args and returns the exit status.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &App{Stdout: stdout, Stderr: stderr}
+	a := &cli{Stdout: stdout, Stderr: stderr}
 	if f, ok := stderr.(*os.File); ok {
 		a.IsTerminal = term.IsTerminal(int(f.Fd()))
 	}
@@ -121,12 +132,13 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	a.Log = newLogger(stderr, a.LogFormat)
 	err := cmd.run(ctx, a, rest[1:])
 	var ue usageError
+	var ie *app.InputError
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.As(err, &ie):
 		fmt.Fprintf(stderr, "cloudbill %s: %v\n", name, err)
 		return 2
 	}
@@ -171,7 +183,7 @@ func printUsage(w io.Writer, global *flag.FlagSet) {
 
 // newFlags returns a flag set for a subcommand whose --help prints usage
 // and summary; parse errors become usage errors.
-func newFlags(a *App, name, argsUsage string) *flag.FlagSet {
+func newFlags(a *cli, name, argsUsage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("cloudbill "+name, flag.ContinueOnError)
 	fs.SetOutput(a.Stderr)
 	fs.Usage = func() {
@@ -199,7 +211,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func cmdMigrate(ctx context.Context, a *App, args []string) error {
+func cmdMigrate(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "migrate", "")
 	if err := parseFlags(fs, args); err != nil {
 		return err

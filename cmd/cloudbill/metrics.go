@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"cloudbill/app"
 	"cloudbill/store"
 )
 
@@ -64,8 +65,8 @@ func (m *metrics) observe(r store.JobRun) {
 		return
 	}
 	m.duration.WithLabelValues(r.Job, string(r.Status)).Observe(r.Duration().Seconds())
-	m.ingested.Add(float64(r.Counts[countRowsIngested]))
-	m.rejected.Add(float64(r.Counts[countRowsRejected]))
+	m.ingested.Add(float64(r.Counts[app.CountRowsIngested]))
+	m.rejected.Add(float64(r.Counts[app.CountRowsRejected]))
 	if r.Status == store.JobStatusSucceeded {
 		m.lastSuccess.WithLabelValues(r.Job).Set(float64(r.FinishedAt.Unix()))
 	}

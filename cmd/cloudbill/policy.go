@@ -3,44 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
+	"cloudbill/app"
 	"cloudbill/evaluation"
 )
 
-// policyEnv names the policy file; without it the built-in defaults of
-// DESIGN.md are in force (see docs/policy.md).
-const policyEnv = "CLOUDBILL_POLICY"
-
-// loadPolicy returns the evaluation policy in force: the file named by
-// CLOUDBILL_POLICY, or the built-in defaults.
-func loadPolicy(a *App) (evaluation.Policy, error) {
-	p, _, err := policyInForce()
-	return p, err
-}
-
-// policyInForce returns the policy and where it came from.
-func policyInForce() (evaluation.Policy, string, error) {
-	path := os.Getenv(policyEnv)
-	if path == "" {
-		return evaluation.DefaultPolicy(), "built-in defaults", nil
-	}
-	p, err := readPolicy(path)
-	return p, path, err
-}
-
-func readPolicy(path string) (evaluation.Policy, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return evaluation.Policy{}, fmt.Errorf("policy: %w", err)
-	}
-	defer f.Close()
-	return evaluation.ParsePolicy(f, path)
-}
-
-func cmdPolicy(ctx context.Context, a *App, args []string) error {
+func cmdPolicy(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "policy", "")
-	file := fs.String("file", "", "check and print this policy file instead of the one in force (env "+policyEnv+")")
+	file := fs.String("file", "", "check and print this policy file instead of the one in force (env "+app.PolicyEnv+")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -53,10 +23,10 @@ func cmdPolicy(ctx context.Context, a *App, args []string) error {
 		err    error
 	)
 	if *file != "" {
-		p, err = readPolicy(*file)
+		p, err = app.ReadPolicy(*file)
 		source = *file
 	} else {
-		p, source, err = policyInForce()
+		p, source, err = app.New(nil, nil).Policy()
 	}
 	if err != nil {
 		return err

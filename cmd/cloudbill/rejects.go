@@ -7,7 +7,7 @@ import (
 	"cloudbill/store"
 )
 
-func cmdRejects(ctx context.Context, a *App, args []string) error {
+func cmdRejects(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "rejects", "")
 	all := fs.Bool("all", false, "also list rejects already resolved by a later ingest")
 	file := fs.String("file", "", "only the rejects of `FILE` (as ingested, or its base name)")

@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"strconv"
 
+	"cloudbill/app"
 	"cloudbill/metering"
 	"cloudbill/store"
 )
 
 // cmdRun runs one job now, the way the daemon does (lock, job history,
 // retries), for system cron or a Kubernetes CronJob.
-func cmdRun(ctx context.Context, a *App, args []string) error {
+func cmdRun(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "run", "nightly|annual")
 	date := fs.String("date", "", "nightly: refresh findings as of this date (default: yesterday in Asia/Shanghai)")
 	inbox := fs.String("inbox", envOr("CLOUDBILL_INBOX", "inbox"), "nightly: folder of metering files to ingest (env CLOUDBILL_INBOX)")
@@ -32,18 +33,18 @@ func cmdRun(ctx context.Context, a *App, args []string) error {
 		return usagef("unexpected arguments %q", fs.Args())
 	}
 
-	db, err := a.OpenDB(ctx)
+	ap, err := a.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	r := newJobRunner(db, a.Log, nil)
+	defer ap.DB.Close()
+	r := app.NewRunner(ap.DB, a.Log, nil)
 	switch job {
-	case jobNightly:
+	case app.JobNightly:
 		if *year != 0 {
 			return usagef("--year is for the annual job")
 		}
-		asOf := func() metering.Date { return yesterday(r.now()) }
+		asOf := func() metering.Date { return app.Yesterday(r.Now()) }
 		if *date != "" {
 			d, err := metering.ParseDate(*date)
 			if err != nil {
@@ -51,19 +52,19 @@ func cmdRun(ctx context.Context, a *App, args []string) error {
 			}
 			asOf = func() metering.Date { return d }
 		}
-		r.jobs = map[string]jobFunc{jobNightly: nightlyJob(a, db, *inbox, asOf)}
-	case jobAnnual:
+		r.Jobs = map[string]app.JobFunc{app.JobNightly: ap.NightlyJob(a.ingestInput(*inbox), asOf)}
+	case app.JobAnnual:
 		if *date != "" {
 			return usagef("--date is for the nightly job")
 		}
 		y := *year
 		if y == 0 {
-			y = metering.DateOf(r.now()).Year() - 1
+			y = metering.DateOf(r.Now()).Year() - 1
 		}
-		if y < 2000 || y > 2100 {
-			return usagef("--year %d is out of range", y)
+		if err := app.ValidateYear(y); err != nil {
+			return err
 		}
-		r.jobs = map[string]jobFunc{jobAnnual: annualJob(a, db, *out, func() int { return y })}
+		r.Jobs = map[string]app.JobFunc{app.JobAnnual: ap.AnnualJob(*out, func() int { return y })}
 	default:
 		return usagef("unknown job %q: nightly or annual", job)
 	}
@@ -75,13 +76,13 @@ func cmdRun(ctx context.Context, a *App, args []string) error {
 	return nil
 }
 
-func printRun(a *App, run store.JobRun) {
+func printRun(a *cli, run store.JobRun) {
 	if run.Status == store.JobStatusSkipped {
 		fmt.Fprintf(a.Stdout, "%s skipped: %s\n", run.Job, run.Error)
 		return
 	}
 	fmt.Fprintf(a.Stdout, "%s %s in %s (run %d, %s)", run.Job, run.Status, run.Duration().Round(1e6), run.ID, run.Scope)
-	for _, k := range sortedKeys(run.Counts) {
+	for _, k := range app.SortedKeys(run.Counts) {
 		fmt.Fprintf(a.Stdout, " %s=%s", k, strconv.FormatInt(run.Counts[k], 10))
 	}
 	fmt.Fprintln(a.Stdout)

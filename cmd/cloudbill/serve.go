@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cloudbill/app"
 	"context"
 	"fmt"
 	"os"
@@ -13,7 +14,7 @@ const (
 	defaultAnnual  = "0 6 5 1 *"  // 06:00 on 5 January
 )
 
-func cmdServe(ctx context.Context, a *App, args []string) error {
+func cmdServe(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "serve", "")
 	nightly := fs.String("nightly", envOr("CLOUDBILL_NIGHTLY", defaultNightly), "cron schedule of the nightly job (ingest the inbox, refresh findings as of yesterday), Asia/Shanghai; off disables (env CLOUDBILL_NIGHTLY)")
 	annual := fs.String("annual", envOr("CLOUDBILL_ANNUAL", defaultAnnual), "cron schedule of the annual job (draft settlement of the previous year and its documents); off disables (env CLOUDBILL_ANNUAL)")
@@ -36,24 +37,25 @@ func cmdServe(ctx context.Context, a *App, args []string) error {
 			return usagef("--%s: %v", flag, err)
 		}
 	}
-	db, err := a.OpenDB(ctx)
+	ap, err := a.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer ap.DB.Close()
 
-	r := newJobRunner(db, a.Log, nil)
-	r.jobs = daemonJobs(a, db, *inbox, *out, r.now)
-	r.metrics = newMetrics()
+	r := app.NewRunner(ap.DB, a.Log, nil)
+	r.Jobs = ap.DaemonJobs(a.ingestInput(*inbox), *out, r.Now)
+	m := newMetrics()
+	r.Observe = m.observe
 	cfg := daemonConfig{
-		Schedules: map[string]string{jobNightly: *nightly, jobAnnual: *annual},
+		Schedules: map[string]string{app.JobNightly: *nightly, app.JobAnnual: *annual},
 		Grace:     *grace,
 		Addr:      *addr,
 	}
 	if *catchUp {
-		cfg.CatchUp = []string{jobNightly}
+		cfg.CatchUp = []string{app.JobNightly}
 	}
-	d := &daemon{cfg: cfg, runner: r, log: a.Log}
+	d := &daemon{cfg: cfg, runner: r, metrics: m, log: a.Log}
 	return d.Run(ctx)
 }
 

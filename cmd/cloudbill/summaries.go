@@ -9,7 +9,7 @@ import (
 // findings read: usage_months against every usage row, and the idle
 // summary (rebuilt by the next findings refresh). Ingestion keeps them;
 // rows written into usage by hand in SQL are what this is for.
-func cmdSummaries(ctx context.Context, a *App, args []string) error {
+func cmdSummaries(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "summaries", "")
 	rebuild := fs.Bool("rebuild", false, "recompute usage_months from every usage row and have the next findings refresh rebuild the idle summary")
 	if err := parseFlags(fs, args); err != nil {

@@ -1,0 +1,373 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"cloudbill/metering"
+	"cloudbill/store"
+)
+
+// IngestInput says what to ingest: Paths (files, and the files of
+// folders) or every new file of an Inbox, which then moves each file to
+// Inbox/done/ once committed (Inbox/failed/ when unreadable).
+type IngestInput struct {
+	Paths []string
+	Inbox string
+	// Report, when set, is told of each file's result (and of the retried
+	// rejects, with File ""), as soon as it is committed.
+	Report func(FileReport)
+	// Progress, when set, is called for each file before it is read; the
+	// returned function is called when it is done. bytesRead and rows are
+	// updated while the file is read.
+	Progress func(path string, size int64, bytesRead, rows *atomic.Int64) (done func())
+}
+
+// Validate checks that exactly one of Paths and Inbox is given.
+func (in IngestInput) Validate() error {
+	switch {
+	case in.Inbox == "" && len(in.Paths) == 0:
+		return &InputError{Field: "inbox", Reason: "ingest needs files or folders, or --inbox DIR"}
+	case in.Inbox != "" && len(in.Paths) > 0:
+		return &InputError{Field: "inbox", Reason: "ingest takes either paths or --inbox DIR, not both"}
+	}
+	return nil
+}
+
+// FileReport is one file's outcome: its result, how long it took, and
+// whether it was already in the ledger (nothing changed).
+type FileReport struct {
+	store.IngestResult
+	Took            time.Duration
+	AlreadyIngested bool
+	// Failed is why the file could not be read (nil when it was); MovedTo
+	// the folder it was moved to then (inbox runs only).
+	Failed  *store.FileError
+	MovedTo string
+}
+
+// IngestSummary totals one ingest run over all its files. Files counts the
+// files ingested, Skipped those already in the ledger, Failed those that
+// could not be read; the row counts add up the files' results (Accepted =
+// new keys) plus the earlier rejects retried at the start (Retried).
+type IngestSummary struct {
+	Files, Skipped, Failed                                        int
+	Read, Accepted, Replaced, Unchanged, Rejected, NotYetBillable int64
+	Duplicates, Retried                                           int64
+	// FailedFiles are the files that could not be read, with the reason.
+	FailedFiles []*store.FileError
+}
+
+func (s *IngestSummary) add(r store.IngestResult) {
+	s.Read += r.Read
+	s.Accepted += r.Accepted
+	s.Replaced += r.Replaced
+	s.Unchanged += r.Unchanged
+	s.Rejected += r.Rejected
+	s.NotYetBillable += r.NotYetBillable
+	s.Duplicates += r.Duplicates
+}
+
+// String is the summary's counts on one line.
+func (s IngestSummary) String() string {
+	line := fmt.Sprintf("%d read, %d new, %d replaced, %d unchanged, %d repeated, %d rejected, %d not yet billable",
+		s.Read, s.Accepted, s.Replaced, s.Unchanged, s.Duplicates, s.Rejected, s.NotYetBillable)
+	if s.Retried > 0 {
+		line += fmt.Sprintf("; %d earlier rejects retried", s.Retried)
+	}
+	return line
+}
+
+// Ingest ingests metering files, one transaction per file. A file that
+// cannot be read is counted in Failed (and, with an inbox, moved to
+// failed/); the run goes on. A failure of the database stops the run.
+func (a *App) Ingest(ctx context.Context, in IngestInput) (IngestSummary, error) {
+	if err := in.Validate(); err != nil {
+		return IngestSummary{}, err
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// Ingestion streams: keep the heap (and so the RSS) flat however
+		// large the file, at the price of more frequent collections.
+		debug.SetMemoryLimit(128 << 20)
+	}
+	if in.Inbox != "" {
+		return a.ingestInbox(ctx, in)
+	}
+	return a.ingestPaths(ctx, in)
+}
+
+// ingester holds what one run needs: the known resources and items,
+// loaded once, and the running totals.
+type ingester struct {
+	a     *App
+	in    IngestInput
+	known *metering.Known
+	sum   IngestSummary
+}
+
+// startIngest loads what rows are checked against, then retries the
+// earlier rejects whose resource has been loaded since.
+func (a *App) startIngest(ctx context.Context, in IngestInput) (*ingester, error) {
+	known, err := a.DB.LoadKnown(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ing := &ingester{a: a, in: in, known: known}
+	res, err := a.DB.RetryRejects(ctx, known)
+	if err != nil {
+		return nil, fmt.Errorf("retry earlier rejects: %w", err)
+	}
+	if res.Read > 0 {
+		ing.sum.add(res)
+		ing.sum.Retried = res.Read
+		ing.sum.Read -= res.Read // retried rows were read before, in their own file
+		ing.report(FileReport{IngestResult: res})
+	}
+	return ing, nil
+}
+
+// errGone means the file disappeared: another ingest took it.
+var errGone = errors.New("file taken by another ingest")
+
+// file ingests one file. A *store.FileError means it cannot be read.
+func (ing *ingester) file(ctx context.Context, path string) (store.IngestResult, error) {
+	sum, size, err := hashFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return store.IngestResult{File: path}, errGone
+	}
+	if err != nil {
+		return store.IngestResult{File: path}, &store.FileError{Err: metering.Problem{File: path, Reason: err.Error()}}
+	}
+	var bytesRead, rows atomic.Int64
+	input := store.IngestInput{
+		Name:   path,
+		SHA256: sum,
+		Open: func() (io.ReadCloser, error) {
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, err
+			}
+			bytesRead.Store(0)
+			return &countingReader{f: f, n: &bytesRead}, nil
+		},
+		Progress: func(n int64) { rows.Store(n) },
+	}
+	done := func() {}
+	if ing.in.Progress != nil {
+		done = ing.in.Progress(path, size, &bytesRead, &rows)
+	}
+	began := time.Now()
+	res, err := ing.a.DB.IngestFile(ctx, ing.known, input)
+	done()
+	if err != nil {
+		if _, statErr := os.Stat(path); errors.Is(statErr, fs.ErrNotExist) {
+			return res, errGone
+		}
+		return res, err
+	}
+	if res.AlreadyIngested {
+		ing.sum.Skipped++
+		ing.a.Log.Info("file already ingested", "file", path, "sha256", sum)
+		if ing.in.Report != nil {
+			ing.in.Report(FileReport{IngestResult: res, AlreadyIngested: true})
+		}
+		return res, nil
+	}
+	ing.sum.Files++
+	ing.sum.add(res)
+	ing.report(FileReport{IngestResult: res, Took: time.Since(began)})
+	return res, nil
+}
+
+// report logs a file's summary with every replacement listed and tells
+// the caller's Report.
+func (ing *ingester) report(fr FileReport) {
+	r := fr.IngestResult
+	log := ing.a.Log
+	log.Info("file ingested", "file", r.File, "kind", string(r.Kind), "sha256", r.SHA256, "path", r.Path,
+		"read", r.Read, "accepted", r.Accepted, "replaced", r.Replaced, "unchanged", r.Unchanged,
+		"repeated", r.Duplicates, "rejected", r.Rejected, "not_yet_billable", r.NotYetBillable, "seconds", fr.Took.Seconds())
+	for _, rp := range r.Replacements {
+		log.Info("value replaced", "file", r.File, "resource", rp.ResourceID, "item", rp.ItemCode, "day", rp.Day, "old", rp.Old, "new", rp.New)
+	}
+	if more := r.Replaced - int64(len(r.Replacements)); more > 0 {
+		log.Info("more values replaced than listed", "file", r.File, "unlisted", more)
+	}
+	if ing.in.Report != nil {
+		ing.in.Report(fr)
+	}
+}
+
+// failed counts a file that could not be read (moved to movedTo, if set).
+func (ing *ingester) failed(path string, fe *store.FileError, movedTo string) {
+	ing.sum.Failed++
+	ing.sum.FailedFiles = append(ing.sum.FailedFiles, fe)
+	ing.a.Log.Error("file unreadable", "file", path, "err", fe)
+	if ing.in.Report != nil {
+		ing.in.Report(FileReport{IngestResult: store.IngestResult{File: path}, Failed: fe, MovedTo: movedTo})
+	}
+}
+
+type countingReader struct {
+	f *os.File
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.f.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (c *countingReader) Close() error { return c.f.Close() }
+
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// ingestPaths ingests files and the files of folders (not their
+// subfolders), in name order.
+func (a *App) ingestPaths(ctx context.Context, in IngestInput) (IngestSummary, error) {
+	var files []string
+	for _, p := range in.Paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return IngestSummary{}, err
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		names, err := inboxFiles(p)
+		if err != nil {
+			return IngestSummary{}, err
+		}
+		for _, n := range names {
+			files = append(files, filepath.Join(p, n))
+		}
+	}
+	ing, err := a.startIngest(ctx, in)
+	if err != nil {
+		return IngestSummary{}, err
+	}
+	for _, f := range files {
+		_, err := ing.file(ctx, f)
+		var fe *store.FileError
+		switch {
+		case err == nil:
+		case errors.As(err, &fe):
+			ing.failed(f, fe, "")
+		default:
+			return ing.sum, fmt.Errorf("ingest %s: %w", f, err)
+		}
+	}
+	return ing.sum, nil
+}
+
+// inboxFiles lists the regular files of dir by name, leaving out hidden
+// files and files still being written (.tmp, .part).
+func inboxFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if !e.Type().IsRegular() || strings.HasPrefix(n, ".") || strings.HasSuffix(n, ".tmp") || strings.HasSuffix(n, ".part") {
+			continue
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// ingestInbox ingests every new file of the inbox (the nightly job's step),
+// one transaction per file. After its transaction commits a file moves to
+// done/; a file that cannot be read moves to failed/ with a NAME.reason
+// beside it. A failure of the database stops the run and leaves the file
+// in the inbox: the next run takes it again. A file whose SHA-256 is in
+// the ledger (committed by a run that stopped before moving it, or by a
+// concurrent ingest) just moves to done/.
+func (a *App) ingestInbox(ctx context.Context, in IngestInput) (IngestSummary, error) {
+	dir := in.Inbox
+	done, failed := filepath.Join(dir, "done"), filepath.Join(dir, "failed")
+	for _, d := range []string{done, failed} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return IngestSummary{}, fmt.Errorf("inbox: %w", err)
+		}
+	}
+	names, err := inboxFiles(dir)
+	if err != nil {
+		return IngestSummary{}, fmt.Errorf("inbox: %w", err)
+	}
+	ing, err := a.startIngest(ctx, in)
+	if err != nil {
+		return IngestSummary{}, err
+	}
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return ing.sum, err
+		}
+		path := filepath.Join(dir, name)
+		res, err := ing.file(ctx, path)
+		var fe *store.FileError
+		switch {
+		case errors.Is(err, errGone):
+			a.Log.Info("file taken by another ingest", "file", path)
+		case errors.As(err, &fe):
+			ing.failed(path, fe, failed)
+			if err := os.WriteFile(filepath.Join(failed, name+".reason"), []byte(fe.Error()+"\n"), 0o644); err != nil {
+				return ing.sum, fmt.Errorf("inbox: %w", err)
+			}
+			if err := os.Rename(path, filepath.Join(failed, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return ing.sum, fmt.Errorf("inbox: %w", err)
+			}
+		case err != nil:
+			return ing.sum, fmt.Errorf("ingest %s: %w", path, err)
+		default:
+			if err := moveDone(path, done, name, res.SHA256); err != nil {
+				return ing.sum, fmt.Errorf("inbox: %w", err)
+			}
+		}
+	}
+	return ing.sum, nil
+}
+
+// moveDone renames an ingested file into done/, keeping an earlier file of
+// the same name (a different digest gets its own name).
+func moveDone(path, done, name, sha string) error {
+	target := filepath.Join(done, name)
+	if _, err := os.Stat(target); err == nil && len(sha) >= 12 {
+		if other, _, err := hashFile(target); err == nil && other != sha {
+			target = filepath.Join(done, sha[:12]+"-"+name)
+		}
+	}
+	if err := os.Rename(path, target); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}

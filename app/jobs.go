@@ -1,0 +1,103 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"cloudbill/metering"
+)
+
+// Job names.
+const (
+	JobNightly = "nightly"
+	JobAnnual  = "annual"
+)
+
+// Counts the jobs report (job_runs.counts); the metrics read the row counts.
+const (
+	CountFiles          = "files"
+	CountFilesSkipped   = "files_skipped"
+	CountFilesFailed    = "files_failed"
+	CountRowsRead       = "rows_read"
+	CountRowsIngested   = "rows_ingested" // accepted + replaced
+	CountRowsUnchanged  = "rows_unchanged"
+	CountRowsRejected   = "rows_rejected"
+	CountNotYetBillable = "rows_not_yet_billable"
+	CountFindings       = "findings"
+	CountVersion        = "version"
+	CountDocuments      = "documents"
+)
+
+// Yesterday is the day before now's date in Asia/Shanghai: the nightly
+// job's as-of date.
+func Yesterday(now time.Time) metering.Date { return metering.DateOf(now).AddDays(-1) }
+
+// NightlyJob ingests every new file of the inbox named by in, then
+// refreshes the findings as of asOf(). Each step commits on its own; both
+// are safe to run again.
+func (a *App) NightlyJob(in IngestInput, asOf func() metering.Date) JobFunc {
+	return func(ctx context.Context) (JobResult, error) {
+		day := asOf()
+		inbox := in.Inbox
+		res := JobResult{Scope: "date=" + day.String() + " inbox=" + inbox, Counts: map[string]int64{}}
+		if st, err := os.Stat(inbox); err != nil || !st.IsDir() {
+			if err == nil {
+				err = errors.New("not a folder")
+			}
+			return res, fmt.Errorf("inbox %s: %w", inbox, err)
+		}
+		sum, err := a.Ingest(ctx, in)
+		res.Counts[CountFiles] = int64(sum.Files)
+		res.Counts[CountFilesSkipped] = int64(sum.Skipped)
+		res.Counts[CountFilesFailed] = int64(sum.Failed)
+		res.Counts[CountRowsRead] = sum.Read
+		res.Counts[CountRowsIngested] = sum.Accepted + sum.Replaced
+		res.Counts[CountRowsUnchanged] = sum.Unchanged
+		res.Counts[CountRowsRejected] = sum.Rejected
+		res.Counts[CountNotYetBillable] = sum.NotYetBillable
+		if err != nil {
+			return res, fmt.Errorf("ingest %s: %w", inbox, err)
+		}
+		fs, _, err := a.RefreshFindings(ctx, FindingsInput{AsOf: day})
+		if err != nil {
+			return res, err // names the step and the date already
+		}
+		res.Counts[CountFindings] = int64(len(fs))
+		return res, nil
+	}
+}
+
+// AnnualJob settles year() as a new draft version and writes its documents
+// into out.
+func (a *App) AnnualJob(out string, year func() int) JobFunc {
+	return func(ctx context.Context) (JobResult, error) {
+		y := year()
+		res := JobResult{Scope: fmt.Sprintf("year=%d out=%s", y, out), Counts: map[string]int64{}}
+		r, err := a.Settle(ctx, YearInput{Year: y})
+		if err != nil {
+			return res, fmt.Errorf("settle %d: %w", y, err)
+		}
+		res.Counts[CountVersion] = int64(r.Statement.Version)
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return res, fmt.Errorf("documents folder: %w", err)
+		}
+		paths, err := a.Report(ctx, ReportInput{Year: y, Out: out})
+		res.Counts[CountDocuments] = int64(len(paths))
+		if err != nil {
+			return res, fmt.Errorf("write %d documents: %w", y, err)
+		}
+		return res, nil
+	}
+}
+
+// DaemonJobs are the jobs of `cloudbill serve`: the nightly job as of the
+// day before the clock's date, the annual one for the year before it.
+func (a *App) DaemonJobs(in IngestInput, out string, now func() time.Time) map[string]JobFunc {
+	return map[string]JobFunc{
+		JobNightly: a.NightlyJob(in, func() metering.Date { return Yesterday(now()) }),
+		JobAnnual:  a.AnnualJob(out, func() int { return metering.DateOf(now()).Year() - 1 }),
+	}
+}

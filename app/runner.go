@@ -1,0 +1,209 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"cloudbill/store"
+)
+
+// JobResult is what a job reports: what it covered and what it counted.
+// A failing job returns what it had counted so far with its error.
+type JobResult struct {
+	Scope  string
+	Counts map[string]int64
+}
+
+// JobFunc is the body of a job. It must leave nothing half-applied when ctx
+// is cancelled: its writes are transactions that roll back.
+type JobFunc func(ctx context.Context) (JobResult, error)
+
+// ErrLockLost cancels a job whose database lock was lost while it ran.
+var ErrLockLost = errors.New("job lock lost while running")
+
+// Runner runs named jobs the one way both the daemon and the one-shot
+// `cloudbill run` use: take the job's database lock (or record a skipped
+// run), record the run in job_runs, run the body retrying transient
+// database errors with backoff, record the outcome and tell Observe.
+type Runner struct {
+	DB      *store.DB
+	Log     *slog.Logger
+	Holder  string             // host:pid, recorded with runs and locks
+	Now     func() time.Time   // the clock (tests inject one)
+	Lease   time.Duration      // SQLite lock lease
+	Backoff []time.Duration    // waits before each retry of a transient error
+	Observe func(store.JobRun) // told of every finished or skipped run (metrics); may be nil
+	Jobs    map[string]JobFunc // job name → body
+}
+
+// NewRunner returns a runner of jobs on db with the default lease and
+// backoff, holder host:pid and the wall clock.
+func NewRunner(db *store.DB, log *slog.Logger, jobs map[string]JobFunc) *Runner {
+	host, _ := os.Hostname()
+	return &Runner{
+		DB:      db,
+		Log:     log,
+		Holder:  fmt.Sprintf("%s:%d", host, os.Getpid()),
+		Now:     time.Now,
+		Lease:   2 * time.Minute,
+		Backoff: []time.Duration{2 * time.Second, 8 * time.Second, 30 * time.Second},
+		Jobs:    jobs,
+	}
+}
+
+// JobNames lists the runner's jobs in order.
+func (r *Runner) JobNames() []string {
+	names := make([]string, 0, len(r.Jobs))
+	for n := range r.Jobs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (r *Runner) observe(run store.JobRun) {
+	if r.Observe != nil {
+		r.Observe(run)
+	}
+}
+
+// bookkeeping is the context for writing a run's history: it outlives the
+// job's cancellation (a cancelled job is still recorded) but not forever.
+func bookkeeping(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+}
+
+// Run runs job name once and returns its recorded run. The error is the
+// job's own error (also recorded in the run) or a failure to run it at all;
+// a run skipped because another process holds the lock is not an error.
+func (r *Runner) Run(ctx context.Context, name string) (store.JobRun, error) {
+	fn, ok := r.Jobs[name]
+	if !ok {
+		return store.JobRun{}, fmt.Errorf("unknown job %q (jobs: %s)", name, strings.Join(r.JobNames(), ", "))
+	}
+	log := r.Log.With(slog.String("job", name))
+	run := store.JobRun{Job: name, Holder: r.Holder, StartedAt: r.Now()}
+	if err := ctx.Err(); err != nil {
+		return run, fmt.Errorf("job %s not started: %w", name, err)
+	}
+
+	var lock *store.Lock
+	err := r.retry(ctx, log, func() error {
+		var err error
+		lock, err = r.DB.TryLock(ctx, "job:"+name, r.Holder, r.Lease)
+		return err
+	})
+	if errors.Is(err, store.ErrLocked) {
+		run.Status, run.FinishedAt, run.Error = store.JobStatusSkipped, run.StartedAt, err.Error()
+		log.Info("job skipped: another process is running it", slog.String("reason", err.Error()))
+		bctx, cancel := bookkeeping(ctx)
+		defer cancel()
+		if run.ID, err = r.DB.InsertJobRun(bctx, run); err != nil {
+			log.Error("record skipped run", slog.Any("err", err))
+		}
+		r.observe(run)
+		return run, nil
+	}
+	if err != nil {
+		return run, fmt.Errorf("job %s: %w", name, err)
+	}
+	defer func() {
+		bctx, cancel := bookkeeping(ctx)
+		defer cancel()
+		if err := lock.Release(bctx); err != nil {
+			log.Warn("release job lock", slog.Any("err", err))
+		}
+	}()
+
+	// Holding the lock, nobody else runs this job: rows still "running" were
+	// left by a process that died.
+	if n, err := r.DB.AbandonJobRuns(ctx, name, run.StartedAt, "abandoned: the process running it ended before it finished"); err != nil {
+		return run, fmt.Errorf("job %s: %w", name, err)
+	} else if n > 0 {
+		log.Warn("closed runs left running by a process that died", slog.Int64("runs", n))
+	}
+	run.Status = store.JobStatusRunning
+	if err := r.retry(ctx, log, func() error {
+		var err error
+		run.ID, err = r.DB.InsertJobRun(ctx, run)
+		return err
+	}); err != nil {
+		return run, fmt.Errorf("job %s: %w", name, err)
+	}
+	log.Info("job started", slog.Int64("run", run.ID))
+
+	jctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-lock.Lost():
+			cancel(ErrLockLost)
+		case <-jctx.Done():
+		}
+	}()
+	var res JobResult
+	jobErr := r.retry(jctx, log, func() error {
+		var err error
+		res, err = fn(jctx)
+		return err
+	})
+	if jobErr != nil && jctx.Err() != nil {
+		jobErr = fmt.Errorf("interrupted (%w): %w", context.Cause(jctx), jobErr)
+	}
+
+	run.FinishedAt, run.Scope, run.Counts = r.Now(), res.Scope, res.Counts
+	run.Status = store.JobStatusSucceeded
+	if jobErr != nil {
+		run.Status, run.Error = store.JobStatusFailed, jobErr.Error()
+	}
+	bctx, bcancel := bookkeeping(ctx)
+	defer bcancel()
+	if err := r.retry(bctx, log, func() error { return r.DB.FinishJobRun(bctx, run) }); err != nil {
+		log.Error("record end of run", slog.Int64("run", run.ID), slog.Any("err", err))
+	}
+	r.observe(run)
+	attrs := []any{slog.Int64("run", run.ID), slog.String("scope", run.Scope), slog.Duration("duration", run.Duration())}
+	for _, k := range SortedKeys(run.Counts) {
+		attrs = append(attrs, slog.Int64(k, run.Counts[k]))
+	}
+	if jobErr != nil {
+		log.Error("job failed", append(attrs, slog.Any("err", jobErr))...)
+		return run, fmt.Errorf("job %s: %w", name, jobErr)
+	}
+	log.Info("job succeeded", attrs...)
+	return run, nil
+}
+
+// retry runs fn, again after each backoff wait while it fails with a
+// transient database error.
+func (r *Runner) retry(ctx context.Context, log *slog.Logger, fn func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := fn()
+		if err == nil || attempt >= len(r.Backoff) || !store.IsTransient(err) || ctx.Err() != nil {
+			return err
+		}
+		log.Warn("transient database error, trying again", slog.Int("attempt", attempt+1),
+			slog.Duration("wait", r.Backoff[attempt]), slog.Any("err", err))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(r.Backoff[attempt]):
+		}
+	}
+}
+
+// SortedKeys returns the keys of a run's counts in order.
+func SortedKeys(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,190 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"cloudbill/billing"
+	"cloudbill/store"
+)
+
+// SettleResult is a settlement run's outcome: the statement and whether it
+// was stored as a new draft version (false: the latest version already
+// says the same, and Statement is that version).
+type SettleResult struct {
+	Statement *billing.Statement
+	Saved     bool
+}
+
+// Settle computes the year's settlement and stores it as a new draft
+// version (or reports that the latest version already says the same).
+func (a *App) Settle(ctx context.Context, in YearInput) (SettleResult, error) {
+	if err := in.Validate(); err != nil {
+		return SettleResult{}, err
+	}
+	year := in.Year
+	db := a.DB
+	policy, _, err := a.Policy()
+	if err != nil {
+		return SettleResult{}, err
+	}
+	versions, err := db.PriceVersions(ctx)
+	if err != nil {
+		return SettleResult{}, err
+	}
+	// Where each resource sits is needed only when the day groups arrive:
+	// it is read beside the usage pass.
+	type settlementResult struct {
+		s   *billing.Settlement
+		err error
+	}
+	settlementc := make(chan settlementResult, 1)
+	go func() {
+		placement, err := db.Placements(ctx)
+		if err != nil {
+			settlementc <- settlementResult{err: err}
+			return
+		}
+		settlementc <- settlementResult{s: billing.NewSettlement(year, billing.NewCatalogue(versions), placement)}
+	}()
+	var s *billing.Settlement
+	settlement := func() (*billing.Settlement, error) {
+		if s == nil {
+			r := <-settlementc
+			if r.err != nil {
+				return nil, r.err
+			}
+			s = r.s
+		}
+		return s, nil
+	}
+	// The lifecycle events are read once, beside the usage pass, on a
+	// connection of their own: they give the billing segments (sent to the
+	// usage pass as soon as they are cut) and then the SLA obligations of
+	// the providers' evaluations.
+	type evalResult struct {
+		in  evalInputs
+		err error
+	}
+	evalc := make(chan evalResult, 1)
+	segc := make(chan []billing.Segment, 1)
+	go func() {
+		t0 := time.Now()
+		events, err := db.LifecycleEvents(ctx)
+		if err != nil {
+			close(segc)
+			evalc <- evalResult{err: err}
+			return
+		}
+		segc <- billing.Segments(year, events, versions)
+		close(segc)
+		in, err := a.evaluationInputs(ctx, year, policy, events)
+		a.Log.Debug("settle: events and evaluation inputs", "seconds", time.Since(t0).Seconds())
+		evalc <- evalResult{in, err}
+	}()
+	t0 := time.Now()
+	err = db.DayGroups(ctx, year, segc, func(g billing.DayGroup) error {
+		s, err := settlement()
+		if err != nil {
+			return err
+		}
+		return s.Add(g)
+	})
+	if err == nil {
+		_, err = settlement() // a year without day groups
+	}
+	if err != nil {
+		ev := <-evalc
+		if errors.Is(err, store.ErrNoSegments) && ev.err != nil {
+			err = ev.err
+		}
+		return SettleResult{}, fmt.Errorf("settle %d: %w", year, err)
+	}
+	a.Log.Debug("settle: day groups", "seconds", time.Since(t0).Seconds())
+	t0 = time.Now()
+	lines := s.Lines()
+	a.Log.Debug("settle: lines", "seconds", time.Since(t0).Seconds())
+	ev := <-evalc
+	if len(lines) == 0 {
+		return SettleResult{}, fmt.Errorf("settle %d: no billable usage in %d: nothing to settle (ingest the year's metering, and check the resources' confirmed events)", year, year)
+	}
+	if ev.err != nil {
+		return SettleResult{}, fmt.Errorf("settle %d: %w", year, ev.err)
+	}
+	seen := map[string]bool{}
+	var providers []string
+	for _, l := range lines {
+		if !seen[l.ProviderCode] {
+			seen[l.ProviderCode] = true
+			providers = append(providers, l.ProviderCode)
+		}
+	}
+	sort.Strings(providers)
+	evals, err := ev.in.evaluate(year, providers, policy)
+	if err != nil {
+		return SettleResult{}, fmt.Errorf("settle %d: %w", year, err)
+	}
+	t0 = time.Now()
+	st, err := billing.Assemble(year, lines, evals, policy.String())
+	a.Log.Debug("settle: assemble", "seconds", time.Since(t0).Seconds())
+	if err != nil {
+		return SettleResult{}, fmt.Errorf("settle %d: %w", year, err)
+	}
+	st.CreatedAt = a.now().UTC().Truncate(time.Second)
+	t0 = time.Now()
+	saved, err := db.SaveStatement(ctx, st)
+	if err != nil {
+		return SettleResult{}, fmt.Errorf("settle %d: %w", year, err)
+	}
+	a.Log.Debug("settle: save", "seconds", time.Since(t0).Seconds())
+	if saved {
+		a.Log.Info("settled", "year", year, "version", st.Version, "lines", len(st.Lines), "gross", st.Gross.StringFixed(2), "net", st.Net.StringFixed(2))
+	}
+	return SettleResult{Statement: st, Saved: saved}, nil
+}
+
+// Issue freezes the year's latest draft as issued and returns its version.
+func (a *App) Issue(ctx context.Context, in YearInput) (int, error) {
+	if err := in.Validate(); err != nil {
+		return 0, err
+	}
+	v, err := a.DB.IssueStatement(ctx, in.Year, a.now().UTC().Truncate(time.Second))
+	if err != nil {
+		return 0, fmt.Errorf("issue %d: %w", in.Year, err)
+	}
+	a.Log.Info("issued", "year", in.Year, "version", v)
+	return v, nil
+}
+
+// DiffResult is what changed per line between two versions of a year.
+type DiffResult struct {
+	Older, Newer *billing.Statement
+	Changes      []billing.LineChange
+}
+
+// Diff compares the year's last two versions.
+func (a *App) Diff(ctx context.Context, in YearInput) (DiffResult, error) {
+	if err := in.Validate(); err != nil {
+		return DiffResult{}, err
+	}
+	year := in.Year
+	vs, err := a.DB.StatementVersions(ctx, year)
+	if err != nil {
+		return DiffResult{}, err
+	}
+	if len(vs) < 2 {
+		return DiffResult{}, fmt.Errorf("diff %d: %d version(s); a diff needs two (settle again after correcting the inputs)", year, len(vs))
+	}
+	newer, err := a.DB.Statement(ctx, year, vs[0])
+	if err != nil {
+		return DiffResult{}, err
+	}
+	older, err := a.DB.Statement(ctx, year, vs[1])
+	if err != nil {
+		return DiffResult{}, err
+	}
+	return DiffResult{Older: older, Newer: newer, Changes: billing.Diff(older, newer)}, nil
+}
