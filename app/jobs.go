@@ -101,3 +101,57 @@ func (a *App) DaemonJobs(in IngestInput, out string, now func() time.Time) map[s
 		JobAnnual:  a.AnnualJob(out, func() int { return metering.DateOf(now()).Year() - 1 }),
 	}
 }
+
+// JobInput names one job to run now (`cloudbill run`): the nightly job
+// over Inbox as of Date (zero: yesterday), or the annual job of Year (0:
+// last year) into Out.
+type JobInput struct {
+	Job   string
+	Date  metering.Date
+	Year  int
+	Inbox IngestInput
+	Out   string
+}
+
+// Validate checks the job's name and that only its own options are set.
+func (in JobInput) Validate() error {
+	switch in.Job {
+	case JobNightly:
+		if in.Year != 0 {
+			return &InputError{Field: "year", Reason: "--year is for the annual job"}
+		}
+	case JobAnnual:
+		if in.Date != 0 {
+			return &InputError{Field: "date", Reason: "--date is for the nightly job"}
+		}
+		if in.Year != 0 {
+			return ValidateYear(in.Year)
+		}
+	default:
+		return &InputError{Field: "job", Reason: fmt.Sprintf("unknown job %q: nightly or annual", in.Job)}
+	}
+	return nil
+}
+
+// Job returns the body of the job in names, with the clock now for its
+// defaults.
+func (a *App) Job(in JobInput, now func() time.Time) (JobFunc, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	if in.Job == JobNightly {
+		asOf := func() metering.Date { return Yesterday(now()) }
+		if in.Date != 0 {
+			asOf = func() metering.Date { return in.Date }
+		}
+		return a.NightlyJob(in.Inbox, asOf), nil
+	}
+	y := in.Year
+	if y == 0 {
+		y = metering.DateOf(now()).Year() - 1
+	}
+	if err := ValidateYear(y); err != nil {
+		return nil, err
+	}
+	return a.AnnualJob(in.Out, func() int { return y }), nil
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"cloudbill/metering"
 	"cloudbill/store"
 )
 
@@ -206,4 +207,24 @@ func SortedKeys(m map[string]int64) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Schedule says when a job runs next after a given time (a parsed cron
+// spec is one).
+type Schedule interface{ Next(time.Time) time.Time }
+
+// Missed reports whether job missed a scheduled run: a scheduled time came
+// after the start of its last successful run and is not later than now; a
+// job that never succeeded has missed its run too. However many nights
+// passed, that is one missed run. It also returns when the run was due.
+func (r *Runner) Missed(ctx context.Context, job string, sched Schedule) (bool, time.Time, error) {
+	last, ok, err := r.DB.LastJobRun(ctx, job, store.JobStatusSucceeded)
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	if !ok {
+		return true, time.Time{}, nil
+	}
+	due := sched.Next(last.StartedAt.In(metering.Shanghai))
+	return !due.After(r.Now()), due, nil
 }

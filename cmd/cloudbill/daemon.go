@@ -16,7 +16,6 @@ import (
 
 	"cloudbill/app"
 	"cloudbill/metering"
-	"cloudbill/store"
 )
 
 // daemonConfig configures `cloudbill serve`.
@@ -51,22 +50,6 @@ func parseSchedule(spec string) (cron.Schedule, error) {
 		return nil, fmt.Errorf("schedule %q: %w", spec, err)
 	}
 	return s, nil
-}
-
-// missed reports whether job missed a scheduled run: a scheduled time came
-// after the start of its last successful run and is not later than now; a
-// job that never succeeded has missed its run too. However many nights
-// passed, that is one missed run.
-func (d *daemon) missed(ctx context.Context, job string, sched cron.Schedule) (bool, time.Time, error) {
-	last, ok, err := d.runner.DB.LastJobRun(ctx, job, store.JobStatusSucceeded)
-	if err != nil {
-		return false, time.Time{}, err
-	}
-	if !ok {
-		return true, time.Time{}, nil
-	}
-	due := sched.Next(last.StartedAt.In(metering.Shanghai))
-	return !due.After(d.runner.Now()), due, nil
 }
 
 // Run schedules the jobs, catches up a missed run, serves the metrics, and
@@ -132,7 +115,7 @@ func (d *daemon) Run(ctx context.Context) error {
 		if !slices.Contains(d.cfg.CatchUp, e.name) {
 			continue
 		}
-		missed, due, err := d.missed(ctx, e.name, e.sched)
+		missed, due, err := d.runner.Missed(ctx, e.name, e.sched)
 		if err != nil {
 			d.log.Error("check for a missed run", slog.String("job", e.name), slog.Any("err", err))
 			continue

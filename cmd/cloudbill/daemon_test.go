@@ -359,7 +359,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 					}
 				}
 				d := &daemon{runner: testRunner(db, "t:1", fixedClock(c.now), nil), log: discardLog}
-				missed, _, err := d.missed(ctx, app.JobNightly, sched)
+				missed, _, err := d.runner.Missed(ctx, app.JobNightly, sched)
 				if err != nil || missed != c.missed {
 					t.Errorf("missed = %v, %v; want %v", missed, err, c.missed)
 				}
@@ -399,7 +399,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 				t.Errorf("caught-up run as of %s, want yesterday 2024-06-04", asOf)
 			}
 			// Started again the same day: nothing missed any more.
-			missed, _, err := d.missed(context.Background(), app.JobNightly, mustSchedule(t, defaultNightly))
+			missed, _, err := d.runner.Missed(context.Background(), app.JobNightly, mustSchedule(t, defaultNightly))
 			if err != nil || missed {
 				t.Errorf("after catching up, missed = %v, %v", missed, err)
 			}

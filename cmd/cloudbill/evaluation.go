@@ -13,11 +13,8 @@ import (
 func cmdFindings(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "findings", "")
 	asOfFlag := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: yesterday in Asia/Shanghai)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
 	}
 	var in app.FindingsInput
 	if *asOfFlag != "" {
@@ -27,32 +24,29 @@ func cmdFindings(ctx context.Context, c *cli, args []string) error {
 		}
 		in.AsOf = d
 	}
-	a, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.DB.Close()
-	if _, _, err := a.Policy(); err != nil {
-		return err
-	}
-	found, asOf, err := a.RefreshFindings(ctx, in)
-	if err != nil {
-		return err
-	}
-	byKind := map[evaluation.FindingKind]int{}
-	for _, f := range found {
-		byKind[f.Kind]++
-	}
-	kinds := make([]string, 0, len(byKind))
-	for k := range byKind {
-		kinds = append(kinds, string(k))
-	}
-	sort.Strings(kinds)
-	fmt.Fprintf(c.Stdout, "%d findings as of %s", len(found), asOf)
-	for _, k := range kinds {
-		fmt.Fprintf(c.Stdout, "; %s %d", k, byKind[evaluation.FindingKind(k)])
-	}
-	fmt.Fprintln(c.Stdout)
-	c.Log.Info("findings refreshed", "as_of", asOf.String(), "findings", len(found))
-	return nil
+	return c.withApp(ctx, func(a *app.App) error {
+		if _, _, err := a.Policy(); err != nil {
+			return err
+		}
+		found, asOf, err := a.RefreshFindings(ctx, in)
+		if err != nil {
+			return err
+		}
+		byKind := map[evaluation.FindingKind]int{}
+		for _, f := range found {
+			byKind[f.Kind]++
+		}
+		kinds := make([]string, 0, len(byKind))
+		for k := range byKind {
+			kinds = append(kinds, string(k))
+		}
+		sort.Strings(kinds)
+		fmt.Fprintf(c.Stdout, "%d findings as of %s", len(found), asOf)
+		for _, k := range kinds {
+			fmt.Fprintf(c.Stdout, "; %s %d", k, byKind[evaluation.FindingKind(k)])
+		}
+		fmt.Fprintln(c.Stdout)
+		c.Log.Info("findings refreshed", "as_of", asOf.String(), "findings", len(found))
+		return nil
+	})
 }

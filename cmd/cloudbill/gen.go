@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"cloudbill/fixtures"
@@ -22,11 +21,8 @@ func cmdGen(ctx context.Context, a *cli, args []string) error {
 	layout := fs.String("layout", "daily", "daily: one usage and one activity file per night; single: one of each for the whole range")
 	gz := fs.Bool("gzip", false, "gzip the metering files")
 	noActivity := fs.Bool("no-activity", false, "write usage files only")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() != 0 {
-		return usagef("gen takes no arguments, got %q", strings.Join(fs.Args(), " "))
 	}
 	opts := fixtures.GenOptions{Out: *out, Seed: *seed, Resources: *resources, Layout: fixtures.Layout(*layout), Gzip: *gz, NoActivity: *noActivity}
 	var err error

@@ -23,20 +23,17 @@ func cmdIngest(ctx context.Context, c *cli, args []string) error {
 	if err := in.Validate(); err != nil {
 		return usagef("%s", err.(*app.InputError).Reason)
 	}
-	a, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.DB.Close()
-	sum, err := a.Ingest(ctx, in)
-	fmt.Fprintf(c.Stderr, "ingested %d files (%d already ingested, %d unreadable): %s\n", sum.Files, sum.Skipped, sum.Failed, sum)
-	if err != nil {
-		return err
-	}
-	if sum.Failed > 0 {
-		return fmt.Errorf("%d files could not be read", sum.Failed)
-	}
-	return nil
+	return c.withApp(ctx, func(a *app.App) error {
+		sum, err := a.Ingest(ctx, in)
+		fmt.Fprintf(c.Stderr, "ingested %d files (%d already ingested, %d unreadable): %s\n", sum.Files, sum.Skipped, sum.Failed, sum)
+		if err != nil {
+			return err
+		}
+		if sum.Failed > 0 {
+			return fmt.Errorf("%d files could not be read", sum.Failed)
+		}
+		return nil
+	})
 }
 
 // ingestInput is an ingest of inbox that prints each file's summary on

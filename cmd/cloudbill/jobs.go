@@ -18,11 +18,8 @@ func cmdJobs(ctx context.Context, a *cli, args []string) error {
 	limit := fs.Int("limit", 20, "how many runs to list")
 	job := fs.String("job", "", "only this job (nightly, annual)")
 	status := fs.String("status", "", "only runs with this status (running, succeeded, failed, skipped)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("jobs takes no arguments, got %q", fs.Args())
 	}
 	switch store.JobStatus(*status) {
 	case "", store.JobStatusRunning, store.JobStatusSucceeded, store.JobStatusFailed, store.JobStatusSkipped:

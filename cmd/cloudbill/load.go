@@ -27,29 +27,26 @@ func cmdLoad(ctx context.Context, c *cli, args []string) error {
 	if len(problems) > 0 {
 		return printProblems(c, &app.ProblemsError{Dir: in.Dir, Problems: problems})
 	}
-	a, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.DB.Close()
-	r, err := a.LoadSet(ctx, in.Dir, ref, files)
-	if err != nil {
-		return printProblems(c, err)
-	}
-	fmt.Fprintf(c.Stdout, "loaded %s: %d districts, %d departments, %d providers, %d systems, %d resources, %d price versions, %d events, %d scores, %d calendar days\n",
-		in.Dir, len(ref.Districts), len(ref.Departments), len(ref.Providers), len(ref.Systems), len(ref.Resources), len(ref.Catalogue), len(ref.Events), len(ref.Scores), len(ref.Calendar))
-	var changed []string
-	for _, t := range []string{"districts", "departments", "providers", "systems", "resources", "catalogue", "events", "scores", "calendar"} {
-		if r.Counts[t] > 0 {
-			changed = append(changed, fmt.Sprintf("%s %d", t, r.Counts[t]))
+	return c.withApp(ctx, func(a *app.App) error {
+		r, err := a.LoadSet(ctx, in.Dir, ref, files)
+		if err != nil {
+			return printProblems(c, err)
 		}
-	}
-	if len(changed) == 0 {
-		fmt.Fprintln(c.Stdout, "nothing new: the database already holds this data set")
-	} else {
-		fmt.Fprintf(c.Stdout, "new or changed rows: %s\n", strings.Join(changed, ", "))
-	}
-	return nil
+		fmt.Fprintf(c.Stdout, "loaded %s: %d districts, %d departments, %d providers, %d systems, %d resources, %d price versions, %d events, %d scores, %d calendar days\n",
+			in.Dir, len(ref.Districts), len(ref.Departments), len(ref.Providers), len(ref.Systems), len(ref.Resources), len(ref.Catalogue), len(ref.Events), len(ref.Scores), len(ref.Calendar))
+		var changed []string
+		for _, t := range []string{"districts", "departments", "providers", "systems", "resources", "catalogue", "events", "scores", "calendar"} {
+			if r.Counts[t] > 0 {
+				changed = append(changed, fmt.Sprintf("%s %d", t, r.Counts[t]))
+			}
+		}
+		if len(changed) == 0 {
+			fmt.Fprintln(c.Stdout, "nothing new: the database already holds this data set")
+		} else {
+			fmt.Fprintf(c.Stdout, "new or changed rows: %s\n", strings.Join(changed, ", "))
+		}
+		return nil
+	})
 }
 
 // printProblems prints each problem of a *app.ProblemsError on stderr,

@@ -46,6 +46,16 @@ func (c *cli) OpenDB(ctx context.Context) (*store.DB, error) {
 	return store.Open(ctx, c.DSN)
 }
 
+// withApp runs fn with the use cases on the database, closed afterwards.
+func (c *cli) withApp(ctx context.Context, fn func(a *app.App) error) error {
+	a, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.DB.Close()
+	return fn(a)
+}
+
 // open opens the database and returns the use cases on it; the caller
 // closes a.DB.
 func (c *cli) open(ctx context.Context) (*app.App, error) {
@@ -197,6 +207,18 @@ func newFlags(a *cli, name, argsUsage string) *flag.FlagSet {
 		}
 	}
 	return fs
+}
+
+// parseNoArgs parses args like parseFlags and refuses arguments that are
+// not flags.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	return nil
 }
 
 // parseFlags parses args; a bad flag is a usage error, --help is flag.ErrHelp.

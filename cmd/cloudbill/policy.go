@@ -11,11 +11,8 @@ import (
 func cmdPolicy(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "policy", "")
 	file := fs.String("file", "", "check and print this policy file instead of the one in force (env "+app.PolicyEnv+")")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %q", fs.Args())
 	}
 	var (
 		p      evaluation.Policy

@@ -11,11 +11,8 @@ func cmdRejects(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "rejects", "")
 	all := fs.Bool("all", false, "also list rejects already resolved by a later ingest")
 	file := fs.String("file", "", "only the rejects of `FILE` (as ingested, or its base name)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("rejects takes no arguments, got %d", fs.NArg())
 	}
 	db, err := a.OpenDB(ctx)
 	if err != nil {

@@ -33,47 +33,31 @@ func cmdRun(ctx context.Context, a *cli, args []string) error {
 		return usagef("unexpected arguments %q", fs.Args())
 	}
 
-	ap, err := a.open(ctx)
-	if err != nil {
+	in := app.JobInput{Job: job, Year: *year, Inbox: a.ingestInput(*inbox), Out: *out}
+	if *date != "" {
+		d, err := metering.ParseDate(*date)
+		if err != nil {
+			return usagef("--date: %v", err)
+		}
+		in.Date = d
+	}
+	if err := in.Validate(); err != nil {
 		return err
 	}
-	defer ap.DB.Close()
-	r := app.NewRunner(ap.DB, a.Log, nil)
-	switch job {
-	case app.JobNightly:
-		if *year != 0 {
-			return usagef("--year is for the annual job")
-		}
-		asOf := func() metering.Date { return app.Yesterday(r.Now()) }
-		if *date != "" {
-			d, err := metering.ParseDate(*date)
-			if err != nil {
-				return usagef("--date: %v", err)
-			}
-			asOf = func() metering.Date { return d }
-		}
-		r.Jobs = map[string]app.JobFunc{app.JobNightly: ap.NightlyJob(a.ingestInput(*inbox), asOf)}
-	case app.JobAnnual:
-		if *date != "" {
-			return usagef("--date is for the nightly job")
-		}
-		y := *year
-		if y == 0 {
-			y = metering.DateOf(r.Now()).Year() - 1
-		}
-		if err := app.ValidateYear(y); err != nil {
+	return a.withApp(ctx, func(ap *app.App) error {
+		r := app.NewRunner(ap.DB, a.Log, nil)
+		fn, err := ap.Job(in, r.Now)
+		if err != nil {
 			return err
 		}
-		r.Jobs = map[string]app.JobFunc{app.JobAnnual: ap.AnnualJob(*out, func() int { return y })}
-	default:
-		return usagef("unknown job %q: nightly or annual", job)
-	}
-	run, err := r.Run(ctx, job)
-	if err != nil {
-		return err
-	}
-	printRun(a, run)
-	return nil
+		r.Jobs = map[string]app.JobFunc{job: fn}
+		run, err := r.Run(ctx, job)
+		if err != nil {
+			return err
+		}
+		printRun(a, run)
+		return nil
+	})
 }
 
 func printRun(a *cli, run store.JobRun) {

@@ -23,11 +23,8 @@ func cmdServe(ctx context.Context, a *cli, args []string) error {
 	addr := fs.String("addr", envOr("CLOUDBILL_ADDR", "127.0.0.1:9464"), "address of /healthz and /metrics; off serves nothing (env CLOUDBILL_ADDR)")
 	grace := fs.Duration("grace", envDuration("CLOUDBILL_GRACE", time.Minute), "on SIGTERM, how long a running job may go on before it is cancelled and rolled back (env CLOUDBILL_GRACE)")
 	catchUp := fs.Bool("catch-up", true, "at start, run the nightly job once if a scheduled run was missed since its last success")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("serve takes no arguments, got %q", fs.Args())
 	}
 	for flag, spec := range map[string]string{"nightly": *nightly, "annual": *annual} {
 		if spec == "off" {
@@ -37,26 +34,23 @@ func cmdServe(ctx context.Context, a *cli, args []string) error {
 			return usagef("--%s: %v", flag, err)
 		}
 	}
-	ap, err := a.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer ap.DB.Close()
+	return a.withApp(ctx, func(ap *app.App) error {
 
-	r := app.NewRunner(ap.DB, a.Log, nil)
-	r.Jobs = ap.DaemonJobs(a.ingestInput(*inbox), *out, r.Now)
-	m := newMetrics()
-	r.Observe = m.observe
-	cfg := daemonConfig{
-		Schedules: map[string]string{app.JobNightly: *nightly, app.JobAnnual: *annual},
-		Grace:     *grace,
-		Addr:      *addr,
-	}
-	if *catchUp {
-		cfg.CatchUp = []string{app.JobNightly}
-	}
-	d := &daemon{cfg: cfg, runner: r, metrics: m, log: a.Log}
-	return d.Run(ctx)
+		r := app.NewRunner(ap.DB, a.Log, nil)
+		r.Jobs = ap.DaemonJobs(a.ingestInput(*inbox), *out, r.Now)
+		m := newMetrics()
+		r.Observe = m.observe
+		cfg := daemonConfig{
+			Schedules: map[string]string{app.JobNightly: *nightly, app.JobAnnual: *annual},
+			Grace:     *grace,
+			Addr:      *addr,
+		}
+		if *catchUp {
+			cfg.CatchUp = []string{app.JobNightly}
+		}
+		d := &daemon{cfg: cfg, runner: r, metrics: m, log: a.Log}
+		return d.Run(ctx)
+	})
 }
 
 func envDuration(key string, def time.Duration) time.Duration {

@@ -13,11 +13,8 @@ import (
 func yearFlag(c *cli, name string, args []string) (app.YearInput, error) {
 	fs := newFlags(c, name, "")
 	year := fs.Int("year", 0, "settlement year, e.g. 2024 (required)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return app.YearInput{}, err
-	}
-	if fs.NArg() > 0 {
-		return app.YearInput{}, usagef("unexpected arguments %q", fs.Args())
 	}
 	in := app.YearInput{Year: *year}
 	return in, in.Validate()
@@ -28,13 +25,10 @@ func cmdSettle(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := c.open(ctx)
-	if err != nil {
+	return c.withApp(ctx, func(a *app.App) error {
+		_, err = settle(ctx, c, a, in.Year)
 		return err
-	}
-	defer a.DB.Close()
-	_, err = settle(ctx, c, a, in.Year)
-	return err
+	})
 }
 
 // settle settles year and prints what it stored.
@@ -61,17 +55,14 @@ func cmdIssue(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.DB.Close()
-	v, err := a.Issue(ctx, in)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.Stdout, "settlement %d version %d issued\n", in.Year, v)
-	return nil
+	return c.withApp(ctx, func(a *app.App) error {
+		v, err := a.Issue(ctx, in)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "settlement %d version %d issued\n", in.Year, v)
+		return nil
+	})
 }
 
 func cmdDiff(ctx context.Context, c *cli, args []string) error {
@@ -79,29 +70,26 @@ func cmdDiff(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.DB.Close()
-	d, err := a.Diff(ctx, in)
-	if err != nil {
-		return err
-	}
-	older, newer := d.Older, d.Newer
-	fmt.Fprintf(c.Stdout, "settlement %d: version %d → %d, %d line(s) changed\n", in.Year, older.Version, newer.Version, len(d.Changes))
-	fmt.Fprintln(c.Stdout, "change\tprovider\tresource\titem\tbillable_days\tquantity_days\tgross\tdelta")
-	for _, ch := range d.Changes {
-		l := ch.New
-		if ch.Kind == billing.ChangeRemoved {
-			l = ch.Old
+	return c.withApp(ctx, func(a *app.App) error {
+		d, err := a.Diff(ctx, in)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(c.Stdout, "%s\t%s\t%s\t%s\t%d→%d\t%s→%s\t%s→%s\t%s\n", ch.Kind, l.ProviderCode, l.ResourceID, l.ItemCode,
-			ch.Old.BillableDays, ch.New.BillableDays, ch.Old.QuantityDays, ch.New.QuantityDays, ch.Old.Gross.StringFixed(2), ch.New.Gross.StringFixed(2), ch.Delta().StringFixed(2))
-	}
-	fmt.Fprintf(c.Stdout, "gross %s → %s (%s), net %s → %s (%s)\n", older.Gross.StringFixed(2), newer.Gross.StringFixed(2), newer.Gross.Sub(older.Gross).StringFixed(2),
-		older.Net.StringFixed(2), newer.Net.StringFixed(2), newer.Net.Sub(older.Net).StringFixed(2))
-	return nil
+		older, newer := d.Older, d.Newer
+		fmt.Fprintf(c.Stdout, "settlement %d: version %d → %d, %d line(s) changed\n", in.Year, older.Version, newer.Version, len(d.Changes))
+		fmt.Fprintln(c.Stdout, "change\tprovider\tresource\titem\tbillable_days\tquantity_days\tgross\tdelta")
+		for _, ch := range d.Changes {
+			l := ch.New
+			if ch.Kind == billing.ChangeRemoved {
+				l = ch.Old
+			}
+			fmt.Fprintf(c.Stdout, "%s\t%s\t%s\t%s\t%d→%d\t%s→%s\t%s→%s\t%s\n", ch.Kind, l.ProviderCode, l.ResourceID, l.ItemCode,
+				ch.Old.BillableDays, ch.New.BillableDays, ch.Old.QuantityDays, ch.New.QuantityDays, ch.Old.Gross.StringFixed(2), ch.New.Gross.StringFixed(2), ch.Delta().StringFixed(2))
+		}
+		fmt.Fprintf(c.Stdout, "gross %s → %s (%s), net %s → %s (%s)\n", older.Gross.StringFixed(2), newer.Gross.StringFixed(2), newer.Gross.Sub(older.Gross).StringFixed(2),
+			older.Net.StringFixed(2), newer.Net.StringFixed(2), newer.Net.Sub(older.Net).StringFixed(2))
+		return nil
+	})
 }
 
 func cmdReport(ctx context.Context, c *cli, args []string) error {
@@ -117,14 +105,11 @@ func cmdReport(ctx context.Context, c *cli, args []string) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	a, err := c.open(ctx)
-	if err != nil {
+	return c.withApp(ctx, func(a *app.App) error {
+		paths, err := a.Report(ctx, in)
+		for _, p := range paths {
+			fmt.Fprintln(c.Stdout, p)
+		}
 		return err
-	}
-	defer a.DB.Close()
-	paths, err := a.Report(ctx, in)
-	for _, p := range paths {
-		fmt.Fprintln(c.Stdout, p)
-	}
-	return err
+	})
 }

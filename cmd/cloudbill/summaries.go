@@ -12,11 +12,8 @@ import (
 func cmdSummaries(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "summaries", "")
 	rebuild := fs.Bool("rebuild", false, "recompute usage_months from every usage row and have the next findings refresh rebuild the idle summary")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("summaries takes no arguments, got %d", fs.NArg())
 	}
 	db, err := a.OpenDB(ctx)
 	if err != nil {
