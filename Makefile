@@ -4,7 +4,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/cloudbill
 
-.PHONY: help build demo test test-sqlite vet bench bench-ingest bench-settle bench-reports deps clean
+.PHONY: help build demo test test-sqlite vet lint bench bench-ingest bench-settle bench-reports deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -18,7 +18,7 @@ deps: ## install poppler-utils, qpdf and the CJK font when missing (as root), or
 demo: build deps ## the whole pipeline on a fresh embedded SQLite database, documents in demo/
 	$(BIN) demo --out demo
 
-test: deps ## all tests, SQLite and a throwaway PostgreSQL (never skipped)
+test: deps lint ## lint, then all tests, SQLite and a throwaway PostgreSQL (never skipped)
 	CLOUDBILL_REQUIRE_POSTGRES=1 scripts/with-postgres.sh $(GO) test -count=1 -timeout 12m ./...
 
 test-sqlite: ## quick tests without PostgreSQL (PostgreSQL cases skip)
@@ -26,6 +26,15 @@ test-sqlite: ## quick tests without PostgreSQL (PostgreSQL cases skip)
 
 vet: ## go vet
 	$(GO) vet ./...
+
+STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+STATICCHECK_VERSION := v0.8.2
+
+lint: vet ## go vet and staticcheck (installed into GOPATH/bin when missing), clean
+	@test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(STATICCHECK) ./...
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	@$(GO) mod tidy -diff
 
 bench: build deps ## every benchmark: load, ingest, settle, findings, reports
 	scripts/with-postgres.sh scripts/bench.sh all
