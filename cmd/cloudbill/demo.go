@@ -30,7 +30,7 @@ func cmdDemo(ctx context.Context, a *cli, args []string) error {
 	for _, p := range sum.Files {
 		fmt.Fprintf(a.Stdout, "  %s\n", p)
 	}
-	fmt.Fprintf(a.Stdout, "done in %.1fs. Look around: cloudbill --db %s jobs | rejects | findings --year %d\n",
+	fmt.Fprintf(a.Stdout, "done in %.1fs. Look around: cloudbill --db %s jobs | rejects | findings --as-of %d-12-31\n",
 		time.Since(start).Seconds(), sum.DB, *year)
 	return nil
 }

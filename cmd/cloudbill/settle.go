@@ -99,7 +99,7 @@ func cmdReport(ctx context.Context, c *cli, args []string) error {
 	fs.StringVar(&in.Out, "out", ".", "folder for the documents")
 	fs.IntVar(&in.Version, "version", 0, "statement version (default: the latest)")
 	fs.StringVar(&in.Font, "font", os.Getenv("CLOUDBILL_FONT"), "CJK TrueType font for the PDFs (env CLOUDBILL_FONT; default: found in standard places)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if err := in.Validate(); err != nil {
