@@ -13,6 +13,7 @@ import (
 
 	"cloudbill/fixtures"
 	"cloudbill/metering"
+	"cloudbill/reference"
 	"cloudbill/store"
 )
 
@@ -80,7 +81,7 @@ func Demo(ctx context.Context, in DemoInput, w io.Writer, log *slog.Logger) (Dem
 	if err := fixtures.WriteDatong(refDir); err != nil {
 		return sum, err
 	}
-	ref, files, problems := ReadReference(refDir)
+	ref, problems := reference.ReadDir(refDir)
 	if len(problems) > 0 {
 		return sum, fmt.Errorf("demo fixtures: %d problems, first %v", len(problems), problems[0])
 	}
@@ -90,7 +91,7 @@ func Demo(ctx context.Context, in DemoInput, w io.Writer, log *slog.Logger) (Dem
 	}
 	defer db.Close()
 	ap := New(db, quiet)
-	if _, err := ap.LoadSet(ctx, refDir, ref, files); err != nil {
+	if _, err := ap.LoadSet(ctx, ref); err != nil {
 		return sum, fmt.Errorf("load fixtures: %w", err)
 	}
 	sum.Resources = len(ref.Resources)

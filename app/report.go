@@ -126,9 +126,13 @@ func (a *App) writeDocuments(ctx context.Context, year int, dir string, st *bill
 	if err != nil {
 		return nil, err
 	}
-	names, err := a.DB.Names(ctx)
+	inv, err := a.DB.Inventory(ctx)
 	if err != nil {
 		return nil, err
+	}
+	cat, err := a.DB.PriceVersions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read catalogue: %w", err)
 	}
 	asOf := a.ReportAsOf(year)
 	obs, err := a.YearObligations(ctx, year, asOf)
@@ -144,15 +148,8 @@ func (a *App) writeDocuments(ctx context.Context, year int, dir string, st *bill
 		return nil, err
 	}
 	b := reports.Bundle{
-		Statement: st,
-		Names: reports.Names{
-			Districts:   names.Districts,
-			Departments: names.Departments,
-			Providers:   names.Providers,
-			Systems:     names.Systems,
-			Resources:   names.Resources,
-			Catalogue:   names.Catalogue,
-		},
+		Statement:   st,
+		Names:       reports.Names{Inventory: inv, Catalogue: cat},
 		Obligations: obs,
 		Findings:    fs,
 		Scores:      scores,

@@ -5,6 +5,17 @@ import (
 	"strings"
 )
 
+// Inventory is who uses and who runs the cloud: the districts, their
+// departments, the departments' information systems, the resources of the
+// systems, and the providers that run them.
+type Inventory struct {
+	Districts   []District
+	Departments []Department
+	Providers   []Provider
+	Systems     []System
+	Resources   []Resource
+}
+
 // District is a settlement district: 市本级, a district, a county or a
 // development zone, identified by its administrative code.
 type District struct {

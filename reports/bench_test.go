@@ -26,7 +26,12 @@ var (
 // three lines per resource, an idle finding for one resource in twenty.
 func synthBundle(resources, districts int) Bundle {
 	base := sampleBundle(billing.StatementStatusIssued)
-	names := Names{Providers: base.Names.Providers, Catalogue: catalogue()}
+	names := Names{
+		Inventory: metering.Inventory{
+			Providers: base.Names.Providers,
+		},
+		Catalogue: catalogue(),
+	}
 	districtOf := map[string]string{}
 	for i := 0; i < districts; i++ {
 		code := fmt.Sprintf("1402%02d", 10+i)

@@ -16,12 +16,8 @@ import (
 // districts, departments, providers, systems and resources, and the
 // catalogue versions (item names, categories, units).
 type Names struct {
-	Districts   []metering.District
-	Departments []metering.Department
-	Providers   []metering.Provider
-	Systems     []metering.System
-	Resources   []metering.Resource
-	Catalogue   []billing.PriceVersion
+	metering.Inventory
+	Catalogue []billing.PriceVersion
 }
 
 // Bundle is everything the year's documents are made from.

@@ -88,19 +88,21 @@ func catalogue() []billing.PriceVersion {
 func sampleBundle(status billing.StatementStatus) Bundle {
 	y := 2024
 	names := Names{
-		Districts: []metering.District{{Code: "140200", Name: "市本级"}, {Code: "140213", Name: "平城区"}, {Code: "140221", Name: "阳高县"}},
-		Departments: []metering.Department{
-			{Code: "D001", Name: "大同市大数据应用局", DistrictCode: "140200"},
-			{Code: "D002", Name: "大同市人力资源和社会保障局（市社会保险事业管理中心、市就业服务中心合署）", DistrictCode: "140200"},
-			{Code: "D101", Name: "平城区行政审批服务管理局", DistrictCode: "140213"},
-			{Code: "D201", Name: "阳高县卫生健康和体育局😀", DistrictCode: "140221"},
-		},
-		Providers: []metering.Provider{{Code: "P1", Name: "中国电信股份有限公司大同分公司"}, {Code: "P2", Name: "中国联合网络通信有限公司大同市分公司"}},
-		Systems: []metering.System{
-			{ID: "S01", DepartmentCode: "D001", Name: "城市大脑数据中台"},
-			{ID: "S02", DepartmentCode: "D002", Name: "社会保险经办业务管理信息系统（含养老、失业、工伤三险统一经办平台）"},
-			{ID: "S03", DepartmentCode: "D101", Name: "一网通办政务服务平台"},
-			{ID: "S04", DepartmentCode: "D201", Name: "全民健康信息平台䶮"},
+		Inventory: metering.Inventory{
+			Districts: []metering.District{{Code: "140200", Name: "市本级"}, {Code: "140213", Name: "平城区"}, {Code: "140221", Name: "阳高县"}},
+			Departments: []metering.Department{
+				{Code: "D001", Name: "大同市大数据应用局", DistrictCode: "140200"},
+				{Code: "D002", Name: "大同市人力资源和社会保障局（市社会保险事业管理中心、市就业服务中心合署）", DistrictCode: "140200"},
+				{Code: "D101", Name: "平城区行政审批服务管理局", DistrictCode: "140213"},
+				{Code: "D201", Name: "阳高县卫生健康和体育局😀", DistrictCode: "140221"},
+			},
+			Providers: []metering.Provider{{Code: "P1", Name: "中国电信股份有限公司大同分公司"}, {Code: "P2", Name: "中国联合网络通信有限公司大同市分公司"}},
+			Systems: []metering.System{
+				{ID: "S01", DepartmentCode: "D001", Name: "城市大脑数据中台"},
+				{ID: "S02", DepartmentCode: "D002", Name: "社会保险经办业务管理信息系统（含养老、失业、工伤三险统一经办平台）"},
+				{ID: "S03", DepartmentCode: "D101", Name: "一网通办政务服务平台"},
+				{ID: "S04", DepartmentCode: "D201", Name: "全民健康信息平台䶮"},
+			},
 		},
 		Catalogue: catalogue(),
 	}

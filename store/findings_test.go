@@ -12,6 +12,7 @@ import (
 	"cloudbill/billing"
 	"cloudbill/evaluation"
 	"cloudbill/metering"
+	"cloudbill/reference"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
 )
@@ -35,7 +36,7 @@ func fevent(t *testing.T, res string, kind metering.EventKind, at, item, q strin
 // make daily rates round: VCPU 365 元/core/year = 1 元/core/day, SSD
 // 36.5 元/GB/year = 0.1 元/GB/day, WAF 3650 元/year = 10 元/day.
 type findingsWorld struct {
-	ref      store.Reference
+	ref      reference.Set
 	usage    []metering.Usage
 	activity []metering.Activity
 }
@@ -171,7 +172,7 @@ func newFindingsWorld(t *testing.T) *findingsWorld {
 func seedFindings(t *testing.T, db *store.DB, w *findingsWorld) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := db.LoadReference(ctx, &w.ref, nil); err != nil {
+	if _, err := db.LoadReference(ctx, &w.ref); err != nil {
 		t.Fatal(err)
 	}
 	// a later row for the same key replaces the earlier one

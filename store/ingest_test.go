@@ -17,18 +17,21 @@ import (
 
 	"cloudbill/billing"
 	"cloudbill/metering"
+	"cloudbill/reference"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
 )
 
 // ingestReference: R1 confirmed 2024-06-10, R2 never confirmed, 云主机-1
 // (a non-ASCII id for GB18030) confirmed 2024-01-01. R9 is loaded later.
-func ingestReference(extra ...metering.Resource) *store.Reference {
-	ref := &store.Reference{
-		Districts:   []metering.District{{Code: "140200", Name: "市本级"}},
-		Departments: []metering.Department{{Code: "D1", Name: "市大数据局", DistrictCode: "140200"}},
-		Providers:   []metering.Provider{{Code: "ctc", Name: "电信"}},
-		Systems:     []metering.System{{ID: "S1", DepartmentCode: "D1", Name: "政务服务网"}},
+func ingestReference(extra ...metering.Resource) *reference.Set {
+	ref := &reference.Set{
+		Inventory: metering.Inventory{
+			Districts:   []metering.District{{Code: "140200", Name: "市本级"}},
+			Departments: []metering.Department{{Code: "D1", Name: "市大数据局", DistrictCode: "140200"}},
+			Providers:   []metering.Provider{{Code: "ctc", Name: "电信"}},
+			Systems:     []metering.System{{ID: "S1", DepartmentCode: "D1", Name: "政务服务网"}},
+		},
 		Catalogue: []billing.PriceVersion{
 			{ItemCode: "VCPU", Category: "计算", Name: "vCPU", Unit: "核·年", Cycle: billing.CycleYear, Price: decimal.RequireFromString("360"), EffectiveFrom: metering.MustDate("2023-01-01"), ApprovalRef: "同财〔2023〕1号"},
 			{ItemCode: "MEM", Category: "计算", Name: "内存", Unit: "GB·年", Cycle: billing.CycleYear, Price: decimal.RequireFromString("120"), EffectiveFrom: metering.MustDate("2023-01-01"), EffectiveTo: metering.NullDate{Date: metering.MustDate("2024-01-01"), Valid: true}, ApprovalRef: "同财〔2023〕1号"},
@@ -48,7 +51,7 @@ func ingestReference(extra ...metering.Resource) *store.Reference {
 
 func loadIngestReference(t *testing.T, db *store.DB, extra ...metering.Resource) {
 	t.Helper()
-	if _, err := db.LoadReference(context.Background(), ingestReference(extra...), nil); err != nil {
+	if _, err := db.LoadReference(context.Background(), ingestReference(extra...)); err != nil {
 		t.Fatalf("load reference: %v", err)
 	}
 }

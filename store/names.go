@@ -4,25 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	"cloudbill/billing"
 	"cloudbill/metering"
 )
 
-// Names is the directory the documents print names from: the inventory
-// (districts, departments, providers, systems, resources) and every
-// catalogue version (item names, categories, units).
-type Names struct {
-	Districts   []metering.District
-	Departments []metering.Department
-	Providers   []metering.Provider
-	Systems     []metering.System
-	Resources   []metering.Resource
-	Catalogue   []billing.PriceVersion
-}
-
-// Names reads the inventory and the catalogue, each ordered by its code.
-func (db *DB) Names(ctx context.Context) (*Names, error) {
-	n := &Names{}
+// Inventory reads the districts, departments, providers, systems and
+// resources, each ordered by its code.
+func (db *DB) Inventory(ctx context.Context) (metering.Inventory, error) {
+	var n metering.Inventory
 	for _, q := range []struct {
 		what string
 		dest any
@@ -35,13 +23,8 @@ func (db *DB) Names(ctx context.Context) (*Names, error) {
 		{"resources", &n.Resources, `SELECT id, system_id, provider_code, kind, name FROM resources ORDER BY id`},
 	} {
 		if err := db.SelectContext(ctx, q.dest, q.sql); err != nil {
-			return nil, fmt.Errorf("read %s: %w", q.what, err)
+			return n, fmt.Errorf("read %s: %w", q.what, err)
 		}
 	}
-	cat, err := db.PriceVersions(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read catalogue: %w", err)
-	}
-	n.Catalogue = cat
 	return n, nil
 }

@@ -8,14 +8,14 @@ import (
 	"cloudbill/store/storetest"
 )
 
-func TestNames(t *testing.T) {
+func TestInventory(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		in := settleReference()
-		if _, err := db.LoadReference(ctx, in, nil); err != nil {
+		if _, err := db.LoadReference(ctx, in); err != nil {
 			t.Fatal(err)
 		}
-		n, err := db.Names(ctx)
+		n, err := db.Inventory(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,7 +28,6 @@ func TestNames(t *testing.T) {
 			{"providers", len(n.Providers), len(in.Providers)},
 			{"systems", len(n.Systems), len(in.Systems)},
 			{"resources", len(n.Resources), len(in.Resources)},
-			{"catalogue", len(n.Catalogue), len(in.Catalogue)},
 		} {
 			t.Run(c.what, func(t *testing.T) {
 				if c.got != c.want {
@@ -38,9 +37,6 @@ func TestNames(t *testing.T) {
 		}
 		if len(n.Departments) > 0 && (n.Departments[0].Name == "" || n.Departments[0].DistrictCode == "") {
 			t.Errorf("department read without name or district: %+v", n.Departments[0])
-		}
-		if len(n.Catalogue) > 0 && (n.Catalogue[0].Unit == "" || n.Catalogue[0].Category == "") {
-			t.Errorf("catalogue read without unit or category: %+v", n.Catalogue[0])
 		}
 	})
 }

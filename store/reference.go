@@ -7,32 +7,9 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
-	"cloudbill/billing"
-	"cloudbill/evaluation"
 	"cloudbill/metering"
+	"cloudbill/reference"
 )
-
-// Reference is a whole reference data set (DESIGN.md §3, the nine files).
-type Reference struct {
-	Districts   []metering.District
-	Departments []metering.Department
-	Providers   []metering.Provider
-	Systems     []metering.System
-	Resources   []metering.Resource
-	Catalogue   []billing.PriceVersion
-	Events      []metering.Event
-	EventLines  []int // line of each event in its file, for problems
-	Scores      []evaluation.Score
-	Calendar    []evaluation.CalendarDay
-}
-
-// LoadedFile is a reference file recorded in the ledger.
-type LoadedFile struct {
-	SHA256 string
-	Name   string
-	Kind   string
-	Rows   int
-}
 
 // LoadCounts says, per table, how many rows a load inserted or changed.
 type LoadCounts map[string]int64
@@ -40,7 +17,7 @@ type LoadCounts map[string]int64
 // LoadReference writes a validated reference data set in one transaction:
 // new rows are inserted, changed rows updated, identical rows left alone
 // (loading the same set twice changes nothing). Events are append-only.
-func (db *DB) LoadReference(ctx context.Context, ref *Reference, files []LoadedFile) (LoadCounts, error) {
+func (db *DB) LoadReference(ctx context.Context, ref *reference.Set) (LoadCounts, error) {
 	counts := LoadCounts{}
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		type table struct {
@@ -105,7 +82,7 @@ func (db *DB) LoadReference(ctx context.Context, ref *Reference, files []LoadedF
 			}
 			counts[t.name] = n
 		}
-		for _, f := range files {
+		for _, f := range ref.Files {
 			if _, err := tx.ExecContext(ctx, db.Rebind(`INSERT INTO files (sha256, name, kind, rows_read, accepted, processed_at) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (sha256) DO NOTHING`), f.SHA256, f.Name, f.Kind, f.Rows, f.Rows, db.Instant(nowUTC())); err != nil {
 				return fmt.Errorf("record %s: %w", f.Name, err)
@@ -129,8 +106,8 @@ func Dec(d decimal.Decimal) string {
 }
 
 // ReadReference reads the whole reference data set back, in key order.
-func (db *DB) ReadReference(ctx context.Context) (*Reference, error) {
-	ref := &Reference{}
+func (db *DB) ReadReference(ctx context.Context) (*reference.Set, error) {
+	ref := &reference.Set{}
 	for _, q := range []struct {
 		dst   any
 		query string

@@ -9,11 +9,12 @@ import (
 	"cloudbill/billing"
 	"cloudbill/evaluation"
 	"cloudbill/metering"
+	"cloudbill/reference"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
 )
 
-func roundTripReference() *store.Reference {
+func roundTripReference() *reference.Set {
 	ref := settleReference()
 	ref.Catalogue = append(ref.Catalogue,
 		billing.PriceVersion{ItemCode: "BIG", Category: "安全", Name: "大额", Unit: "套·年", Cycle: billing.CycleDay, Price: dec("12345678901234.5678"), EffectiveFrom: d("2024-01-01"), ApprovalRef: "x"},
@@ -32,7 +33,7 @@ func TestReferenceRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		in := roundTripReference()
-		if _, err := db.LoadReference(ctx, in, nil); err != nil {
+		if _, err := db.LoadReference(ctx, in); err != nil {
 			t.Fatal(err)
 		}
 		out, err := db.ReadReference(ctx)
@@ -99,7 +100,7 @@ func TestReferenceRoundTrip(t *testing.T) {
 		eq("calendar", in.Calendar, out.Calendar)
 
 		// loading the same set again changes nothing
-		counts, err := db.LoadReference(ctx, in, nil)
+		counts, err := db.LoadReference(ctx, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +113,7 @@ func TestReferenceRoundTrip(t *testing.T) {
 		in.Catalogue = append(in.Catalogue, billing.PriceVersion{ItemCode: "MEM", Category: "计算", Name: "内存", Unit: "GB·年", Cycle: billing.CycleYear, Price: dec("110"), EffectiveFrom: d("2026-01-01"), ApprovalRef: "z"})
 		in.Catalogue[2].EffectiveTo = metering.NullDate{Date: d("2026-01-01"), Valid: true}
 		in.Events = append(in.Events, ev("R4", "released", "2024-12-01T10:00:00+08:00", "", ""))
-		counts, err = db.LoadReference(ctx, in, nil)
+		counts, err = db.LoadReference(ctx, in)
 		if err != nil {
 			t.Fatal(err)
 		}

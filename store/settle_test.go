@@ -9,6 +9,7 @@ import (
 
 	"cloudbill/billing"
 	"cloudbill/metering"
+	"cloudbill/reference"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
 )
@@ -27,13 +28,15 @@ func ev(r, kind, when, item, q string) metering.Event {
 
 // settleReference is a small inventory whose every line is computed by hand
 // in TestSettleByHand.
-func settleReference() *store.Reference {
+func settleReference() *reference.Set {
 	until := metering.NullDate{Date: d("2024-07-01"), Valid: true}
-	ref := &store.Reference{
-		Districts:   []metering.District{{Code: "140200", Name: "市本级"}, {Code: "140221", Name: "阳高县"}},
-		Departments: []metering.Department{{Code: "D1", Name: "市大数据局", DistrictCode: "140200"}, {Code: "D2", Name: "阳高县卫健局", DistrictCode: "140221"}},
-		Providers:   []metering.Provider{{Code: "ctc", Name: "电信"}, {Code: "cuc", Name: "联通"}},
-		Systems:     []metering.System{{ID: "S1", DepartmentCode: "D1", Name: "政务服务网"}, {ID: "S2", DepartmentCode: "D2", Name: "健康档案"}},
+	ref := &reference.Set{
+		Inventory: metering.Inventory{
+			Districts:   []metering.District{{Code: "140200", Name: "市本级"}, {Code: "140221", Name: "阳高县"}},
+			Departments: []metering.Department{{Code: "D1", Name: "市大数据局", DistrictCode: "140200"}, {Code: "D2", Name: "阳高县卫健局", DistrictCode: "140221"}},
+			Providers:   []metering.Provider{{Code: "ctc", Name: "电信"}, {Code: "cuc", Name: "联通"}},
+			Systems:     []metering.System{{ID: "S1", DepartmentCode: "D1", Name: "政务服务网"}, {ID: "S2", DepartmentCode: "D2", Name: "健康档案"}},
+		},
 		Catalogue: []billing.PriceVersion{
 			{ItemCode: "VCPU", Category: "计算", Name: "vCPU", Unit: "核·年", Cycle: billing.CycleYear, Price: dec("360"), EffectiveFrom: d("2023-01-01"), EffectiveTo: until, ApprovalRef: "同财〔2023〕1号"},
 			{ItemCode: "VCPU", Category: "计算", Name: "vCPU", Unit: "核·年", Cycle: billing.CycleYear, Price: dec("330"), EffectiveFrom: d("2024-07-01"), ApprovalRef: "同财〔2024〕9号"},
@@ -92,7 +95,7 @@ func settleUsage() []usageSpan {
 func seedSettlement(t *testing.T, db *store.DB) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := db.LoadReference(ctx, settleReference(), nil); err != nil {
+	if _, err := db.LoadReference(ctx, settleReference()); err != nil {
 		t.Fatal(err)
 	}
 	var rows []metering.Usage

@@ -16,6 +16,7 @@ import (
 	"cloudbill/app"
 	"cloudbill/billing"
 	"cloudbill/metering"
+	"cloudbill/reference"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
 )
@@ -32,20 +33,22 @@ func ingestTestDB(t *testing.T, e store.Engine) string {
 	}
 	defer db.Close()
 	at, _ := metering.ParseInstant("2024-06-10T09:00:00+08:00")
-	ref := &store.Reference{
-		Districts:   []metering.District{{Code: "140200", Name: "市本级"}},
-		Departments: []metering.Department{{Code: "D1", Name: "市大数据局", DistrictCode: "140200"}},
-		Providers:   []metering.Provider{{Code: "ctc", Name: "电信"}},
-		Systems:     []metering.System{{ID: "S1", DepartmentCode: "D1", Name: "政务服务网"}},
-		Resources: []metering.Resource{
-			{ID: "R1", SystemID: "S1", ProviderCode: "ctc", Kind: "vm", Name: "web"},
-			{ID: "R2", SystemID: "S1", ProviderCode: "ctc", Kind: "vm", Name: "db"},
+	ref := &reference.Set{
+		Inventory: metering.Inventory{
+			Districts:   []metering.District{{Code: "140200", Name: "市本级"}},
+			Departments: []metering.Department{{Code: "D1", Name: "市大数据局", DistrictCode: "140200"}},
+			Providers:   []metering.Provider{{Code: "ctc", Name: "电信"}},
+			Systems:     []metering.System{{ID: "S1", DepartmentCode: "D1", Name: "政务服务网"}},
+			Resources: []metering.Resource{
+				{ID: "R1", SystemID: "S1", ProviderCode: "ctc", Kind: "vm", Name: "web"},
+				{ID: "R2", SystemID: "S1", ProviderCode: "ctc", Kind: "vm", Name: "db"},
+			},
 		},
 		Catalogue: []billing.PriceVersion{{ItemCode: "VCPU", Category: "计算", Name: "vCPU", Unit: "核·年", Cycle: billing.CycleYear,
 			Price: decimal.NewFromInt(360), EffectiveFrom: metering.MustDate("2023-01-01"), ApprovalRef: "同财〔2023〕1号"}},
 		Events: []metering.Event{{ResourceID: "R1", Kind: metering.EventConfirmed, At: at, Day: metering.DateOf(at)}},
 	}
-	if _, err := db.LoadReference(ctx, ref, nil); err != nil {
+	if _, err := db.LoadReference(ctx, ref); err != nil {
 		t.Fatal(err)
 	}
 	return dsn

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"cloudbill/app"
+	"cloudbill/reference"
 )
 
 func cmdLoad(ctx context.Context, c *cli, args []string) error {
@@ -23,12 +24,12 @@ func cmdLoad(ctx context.Context, c *cli, args []string) error {
 	}
 	// Read and check the files before the database is opened: a bad set
 	// is reported without touching it.
-	ref, files, problems := app.ReadReference(in.Dir)
+	ref, problems := reference.ReadDir(in.Dir)
 	if len(problems) > 0 {
 		return printProblems(c, &app.ProblemsError{Dir: in.Dir, Problems: problems})
 	}
 	return c.withApp(ctx, func(a *app.App) error {
-		r, err := a.LoadSet(ctx, in.Dir, ref, files)
+		r, err := a.LoadSet(ctx, ref)
 		if err != nil {
 			return printProblems(c, err)
 		}
