@@ -26,6 +26,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cloudbill/app"
+	"cloudbill/daemon"
 	"cloudbill/metering"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
@@ -277,7 +278,7 @@ func TestShutdownDuringJob(t *testing.T) {
 				db.Exec(`DELETE FROM job_runs`)
 				started, finish := make(chan struct{}, 1), make(chan struct{})
 				r := testRunner(db, "test:1", nil, map[string]app.JobFunc{"probe": probeJob(db, started, finish)})
-				d := &daemon{runner: r, log: discardLog, cfg: daemonConfig{
+				d := &daemon.Daemon{Runner: r, Log: discardLog, Config: daemon.Config{
 					Schedules: map[string]string{"probe": "0 0 1 1 *"}, // not in this test's lifetime
 					CatchUp:   []string{"probe"},                       // never ran: runs at start
 					Grace:     c.grace,
@@ -327,7 +328,7 @@ func TestShutdownDuringJob(t *testing.T) {
 func TestMissedRunCatchUp(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		sched, err := parseSchedule(defaultNightly)
+		sched, err := daemon.ParseSchedule(defaultNightly)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -358,8 +359,8 @@ func TestMissedRunCatchUp(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				d := &daemon{runner: testRunner(db, "t:1", fixedClock(c.now), nil), log: discardLog}
-				missed, _, err := d.runner.Missed(ctx, app.JobNightly, sched)
+				d := &daemon.Daemon{Runner: testRunner(db, "t:1", fixedClock(c.now), nil), Log: discardLog}
+				missed, _, err := d.Runner.Missed(ctx, app.JobNightly, sched)
 				if err != nil || missed != c.missed {
 					t.Errorf("missed = %v, %v; want %v", missed, err, c.missed)
 				}
@@ -380,7 +381,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 				asOf = app.Yesterday(now())
 				return app.JobResult{Scope: "date=" + asOf.String()}, nil
 			}}
-			d := &daemon{runner: testRunner(db, "t:1", now, jobs), log: discardLog, cfg: daemonConfig{
+			d := &daemon.Daemon{Runner: testRunner(db, "t:1", now, jobs), Log: discardLog, Config: daemon.Config{
 				Schedules: map[string]string{app.JobNightly: defaultNightly}, CatchUp: []string{app.JobNightly}, Grace: time.Minute,
 			}}
 			ctx, cancel := context.WithCancel(ctx)
@@ -399,7 +400,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 				t.Errorf("caught-up run as of %s, want yesterday 2024-06-04", asOf)
 			}
 			// Started again the same day: nothing missed any more.
-			missed, _, err := d.runner.Missed(context.Background(), app.JobNightly, mustSchedule(t, defaultNightly))
+			missed, _, err := d.Runner.Missed(context.Background(), app.JobNightly, mustSchedule(t, defaultNightly))
 			if err != nil || missed {
 				t.Errorf("after catching up, missed = %v, %v", missed, err)
 			}
@@ -409,7 +410,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 
 func mustSchedule(t *testing.T, spec string) interface{ Next(time.Time) time.Time } {
 	t.Helper()
-	s, err := parseSchedule(spec)
+	s, err := daemon.ParseSchedule(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,10 +422,10 @@ func TestMetricsAndHealth(t *testing.T) {
 	r := testRunner(db, "t:1", nil, map[string]app.JobFunc{app.JobNightly: func(context.Context) (app.JobResult, error) {
 		return app.JobResult{Counts: map[string]int64{app.CountRowsIngested: 1500, app.CountRowsRejected: 7}}, nil
 	}})
-	m := newMetrics()
-	r.Observe = m.observe
+	m := daemon.NewMetrics()
+	r.Observe = m.Observe
 	addr := make(chan string, 1)
-	d := &daemon{runner: r, metrics: m, log: discardLog, listening: func(a string) { addr <- a }, cfg: daemonConfig{
+	d := &daemon.Daemon{Runner: r, Metrics: m, Log: discardLog, Listening: func(a string) { addr <- a }, Config: daemon.Config{
 		Schedules: map[string]string{app.JobNightly: defaultNightly}, CatchUp: []string{app.JobNightly}, Addr: "127.0.0.1:0",
 	}}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -472,12 +473,12 @@ func TestMetricsAndHealth(t *testing.T) {
 	}
 
 	t.Run("last success restored after a restart", func(t *testing.T) {
-		m := newMetrics()
-		if err := m.restore(context.Background(), db, []string{app.JobNightly, app.JobAnnual}); err != nil {
+		m := daemon.NewMetrics()
+		if err := m.Restore(context.Background(), db, []string{app.JobNightly, app.JobAnnual}); err != nil {
 			t.Fatal(err)
 		}
 		rec := httptest.NewRecorder()
-		m.handler(db).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		m.Handler(db).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 		body := rec.Body.String()
 		if !strings.Contains(body, `cloudbill_job_last_success_timestamp_seconds{job="nightly"}`) ||
 			strings.Contains(body, `last_success_timestamp_seconds{job="annual"}`) {

@@ -1,11 +1,13 @@
 package main
 
 import (
-	"cloudbill/app"
 	"context"
 	"fmt"
 	"os"
 	"time"
+
+	"cloudbill/app"
+	"cloudbill/daemon"
 )
 
 // Default schedules, in Asia/Shanghai.
@@ -30,17 +32,16 @@ func cmdServe(ctx context.Context, a *cli, args []string) error {
 		if spec == "off" {
 			continue
 		}
-		if _, err := parseSchedule(spec); err != nil {
+		if _, err := daemon.ParseSchedule(spec); err != nil {
 			return usagef("--%s: %v", flag, err)
 		}
 	}
 	return a.withApp(ctx, func(ap *app.App) error {
-
 		r := app.NewRunner(ap.DB, a.Log, nil)
 		r.Jobs = ap.DaemonJobs(a.ingestInput(*inbox), *out, r.Now)
-		m := newMetrics()
-		r.Observe = m.observe
-		cfg := daemonConfig{
+		m := daemon.NewMetrics()
+		r.Observe = m.Observe
+		cfg := daemon.Config{
 			Schedules: map[string]string{app.JobNightly: *nightly, app.JobAnnual: *annual},
 			Grace:     *grace,
 			Addr:      *addr,
@@ -48,7 +49,7 @@ func cmdServe(ctx context.Context, a *cli, args []string) error {
 		if *catchUp {
 			cfg.CatchUp = []string{app.JobNightly}
 		}
-		d := &daemon{cfg: cfg, runner: r, metrics: m, log: a.Log}
+		d := &daemon.Daemon{Config: cfg, Runner: r, Metrics: m, Log: a.Log}
 		return d.Run(ctx)
 	})
 }

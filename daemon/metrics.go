@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 	"cloudbill/store"
 )
 
-// metrics are the daemon's Prometheus metrics, on a private registry (no
+// Metrics are the daemon's Prometheus metrics, on a private registry (no
 // global state, so tests can build as many as they like).
-type metrics struct {
+type Metrics struct {
 	reg         *prometheus.Registry
 	duration    *prometheus.HistogramVec
 	runs        *prometheus.CounterVec
@@ -25,8 +25,8 @@ type metrics struct {
 	lastSuccess *prometheus.GaugeVec
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
+func NewMetrics() *Metrics {
+	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "cloudbill_job_duration_seconds",
@@ -55,8 +55,8 @@ func newMetrics() *metrics {
 	return m
 }
 
-// observe records one finished (or skipped) run.
-func (m *metrics) observe(r store.JobRun) {
+// Observe records one finished (or skipped) run.
+func (m *Metrics) Observe(r store.JobRun) {
 	if m == nil {
 		return
 	}
@@ -72,9 +72,9 @@ func (m *metrics) observe(r store.JobRun) {
 	}
 }
 
-// restore sets the last-success gauges from the job history, so that a
+// Restore sets the last-success gauges from the job history, so that a
 // restarted daemon does not report its jobs as never having succeeded.
-func (m *metrics) restore(ctx context.Context, db *store.DB, jobs []string) error {
+func (m *Metrics) Restore(ctx context.Context, db *store.DB, jobs []string) error {
 	for _, j := range jobs {
 		last, ok, err := db.LastJobRun(ctx, j, store.JobStatusSucceeded)
 		if err != nil {
@@ -87,9 +87,9 @@ func (m *metrics) restore(ctx context.Context, db *store.DB, jobs []string) erro
 	return nil
 }
 
-// handler serves /metrics and /healthz (200 when the database answers,
+// Handler serves /metrics and /healthz (200 when the database answers,
 // 503 otherwise, with a small JSON body either way).
-func (m *metrics) handler(db *store.DB) http.Handler {
+func (m *Metrics) Handler(db *store.DB) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -18,8 +18,8 @@ import (
 	"cloudbill/metering"
 )
 
-// daemonConfig configures `cloudbill serve`.
-type daemonConfig struct {
+// Config configures `cloudbill serve`.
+type Config struct {
 	// Schedules maps each job to a standard 5-field cron spec in
 	// Asia/Shanghai; a job without a schedule (or "off") is not scheduled.
 	Schedules map[string]string
@@ -33,18 +33,18 @@ type daemonConfig struct {
 	Addr string
 }
 
-// daemon runs the runner's jobs on their cron schedules.
-type daemon struct {
-	cfg     daemonConfig
-	runner  *app.Runner
-	metrics *metrics // nil: no /metrics
-	log     *slog.Logger
-	// listening, when set, is told the address /metrics is served on.
-	listening func(addr string)
+// Daemon runs the runner's jobs on their cron schedules.
+type Daemon struct {
+	Config  Config
+	Runner  *app.Runner
+	Metrics *Metrics // nil: no /metrics
+	Log     *slog.Logger
+	// Listening, when set, is told the address /metrics is served on.
+	Listening func(addr string)
 }
 
 // parseSchedule parses a standard cron spec ("30 1 * * *") in Asia/Shanghai.
-func parseSchedule(spec string) (cron.Schedule, error) {
+func ParseSchedule(spec string) (cron.Schedule, error) {
 	s, err := cron.ParseStandard(spec)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %q: %w", spec, err)
@@ -56,28 +56,28 @@ func parseSchedule(spec string) (cron.Schedule, error) {
 // on ctx's end stops scheduling and waits for the running job (for up to
 // Grace, then cancels it). A failing job is logged and recorded, never the
 // end of the daemon; Run returns nil after a clean shutdown.
-func (d *daemon) Run(ctx context.Context) error {
+func (d *Daemon) Run(ctx context.Context) error {
 	type entry struct {
 		name  string
 		spec  string
 		sched cron.Schedule
 	}
 	var entries []entry
-	for _, name := range d.runner.JobNames() {
-		spec := strings.TrimSpace(d.cfg.Schedules[name])
+	for _, name := range d.Runner.JobNames() {
+		spec := strings.TrimSpace(d.Config.Schedules[name])
 		if spec == "" || spec == "off" {
-			d.log.Info("job not scheduled", slog.String("job", name))
+			d.Log.Info("job not scheduled", slog.String("job", name))
 			continue
 		}
-		s, err := parseSchedule(spec)
+		s, err := ParseSchedule(spec)
 		if err != nil {
-			return usagef("--%s: %v", name, err)
+			return &app.InputError{Field: name, Reason: err.Error()}
 		}
 		entries = append(entries, entry{name, spec, s})
 	}
 
-	if d.metrics != nil {
-		if err := d.metrics.restore(ctx, d.runner.DB, d.runner.JobNames()); err != nil {
+	if d.Metrics != nil {
+		if err := d.Metrics.Restore(ctx, d.Runner.DB, d.Runner.JobNames()); err != nil {
 			return fmt.Errorf("read job history: %w", err)
 		}
 	}
@@ -90,7 +90,7 @@ func (d *daemon) Run(ctx context.Context) error {
 	// Jobs run on a context that survives the shutdown request for Grace.
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	logger := cronLogger{d.log}
+	logger := cronLogger{d.Log}
 	chain := cron.NewChain(cron.Recover(logger), cron.SkipIfStillRunning(logger))
 	c := cron.New(cron.WithLocation(metering.Shanghai), cron.WithLogger(logger))
 	wrapped := map[string]cron.Job{}
@@ -100,28 +100,28 @@ func (d *daemon) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return // shutting down: no new job starts
 			}
-			d.runner.Run(jobCtx, name) // recorded and logged by the runner
+			d.Runner.Run(jobCtx, name) // recorded and logged by the runner
 		}))
 		wrapped[name] = j
 		c.Schedule(e.sched, j)
-		d.log.Info("job scheduled", slog.String("job", name), slog.String("schedule", e.spec),
-			slog.Time("next", e.sched.Next(d.runner.Now().In(metering.Shanghai))))
+		d.Log.Info("job scheduled", slog.String("job", name), slog.String("schedule", e.spec),
+			slog.Time("next", e.sched.Next(d.Runner.Now().In(metering.Shanghai))))
 	}
 	c.Start()
-	d.log.Info("daemon started", slog.String("holder", d.runner.Holder), slog.String("database", string(d.runner.DB.Engine)))
+	d.Log.Info("daemon started", slog.String("holder", d.Runner.Holder), slog.String("database", string(d.Runner.DB.Engine)))
 
 	var catchUps sync.WaitGroup
 	for _, e := range entries {
-		if !slices.Contains(d.cfg.CatchUp, e.name) {
+		if !slices.Contains(d.Config.CatchUp, e.name) {
 			continue
 		}
-		missed, due, err := d.runner.Missed(ctx, e.name, e.sched)
+		missed, due, err := d.Runner.Missed(ctx, e.name, e.sched)
 		if err != nil {
-			d.log.Error("check for a missed run", slog.String("job", e.name), slog.Any("err", err))
+			d.Log.Error("check for a missed run", slog.String("job", e.name), slog.Any("err", err))
 			continue
 		}
 		if missed {
-			d.log.Info("running a missed job now", slog.String("job", e.name), slog.Time("was_due", due))
+			d.Log.Info("running a missed job now", slog.String("job", e.name), slog.Time("was_due", due))
 			catchUps.Add(1)
 			go func() {
 				defer catchUps.Done()
@@ -131,7 +131,7 @@ func (d *daemon) Run(ctx context.Context) error {
 	}
 
 	<-ctx.Done()
-	d.log.Info("shutting down: no new job starts; waiting for the running one", slog.Duration("grace", d.cfg.Grace))
+	d.Log.Info("shutting down: no new job starts; waiting for the running one", slog.Duration("grace", d.Config.Grace))
 	stopped := c.Stop()
 	idle := make(chan struct{})
 	go func() {
@@ -141,35 +141,35 @@ func (d *daemon) Run(ctx context.Context) error {
 	}()
 	select {
 	case <-idle:
-	case <-time.After(d.cfg.Grace):
-		d.log.Warn("grace period over: cancelling the running job")
+	case <-time.After(d.Config.Grace):
+		d.Log.Warn("grace period over: cancelling the running job")
 		cancelJobs()
 		<-idle
 	}
-	d.log.Info("daemon stopped")
+	d.Log.Info("daemon stopped")
 	return nil
 }
 
-// serveHTTP serves /healthz and /metrics on cfg.Addr until the returned
+// serveHTTP serves /healthz and /metrics on Config.Addr until the returned
 // function is called.
-func (d *daemon) serveHTTP() (func(), error) {
-	addr := d.cfg.Addr
-	if addr == "" || addr == "off" || d.metrics == nil {
+func (d *Daemon) serveHTTP() (func(), error) {
+	addr := d.Config.Addr
+	if addr == "" || addr == "off" || d.Metrics == nil {
 		return func() {}, nil
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("serve metrics: %w", err)
 	}
-	srv := &http.Server{Handler: d.metrics.handler(d.runner.DB), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: d.Metrics.Handler(d.Runner.DB), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			d.log.Error("metrics server", slog.Any("err", err))
+			d.Log.Error("metrics server", slog.Any("err", err))
 		}
 	}()
-	d.log.Info("serving /healthz and /metrics", slog.String("addr", ln.Addr().String()))
-	if d.listening != nil {
-		d.listening(ln.Addr().String())
+	d.Log.Info("serving /healthz and /metrics", slog.String("addr", ln.Addr().String()))
+	if d.Listening != nil {
+		d.Listening(ln.Addr().String())
 	}
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
