@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"cloudbill/metering"
@@ -41,6 +42,11 @@ type Runner struct {
 	Backoff []time.Duration    // waits before each retry of a transient error
 	Observe func(store.JobRun) // told of every finished or skipped run (metrics); may be nil
 	Jobs    map[string]JobFunc // job name → body
+
+	mu sync.Mutex
+	// pending are runs that could not be recorded (the database was
+	// down): they are written as soon as it answers again.
+	pending []store.JobRun
 }
 
 // NewRunner returns a runner of jobs on db with the default lease and
@@ -68,6 +74,61 @@ func (r *Runner) JobNames() []string {
 	return names
 }
 
+// skip records run as skipped for reason and returns it.
+func (r *Runner) skip(ctx context.Context, log *slog.Logger, run store.JobRun, reason, msg string) store.JobRun {
+	run.Status, run.FinishedAt, run.Error = store.JobStatusSkipped, run.StartedAt, reason
+	log.Info(msg, slog.String("reason", reason))
+	bctx, cancel := bookkeeping(ctx)
+	defer cancel()
+	var err error
+	if run.ID, err = r.DB.InsertJobRun(bctx, run); err != nil {
+		log.Error("record skipped run", slog.Any("err", err))
+	}
+	r.observe(run)
+	return run
+}
+
+// failed handles a run that could not start (the database did not answer,
+// the lock could not be taken): logged at ERROR, counted, and recorded as
+// failed now or, when the database is down, as soon as it answers again.
+func (r *Runner) failed(ctx context.Context, log *slog.Logger, run store.JobRun, err error) error {
+	run.Status, run.FinishedAt, run.Error = store.JobStatusFailed, r.Now(), err.Error()
+	log.Error("job failed", slog.Any("err", err))
+	r.observe(run)
+	bctx, cancel := bookkeeping(ctx)
+	defer cancel()
+	if _, ierr := r.DB.InsertJobRun(bctx, run); ierr != nil {
+		r.mu.Lock()
+		r.pending = append(r.pending, run)
+		r.mu.Unlock()
+		log.Warn("failed run not recorded yet: the database does not answer; it is recorded once it does", slog.Any("err", ierr))
+	}
+	return fmt.Errorf("job %s: %w", run.Job, err)
+}
+
+// FlushPending records the runs that could not be recorded while the
+// database was down; it keeps those it still cannot write.
+func (r *Runner) FlushPending(ctx context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var left []store.JobRun
+	for _, run := range r.pending {
+		if _, err := r.DB.InsertJobRun(ctx, run); err != nil && !errors.Is(err, store.ErrTickClaimed) {
+			left = append(left, run)
+			continue
+		}
+		r.Log.Info("recorded a failed run from while the database was down", slog.String("job", run.Job), slog.Time("started", run.StartedAt))
+	}
+	r.pending = left
+}
+
+// Pending is how many failed runs wait to be recorded.
+func (r *Runner) Pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.pending)
+}
+
 func (r *Runner) observe(run store.JobRun) {
 	if r.Observe != nil {
 		r.Observe(run)
@@ -80,19 +141,33 @@ func bookkeeping(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 }
 
-// Run runs job name once and returns its recorded run. The error is the
-// job's own error (also recorded in the run) or a failure to run it at all;
-// a run skipped because another process holds the lock is not an error.
+// Run runs job name once, by hand (no scheduled tick), and returns its
+// recorded run; see RunTick.
 func (r *Runner) Run(ctx context.Context, name string) (store.JobRun, error) {
+	return r.RunTick(ctx, name, time.Time{})
+}
+
+// RunTick runs job name once for the tick the schedule named at scheduled
+// (zero: a run by hand) and returns its recorded run. A tick is run once
+// across processes: the run claims (job, scheduled) in the database, and a
+// tick already claimed is skipped, as is a job whose lock another process
+// holds; a skipped run is not an error. The error is the job's own error
+// (also recorded in the run) or a failure to run it at all, which is
+// logged, counted and recorded too (as soon as the database answers).
+func (r *Runner) RunTick(ctx context.Context, name string, scheduled time.Time) (store.JobRun, error) {
 	fn, ok := r.Jobs[name]
 	if !ok {
 		return store.JobRun{}, fmt.Errorf("unknown job %q (jobs: %s)", name, strings.Join(r.JobNames(), ", "))
 	}
 	log := r.Log.With(slog.String("job", name))
-	run := store.JobRun{Job: name, Holder: r.Holder, StartedAt: r.Now()}
+	run := store.JobRun{Job: name, Holder: r.Holder, Scheduled: scheduled, StartedAt: r.Now()}
+	if !scheduled.IsZero() {
+		log = log.With(slog.Time("scheduled", scheduled))
+	}
 	if err := ctx.Err(); err != nil {
 		return run, fmt.Errorf("job %s not started: %w", name, err)
 	}
+	r.FlushPending(ctx)
 
 	var lock *store.Lock
 	err := r.retry(ctx, log, func() error {
@@ -101,18 +176,10 @@ func (r *Runner) Run(ctx context.Context, name string) (store.JobRun, error) {
 		return err
 	})
 	if errors.Is(err, store.ErrLocked) {
-		run.Status, run.FinishedAt, run.Error = store.JobStatusSkipped, run.StartedAt, err.Error()
-		log.Info("job skipped: another process is running it", slog.String("reason", err.Error()))
-		bctx, cancel := bookkeeping(ctx)
-		defer cancel()
-		if run.ID, err = r.DB.InsertJobRun(bctx, run); err != nil {
-			log.Error("record skipped run", slog.Any("err", err))
-		}
-		r.observe(run)
-		return run, nil
+		return r.skip(ctx, log, run, err.Error(), "job skipped: another process is running it"), nil
 	}
 	if err != nil {
-		return run, fmt.Errorf("job %s: %w", name, err)
+		return run, r.failed(ctx, log, run, err)
 	}
 	defer func() {
 		bctx, cancel := bookkeeping(ctx)
@@ -125,17 +192,25 @@ func (r *Runner) Run(ctx context.Context, name string) (store.JobRun, error) {
 	// Holding the lock, nobody else runs this job: rows still "running" were
 	// left by a process that died.
 	if n, err := r.DB.AbandonJobRuns(ctx, name, run.StartedAt, "abandoned: the process running it ended before it finished"); err != nil {
-		return run, fmt.Errorf("job %s: %w", name, err)
+		return run, r.failed(ctx, log, run, err)
 	} else if n > 0 {
 		log.Warn("closed runs left running by a process that died", slog.Int64("runs", n))
 	}
 	run.Status = store.JobStatusRunning
-	if err := r.retry(ctx, log, func() error {
+	err = r.retry(ctx, log, func() error {
 		var err error
 		run.ID, err = r.DB.InsertJobRun(ctx, run)
 		return err
-	}); err != nil {
-		return run, fmt.Errorf("job %s: %w", name, err)
+	})
+	if errors.Is(err, store.ErrTickClaimed) {
+		reason := err.Error()
+		if other, ok, _ := r.DB.TickRun(ctx, name, scheduled); ok {
+			reason = fmt.Sprintf("tick %s already run by %s (run %d, %s)", scheduled.UTC().Format(time.RFC3339), other.Holder, other.ID, other.Status)
+		}
+		return r.skip(ctx, log, run, reason, "job skipped: its tick was already claimed"), nil
+	}
+	if err != nil {
+		return run, r.failed(ctx, log, run, err)
 	}
 	log.Info("job started", slog.Int64("run", run.ID))
 
@@ -169,7 +244,7 @@ func (r *Runner) Run(ctx context.Context, name string) (store.JobRun, error) {
 		log.Error("record end of run", slog.Int64("run", run.ID), slog.Any("err", err))
 	}
 	r.observe(run)
-	attrs := []any{slog.Int64("run", run.ID), slog.String("scope", run.Scope), slog.Duration("duration", run.Duration())}
+	attrs := []any{slog.Int64("run", run.ID), slog.String("scope", run.Scope), slog.Float64("seconds", run.Duration().Seconds())}
 	for _, k := range SortedKeys(run.Counts) {
 		attrs = append(attrs, slog.Int64(k, run.Counts[k]))
 	}

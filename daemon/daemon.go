@@ -20,8 +20,9 @@ import (
 
 // Config configures `cloudbill serve`.
 type Config struct {
-	// Schedules maps each job to a standard 5-field cron spec in
-	// Asia/Shanghai; a job without a schedule (or "off") is not scheduled.
+	// Schedules maps each job to a cron spec in Asia/Shanghai: five fields
+	// (minute hour day month weekday) or six with seconds first; a job
+	// without a schedule (or "off") is not scheduled.
 	Schedules map[string]string
 	// CatchUp lists jobs run once at start when a scheduled time passed
 	// since their last successful run (or they never succeeded).
@@ -31,9 +32,15 @@ type Config struct {
 	Grace time.Duration
 	// Addr serves /healthz and /metrics; "" or "off" serves nothing.
 	Addr string
+	// Inbox is the folder the nightly job reads; /healthz reports it
+	// missing. "" checks nothing.
+	Inbox string
+	// FlushEvery is how often runs that could not be recorded while the
+	// database was down are tried again (default 15 s).
+	FlushEvery time.Duration
 }
 
-// Daemon runs the runner's jobs on their cron schedules.
+// Daemon runs the runner's jobs on their schedules.
 type Daemon struct {
 	Config  Config
 	Runner  *app.Runner
@@ -43,25 +50,53 @@ type Daemon struct {
 	Listening func(addr string)
 }
 
-// parseSchedule parses a standard cron spec ("30 1 * * *") in Asia/Shanghai.
+// parser reads five-field specs and six-field ones with seconds first.
+var parser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// ParseSchedule parses a cron spec ("30 1 * * *", or with seconds
+// "*/5 * * * * *"); its times are read in Asia/Shanghai.
 func ParseSchedule(spec string) (cron.Schedule, error) {
-	s, err := cron.ParseStandard(spec)
+	s, err := parser.Parse(spec)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %q: %w", spec, err)
 	}
 	return s, nil
 }
 
+// PrevTick is the latest tick of sched at or before now (zero when there
+// is none in the last 400 days).
+func PrevTick(sched app.Schedule, now time.Time) time.Time {
+	now = now.In(metering.Shanghai)
+	for _, back := range []time.Duration{time.Minute, time.Hour, 25 * time.Hour, 32 * 24 * time.Hour, 400 * 24 * time.Hour} {
+		t := sched.Next(now.Add(-back))
+		if t.After(now) {
+			continue
+		}
+		for {
+			n := sched.Next(t)
+			if n.After(now) || n.IsZero() {
+				return t
+			}
+			t = n
+		}
+	}
+	return time.Time{}
+}
+
+type entry struct {
+	name  string
+	spec  string
+	sched cron.Schedule
+}
+
 // Run schedules the jobs, catches up a missed run, serves the metrics, and
 // on ctx's end stops scheduling and waits for the running job (for up to
-// Grace, then cancels it). A failing job is logged and recorded, never the
-// end of the daemon; Run returns nil after a clean shutdown.
+// Grace, then cancels it). Each job runs on its own loop: it sleeps until
+// the next tick the schedule names and runs it with that tick's time, so
+// that two daemons (or one restarted) claim the same tick and only one
+// runs it. A failing job is logged and recorded, never the end of the
+// daemon; Run returns nil after a clean shutdown.
 func (d *Daemon) Run(ctx context.Context) error {
-	type entry struct {
-		name  string
-		spec  string
-		sched cron.Schedule
-	}
 	var entries []entry
 	for _, name := range d.Runner.JobNames() {
 		spec := strings.TrimSpace(d.Config.Schedules[name])
@@ -90,53 +125,37 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// Jobs run on a context that survives the shutdown request for Grace.
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	logger := cronLogger{d.Log}
-	chain := cron.NewChain(cron.Recover(logger), cron.SkipIfStillRunning(logger))
-	c := cron.New(cron.WithLocation(metering.Shanghai), cron.WithLogger(logger))
-	wrapped := map[string]cron.Job{}
-	for _, e := range entries {
-		name := e.name
-		j := chain.Then(cron.FuncJob(func() {
-			if ctx.Err() != nil {
-				return // shutting down: no new job starts
-			}
-			d.Runner.Run(jobCtx, name) // recorded and logged by the runner
-		}))
-		wrapped[name] = j
-		c.Schedule(e.sched, j)
-		d.Log.Info("job scheduled", slog.String("job", name), slog.String("schedule", e.spec),
-			slog.Time("next", e.sched.Next(d.Runner.Now().In(metering.Shanghai))))
+	var running sync.WaitGroup
+	// One job of the daemon runs at a time, as with one cron runner.
+	var one sync.Mutex
+	runTick := func(name string, tick time.Time) {
+		one.Lock()
+		defer one.Unlock()
+		if ctx.Err() != nil {
+			return // shutting down: no new job starts
+		}
+		d.Runner.RunTick(jobCtx, name, tick) // recorded and logged by the runner
 	}
-	c.Start()
 	d.Log.Info("daemon started", slog.String("holder", d.Runner.Holder), slog.String("database", string(d.Runner.DB.Engine)))
 
-	var catchUps sync.WaitGroup
 	for _, e := range entries {
-		if !slices.Contains(d.Config.CatchUp, e.name) {
-			continue
-		}
-		missed, due, err := d.Runner.Missed(ctx, e.name, e.sched)
-		if err != nil {
-			d.Log.Error("check for a missed run", slog.String("job", e.name), slog.Any("err", err))
-			continue
-		}
-		if missed {
-			d.Log.Info("running a missed job now", slog.String("job", e.name), slog.Time("was_due", due))
-			catchUps.Add(1)
-			go func() {
-				defer catchUps.Done()
-				wrapped[e.name].Run()
-			}()
-		}
+		catchUp := slices.Contains(d.Config.CatchUp, e.name)
+		d.Log.Info("job scheduled", slog.String("job", e.name), slog.String("schedule", e.spec),
+			slog.Time("next", e.sched.Next(d.Runner.Now().In(metering.Shanghai))), slog.Bool("catch_up", catchUp))
+		running.Go(func() {
+			if catchUp {
+				d.catchUp(ctx, e, runTick)
+			}
+			d.loop(ctx, e, runTick)
+		})
 	}
+	running.Go(func() { d.flushLoop(ctx) })
 
 	<-ctx.Done()
-	d.Log.Info("shutting down: no new job starts; waiting for the running one", slog.Duration("grace", d.Config.Grace))
-	stopped := c.Stop()
+	d.Log.Info("shutting down: no new job starts; waiting for the running one", slog.Float64("grace_seconds", d.Config.Grace.Seconds()))
 	idle := make(chan struct{})
 	go func() {
-		<-stopped.Done()
-		catchUps.Wait()
+		running.Wait()
 		close(idle)
 	}()
 	select {
@@ -150,6 +169,75 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return nil
 }
 
+// loop runs e at each of its ticks until ctx ends. A tick that passes
+// while the job still runs is skipped, as robfig/cron's SkipIfStillRunning
+// would.
+func (d *Daemon) loop(ctx context.Context, e entry, runTick func(string, time.Time)) {
+	for {
+		now := d.Runner.Now()
+		next := e.sched.Next(now.In(metering.Shanghai))
+		if next.IsZero() {
+			return
+		}
+		t := time.NewTimer(next.Sub(now))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		// The timer may fire a little early by the clock the tick is
+		// compared with: wait for the clock to reach the tick.
+		for d.Runner.Now().Before(next) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(next.Sub(d.Runner.Now())):
+			}
+		}
+		runTick(e.name, next)
+	}
+}
+
+// catchUp runs e once for its latest tick when a scheduled time passed
+// since its last successful run (or it never succeeded).
+func (d *Daemon) catchUp(ctx context.Context, e entry, runTick func(string, time.Time)) {
+	missed, due, err := d.Runner.Missed(ctx, e.name, e.sched)
+	if err != nil {
+		d.Log.Error("check for a missed run", slog.String("job", e.name), slog.Any("err", err))
+		return
+	}
+	if !missed {
+		return
+	}
+	tick := PrevTick(e.sched, d.Runner.Now())
+	if tick.IsZero() {
+		tick = due
+	}
+	d.Log.Info("running a missed job now", slog.String("job", e.name), slog.Time("was_due", tick))
+	runTick(e.name, tick)
+}
+
+// flushLoop records runs that failed while the database was down.
+func (d *Daemon) flushLoop(ctx context.Context) {
+	every := d.Config.FlushEvery
+	if every <= 0 {
+		every = 15 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if d.Runner.Pending() > 0 {
+				d.Runner.FlushPending(ctx)
+			}
+		}
+	}
+}
+
 // serveHTTP serves /healthz and /metrics on Config.Addr until the returned
 // function is called.
 func (d *Daemon) serveHTTP() (func(), error) {
@@ -161,7 +249,7 @@ func (d *Daemon) serveHTTP() (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("serve metrics: %w", err)
 	}
-	srv := &http.Server{Handler: d.Metrics.Handler(d.Runner.DB), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: d.Metrics.Handler(d.health), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.Log.Error("metrics server", slog.Any("err", err))
@@ -176,20 +264,4 @@ func (d *Daemon) serveHTTP() (func(), error) {
 		defer cancel()
 		srv.Shutdown(ctx)
 	}, nil
-}
-
-// cronLogger sends robfig/cron's messages to slog: its chatter at debug
-// level, a run skipped because the previous one still runs as a warning.
-type cronLogger struct{ l *slog.Logger }
-
-func (c cronLogger) Info(msg string, kv ...any) {
-	if msg == "skip" {
-		c.l.Warn("cron: previous run still running, this one skipped", kv...)
-		return
-	}
-	c.l.Debug("cron: "+msg, kv...)
-}
-
-func (c cronLogger) Error(err error, msg string, kv ...any) {
-	c.l.Error("cron: "+msg, append(kv, slog.Any("err", err))...)
 }

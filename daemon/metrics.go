@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"time"
+	"runtime"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -22,10 +22,14 @@ type Metrics struct {
 	runs        *prometheus.CounterVec
 	ingested    prometheus.Counter
 	rejected    prometheus.Counter
+	filesFailed prometheus.Counter
 	lastSuccess *prometheus.GaugeVec
+	buildInfo   *prometheus.GaugeVec
 }
 
-func NewMetrics() *Metrics {
+// NewMetrics returns the daemon's metrics; version names the build
+// (cloudbill_build_info).
+func NewMetrics(version string) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -45,12 +49,21 @@ func NewMetrics() *Metrics {
 			Name: "cloudbill_rows_rejected_total",
 			Help: "Metering rows rejected by the nightly ingestion (see cloudbill rejects).",
 		}),
+		filesFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cloudbill_files_failed_total",
+			Help: "Metering files the nightly ingestion could not read (moved to the inbox's failed/ folder).",
+		}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "cloudbill_job_last_success_timestamp_seconds",
-			Help: "Unix time the last successful run of each job finished.",
+			Help: "Unix time the last successful run of each job finished (0: never).",
 		}, []string{"job"}),
+		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "cloudbill_build_info",
+			Help: "Always 1; the labels name the build.",
+		}, []string{"version", "goversion"}),
 	}
-	m.reg.MustRegister(m.duration, m.runs, m.ingested, m.rejected, m.lastSuccess,
+	m.buildInfo.WithLabelValues(version, runtime.Version()).Set(1)
+	m.reg.MustRegister(m.duration, m.runs, m.ingested, m.rejected, m.filesFailed, m.lastSuccess, m.buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -67,6 +80,7 @@ func (m *Metrics) Observe(r store.JobRun) {
 	m.duration.WithLabelValues(r.Job, string(r.Status)).Observe(r.Duration().Seconds())
 	m.ingested.Add(float64(r.Counts[app.CountRowsIngested]))
 	m.rejected.Add(float64(r.Counts[app.CountRowsRejected]))
+	m.filesFailed.Add(float64(r.Counts[app.CountFilesFailed]))
 	if r.Status == store.JobStatusSucceeded {
 		m.lastSuccess.WithLabelValues(r.Job).Set(float64(r.FinishedAt.Unix()))
 	}
@@ -82,28 +96,27 @@ func (m *Metrics) Restore(ctx context.Context, db *store.DB, jobs []string) erro
 		}
 		if ok {
 			m.lastSuccess.WithLabelValues(j).Set(float64(last.FinishedAt.Unix()))
+		} else {
+			m.lastSuccess.WithLabelValues(j).Set(0)
 		}
 	}
 	return nil
 }
 
-// Handler serves /metrics and /healthz (200 when the database answers,
-// 503 otherwise, with a small JSON body either way).
-func (m *Metrics) Handler(db *store.DB) http.Handler {
+// Handler serves /metrics and /healthz: 200 with {"status":"ok"} when
+// health finds nothing wrong, else 503 with the problems named.
+func (m *Metrics) Handler(health func(context.Context) Health) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		body := map[string]string{"status": "ok", "database": string(db.Engine)}
+		h := health(r.Context())
 		code := http.StatusOK
-		if err := db.PingContext(ctx); err != nil {
+		if h.Status != "ok" {
 			code = http.StatusServiceUnavailable
-			body["status"], body["error"] = "unavailable", err.Error()
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
-		json.NewEncoder(w).Encode(body)
+		json.NewEncoder(w).Encode(h)
 	})
 	return mux
 }

@@ -72,8 +72,40 @@ func TestJobRuns(t *testing.T) {
 				t.Fatalf("abandon: %d, %v", n, err)
 			}
 			last, _, _ := db.LastJobRun(ctx, "annual", "")
-			if last.Status != store.JobStatusFailed || last.Error != "process ended" || last.FinishedAt.IsZero() {
+			if last.Status != store.JobStatusAbandoned || last.Error != "process ended" || last.FinishedAt.IsZero() {
 				t.Errorf("abandoned run: %+v", last)
+			}
+		})
+		t.Run("one run per tick", func(t *testing.T) {
+			tick := t0.Add(24 * time.Hour)
+			run := store.JobRun{Job: "tick", Holder: "a:1", Scheduled: tick, StartedAt: tick, Status: store.JobStatusRunning}
+			id, err := db.InsertJobRun(ctx, run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run.Holder = "b:2"
+			if _, err := db.InsertJobRun(ctx, run); !errors.Is(err, store.ErrTickClaimed) {
+				t.Fatalf("second claim of the tick: %v, want ErrTickClaimed", err)
+			}
+			skipped := run
+			skipped.Status, skipped.FinishedAt = store.JobStatusSkipped, tick
+			if _, err := db.InsertJobRun(ctx, skipped); err != nil {
+				t.Errorf("a skipped run of a claimed tick is recorded: %v", err)
+			}
+			got, ok, err := db.TickRun(ctx, "tick", tick)
+			if err != nil || !ok || got.ID != id || got.Holder != "a:1" || !got.Scheduled.Equal(tick) {
+				t.Errorf("tick run: %+v %v %v", got, ok, err)
+			}
+			// A failed claim frees the tick for a retry (a catch-up, another daemon).
+			failed := store.JobRun{ID: id, Job: "tick", Status: store.JobStatusFailed, FinishedAt: tick.Add(time.Second), Error: "db down"}
+			if err := db.FinishJobRun(ctx, failed); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.InsertJobRun(ctx, run); err != nil {
+				t.Errorf("claim after a failed run of the tick: %v", err)
+			}
+			if _, err := db.InsertJobRun(ctx, store.JobRun{Job: "tick", StartedAt: tick, Status: store.JobStatusRunning}); err != nil {
+				t.Errorf("a run by hand claims no tick: %v", err)
 			}
 		})
 		t.Run("finish unknown run", func(t *testing.T) {

@@ -24,7 +24,7 @@ func cmdServe(ctx context.Context, a *cli, args []string) error {
 	out := fs.String("out", envOr("CLOUDBILL_OUT", "reports"), "folder the annual job writes its documents to (env CLOUDBILL_OUT)")
 	addr := fs.String("addr", envOr("CLOUDBILL_ADDR", "127.0.0.1:9464"), "address of /healthz and /metrics; off serves nothing (env CLOUDBILL_ADDR)")
 	grace := fs.Duration("grace", envDuration("CLOUDBILL_GRACE", time.Minute), "on SIGTERM, how long a running job may go on before it is cancelled and rolled back (env CLOUDBILL_GRACE)")
-	catchUp := fs.Bool("catch-up", true, "at start, run the nightly job once if a scheduled run was missed since its last success")
+	catchUp := fs.Bool("catch-up", true, "at start, run each job once if a scheduled run was missed since its last success (the annual job too)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
@@ -39,15 +39,15 @@ func cmdServe(ctx context.Context, a *cli, args []string) error {
 	return a.withApp(ctx, func(ap *app.App) error {
 		r := app.NewRunner(ap.DB, a.Log, nil)
 		r.Jobs = ap.DaemonJobs(a.ingestInput(*inbox), *out, r.Now)
-		m := daemon.NewMetrics()
+		m := daemon.NewMetrics(app.Version())
 		r.Observe = m.Observe
-		cfg := daemon.Config{
+		cfg := daemon.Config{Inbox: *inbox,
 			Schedules: map[string]string{app.JobNightly: *nightly, app.JobAnnual: *annual},
 			Grace:     *grace,
 			Addr:      *addr,
 		}
 		if *catchUp {
-			cfg.CatchUp = []string{app.JobNightly}
+			cfg.CatchUp = []string{app.JobNightly, app.JobAnnual}
 		}
 		d := &daemon.Daemon{Config: cfg, Runner: r, Metrics: m, Log: a.Log}
 		return d.Run(ctx)

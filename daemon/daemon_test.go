@@ -1,0 +1,485 @@
+package daemon_test
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"cloudbill/app"
+	"cloudbill/daemon"
+	"cloudbill/metering"
+	"cloudbill/store"
+	"cloudbill/store/storetest"
+)
+
+const defaultNightly = "30 1 * * *"
+
+var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// testRunner is a runner with the given jobs, holder and clock, and
+// millisecond backoffs.
+func testRunner(db *store.DB, holder string, now func() time.Time, jobs map[string]app.JobFunc) *app.Runner {
+	r := app.NewRunner(db, discardLog, jobs)
+	r.Holder = holder
+	r.Backoff = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
+	if now != nil {
+		r.Now = now
+	}
+	return r
+}
+
+func fixedClock(s string) func() time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, metering.Shanghai)
+	if err != nil {
+		panic(err)
+	}
+	return func() time.Time { return t }
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func runsOf(t *testing.T, db *store.DB, job string) []store.JobRun {
+	t.Helper()
+	runs, err := db.JobRuns(context.Background(), store.JobRunFilter{Job: job, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+func statuses(runs []store.JobRun) map[store.JobStatus]int {
+	m := map[store.JobStatus]int{}
+	for _, r := range runs {
+		m[r.Status]++
+	}
+	return m
+}
+
+func TestJobHistory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var flakyCalls atomic.Int32
+		r := testRunner(db, "test:1", fixedClock("2024-06-02 01:30"), map[string]app.JobFunc{
+			"ok": func(ctx context.Context) (app.JobResult, error) {
+				return app.JobResult{Scope: "date=2024-06-01", Counts: map[string]int64{app.CountRowsIngested: 42, app.CountRowsRejected: 1}}, nil
+			},
+			"bad": func(ctx context.Context) (app.JobResult, error) {
+				return app.JobResult{Scope: "year=2023", Counts: map[string]int64{app.CountVersion: 0}}, errors.New("no scores for provider P1 in 2023")
+			},
+			"flaky": func(ctx context.Context) (app.JobResult, error) {
+				if flakyCalls.Add(1) < 3 {
+					return app.JobResult{}, fmt.Errorf("ingest: %w", driver.ErrBadConn)
+				}
+				return app.JobResult{Scope: "third time"}, nil
+			},
+			"down": func(ctx context.Context) (app.JobResult, error) {
+				return app.JobResult{}, fmt.Errorf("ingest: %w", driver.ErrBadConn)
+			},
+		})
+		cases := []struct {
+			job     string
+			status  store.JobStatus
+			wantErr string
+			scope   string
+		}{
+			{"ok", store.JobStatusSucceeded, "", "date=2024-06-01"},
+			{"bad", store.JobStatusFailed, "no scores for provider P1 in 2023", "year=2023"},
+			{"flaky", store.JobStatusSucceeded, "", "third time"},
+			{"down", store.JobStatusFailed, "bad connection", ""},
+		}
+		for _, c := range cases {
+			t.Run(c.job, func(t *testing.T) {
+				run, err := r.Run(ctx, c.job)
+				if (err != nil) != (c.wantErr != "") || (err != nil && !strings.Contains(err.Error(), c.wantErr)) {
+					t.Fatalf("Run error %v, want %q", err, c.wantErr)
+				}
+				got := runsOf(t, db, c.job)
+				if len(got) != 1 {
+					t.Fatalf("%d runs recorded, want 1", len(got))
+				}
+				g := got[0]
+				if g.ID != run.ID || g.Status != c.status || g.Scope != c.scope || g.Holder != "test:1" ||
+					g.FinishedAt.IsZero() || !strings.Contains(g.Error, c.wantErr) {
+					t.Errorf("recorded %+v", g)
+				}
+			})
+		}
+		if n := flakyCalls.Load(); n != 3 {
+			t.Errorf("flaky job called %d times, want 3 (two transient failures retried)", n)
+		}
+		if got := runsOf(t, db, "ok")[0].Counts; got[app.CountRowsIngested] != 42 || got[app.CountRowsRejected] != 1 {
+			t.Errorf("counts %v", got)
+		}
+		if _, err := r.Run(ctx, "weekly"); err == nil {
+			t.Error("an unknown job must be an error")
+		}
+	})
+}
+
+// Two daemons on one database (two handles, two holders) never run one job
+// at once: whoever holds the lock runs it, the others record a skipped run.
+func TestTwoDaemonsRunAJobOnce(t *testing.T) {
+	for _, e := range storetest.Engines {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			const daemons = 4
+			dsn := storetest.DSN(t, e)
+			var executions atomic.Int32
+			started := make(chan struct{}, daemons)
+			release := make(chan struct{})
+			body := func(ctx context.Context) (app.JobResult, error) {
+				executions.Add(1)
+				started <- struct{}{}
+				select {
+				case <-release:
+					return app.JobResult{Scope: "test"}, nil
+				case <-ctx.Done():
+					return app.JobResult{}, ctx.Err()
+				}
+			}
+			results := make(chan store.JobRun, daemons)
+			for i := range daemons {
+				db, err := store.Open(ctx, dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				r := testRunner(db, fmt.Sprintf("daemon-%d:%d", i, 100+i), nil, map[string]app.JobFunc{app.JobNightly: body})
+				go func() {
+					run, err := r.Run(ctx, app.JobNightly)
+					if err != nil {
+						t.Errorf("daemon %d: %v", i, err)
+					}
+					results <- run
+				}()
+			}
+			// Everyone but the lock holder comes back skipped while it still runs.
+			var skipped int
+			for skipped < daemons-1 {
+				select {
+				case r := <-results:
+					if r.Status != store.JobStatusSkipped {
+						t.Fatalf("a second daemon ran the job while the first held it: %+v", r)
+					}
+					skipped++
+				case <-time.After(10 * time.Second):
+					t.Fatalf("only %d daemons came back skipped", skipped)
+				}
+			}
+			<-started
+			close(release)
+			if r := <-results; r.Status != store.JobStatusSucceeded {
+				t.Fatalf("lock holder's run: %+v", r)
+			}
+			if n := executions.Load(); n != 1 {
+				t.Fatalf("job ran %d times, want 1", n)
+			}
+			check, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer check.Close()
+			got := statuses(runsOf(t, check, app.JobNightly))
+			if got[store.JobStatusSucceeded] != 1 || got[store.JobStatusSkipped] != daemons-1 || len(got) != 2 {
+				t.Errorf("history %v, want 1 succeeded and %d skipped", got, daemons-1)
+			}
+			for _, r := range runsOf(t, check, app.JobNightly) {
+				if r.Status == store.JobStatusSkipped && !strings.Contains(r.Error, "lock held") {
+					t.Errorf("skipped run without its reason: %+v", r)
+				}
+			}
+			// Once the holder is done, the next run goes ahead.
+			r := testRunner(check, "later:1", nil, map[string]app.JobFunc{app.JobNightly: func(context.Context) (app.JobResult, error) { return app.JobResult{}, nil }})
+			if run, err := r.Run(ctx, app.JobNightly); err != nil || run.Status != store.JobStatusSucceeded {
+				t.Errorf("run after release: %+v %v", run, err)
+			}
+		})
+	}
+}
+
+// probeJob writes a row into probe inside a transaction, says so on
+// started, then either commits when finish closes or rolls back when its
+// context is cancelled.
+func probeJob(db *store.DB, started chan<- struct{}, finish <-chan struct{}) app.JobFunc {
+	return func(ctx context.Context) (app.JobResult, error) {
+		err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO probe (n) VALUES (1)`); err != nil {
+				return err
+			}
+			started <- struct{}{}
+			select {
+			case <-finish:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		return app.JobResult{Scope: "probe"}, err
+	}
+}
+
+func probeRows(t *testing.T, db *store.DB) int {
+	t.Helper()
+	var n int
+	if err := db.GetContext(context.Background(), &n, `SELECT count(*) FROM probe`); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// SIGTERM in the middle of a job: with no grace the job is cancelled and its
+// transaction rolls back (nothing half-applied); with grace it finishes.
+// Either way the daemon returns nil (exit status 0) and the run is recorded.
+func TestShutdownDuringJob(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		if _, err := db.Exec(`CREATE TABLE probe (n INTEGER NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			name    string
+			grace   time.Duration
+			rows    int
+			status  store.JobStatus
+			errText string
+		}{
+			{"cancelled and rolled back", 0, 0, store.JobStatusFailed, "interrupted"},
+			{"finishes within grace", time.Minute, 1, store.JobStatusSucceeded, ""},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				db.Exec(`DELETE FROM probe`)
+				db.Exec(`DELETE FROM job_runs`)
+				started, finish := make(chan struct{}, 1), make(chan struct{})
+				r := testRunner(db, "test:1", nil, map[string]app.JobFunc{"probe": probeJob(db, started, finish)})
+				d := &daemon.Daemon{Runner: r, Log: discardLog, Config: daemon.Config{
+					Schedules: map[string]string{"probe": "0 0 1 1 *"}, // not in this test's lifetime
+					CatchUp:   []string{"probe"},                       // never ran: runs at start
+					Grace:     c.grace,
+				}}
+				// A real SIGTERM, delivered the way main receives it.
+				ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+				defer stop()
+				done := make(chan error, 1)
+				go func() { done <- d.Run(ctx) }()
+				select {
+				case <-started:
+				case <-time.After(10 * time.Second):
+					t.Fatal("job did not start")
+				}
+				if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+				<-ctx.Done()
+				if c.grace > 0 {
+					select {
+					case err := <-done:
+						t.Fatalf("daemon stopped (%v) before its running job finished", err)
+					case <-time.After(100 * time.Millisecond):
+					}
+					close(finish)
+				}
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Fatalf("daemon returned %v, want nil (exit 0)", err)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("daemon did not stop")
+				}
+				if n := probeRows(t, db); n != c.rows {
+					t.Errorf("probe has %d rows, want %d", n, c.rows)
+				}
+				runs := runsOf(t, db, "probe")
+				if len(runs) != 1 || runs[0].Status != c.status || !strings.Contains(runs[0].Error, c.errText) {
+					t.Errorf("history %+v, want one %s run", runs, c.status)
+				}
+			})
+		}
+	})
+}
+
+func TestMissedRunCatchUp(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		sched, err := daemon.ParseSchedule(defaultNightly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := func(s string) time.Time { return fixedClock(s)() }
+		cases := []struct {
+			name    string
+			history []store.JobRun
+			now     string
+			missed  bool
+		}{
+			{"never ran", nil, "2024-06-05 10:00", true},
+			{"ran tonight", []store.JobRun{{StartedAt: at("2024-06-05 01:30"), Status: store.JobStatusSucceeded}}, "2024-06-05 10:00", false},
+			{"down for four nights", []store.JobRun{{StartedAt: at("2024-06-01 01:30"), Status: store.JobStatusSucceeded}}, "2024-06-05 10:00", true},
+			{"before tonight's time", []store.JobRun{{StartedAt: at("2024-06-04 01:30"), Status: store.JobStatusSucceeded}}, "2024-06-05 01:29", false},
+			{"at tonight's time", []store.JobRun{{StartedAt: at("2024-06-04 01:30"), Status: store.JobStatusSucceeded}}, "2024-06-05 01:30", true},
+			{"last run failed", []store.JobRun{
+				{StartedAt: at("2024-06-04 01:30"), Status: store.JobStatusSucceeded},
+				{StartedAt: at("2024-06-05 01:30"), Status: store.JobStatusFailed},
+			}, "2024-06-05 10:00", true},
+			{"manual run after the night", []store.JobRun{{StartedAt: at("2024-06-04 09:00"), Status: store.JobStatusSucceeded}}, "2024-06-05 01:00", false},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				db.Exec(`DELETE FROM job_runs`)
+				for _, h := range c.history {
+					h.Job, h.FinishedAt = app.JobNightly, h.StartedAt.Add(time.Minute)
+					if _, err := db.InsertJobRun(ctx, h); err != nil {
+						t.Fatal(err)
+					}
+				}
+				d := &daemon.Daemon{Runner: testRunner(db, "t:1", fixedClock(c.now), nil), Log: discardLog}
+				missed, _, err := d.Runner.Missed(ctx, app.JobNightly, sched)
+				if err != nil || missed != c.missed {
+					t.Errorf("missed = %v, %v; want %v", missed, err, c.missed)
+				}
+			})
+		}
+
+		t.Run("the daemon runs four missed nights once", func(t *testing.T) {
+			db.Exec(`DELETE FROM job_runs`)
+			if _, err := db.InsertJobRun(ctx, store.JobRun{Job: app.JobNightly, StartedAt: at("2024-06-01 01:30"),
+				FinishedAt: at("2024-06-01 01:31"), Status: store.JobStatusSucceeded}); err != nil {
+				t.Fatal(err)
+			}
+			now := fixedClock("2024-06-05 10:00")
+			var calls atomic.Int32
+			var asOf metering.Date
+			jobs := map[string]app.JobFunc{app.JobNightly: func(context.Context) (app.JobResult, error) {
+				calls.Add(1)
+				asOf = app.Yesterday(now())
+				return app.JobResult{Scope: "date=" + asOf.String()}, nil
+			}}
+			d := &daemon.Daemon{Runner: testRunner(db, "t:1", now, jobs), Log: discardLog, Config: daemon.Config{
+				Schedules: map[string]string{app.JobNightly: defaultNightly}, CatchUp: []string{app.JobNightly}, Grace: time.Minute,
+			}}
+			ctx, cancel := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() { done <- d.Run(ctx) }()
+			waitFor(t, "the catch-up run", func() bool { return statuses(runsOf(t, db, app.JobNightly))[store.JobStatusSucceeded] == 2 })
+			time.Sleep(50 * time.Millisecond) // a second catch-up would show now
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if n := calls.Load(); n != 1 {
+				t.Errorf("catch-up ran %d times, want once", n)
+			}
+			if asOf != metering.MustDate("2024-06-04") {
+				t.Errorf("caught-up run as of %s, want yesterday 2024-06-04", asOf)
+			}
+			// Started again the same day: nothing missed any more.
+			missed, _, err := d.Runner.Missed(context.Background(), app.JobNightly, mustSchedule(t, defaultNightly))
+			if err != nil || missed {
+				t.Errorf("after catching up, missed = %v, %v", missed, err)
+			}
+		})
+	})
+}
+
+func mustSchedule(t *testing.T, spec string) interface{ Next(time.Time) time.Time } {
+	t.Helper()
+	s, err := daemon.ParseSchedule(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestMetricsAndHealth(t *testing.T) {
+	db := storetest.Open(t, store.EngineSQLite)
+	r := testRunner(db, "t:1", nil, map[string]app.JobFunc{app.JobNightly: func(context.Context) (app.JobResult, error) {
+		return app.JobResult{Counts: map[string]int64{app.CountRowsIngested: 1500, app.CountRowsRejected: 7}}, nil
+	}})
+	m := daemon.NewMetrics("test")
+	r.Observe = m.Observe
+	addr := make(chan string, 1)
+	d := &daemon.Daemon{Runner: r, Metrics: m, Log: discardLog, Listening: func(a string) { addr <- a }, Config: daemon.Config{
+		Schedules: map[string]string{app.JobNightly: defaultNightly}, CatchUp: []string{app.JobNightly}, Addr: "127.0.0.1:0",
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	base := "http://" + <-addr
+	waitFor(t, "the catch-up run", func() bool {
+		return len(runsOf(t, db, app.JobNightly)) == 1 && runsOf(t, db, app.JobNightly)[0].Status == store.JobStatusSucceeded
+	})
+
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	var body string
+	waitFor(t, "the run in the metrics", func() bool {
+		_, body = get("/metrics")
+		return strings.Contains(body, "cloudbill_rows_ingested_total 1500")
+	})
+	for _, want := range []string{
+		"cloudbill_rows_rejected_total 7",
+		`cloudbill_job_duration_seconds_count{job="nightly",status="succeeded"} 1`,
+		`cloudbill_job_runs_total{job="nightly",status="succeeded"} 1`,
+		`cloudbill_job_last_success_timestamp_seconds{job="nightly"}`,
+		"go_goroutines",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	code, health := get("/healthz")
+	var h map[string]string
+	if err := json.Unmarshal([]byte(health), &h); code != http.StatusOK || err != nil || h["status"] != "ok" || h["database"] != "sqlite" {
+		t.Errorf("/healthz: %d %s", code, health)
+	}
+
+	t.Run("last success restored after a restart", func(t *testing.T) {
+		m := daemon.NewMetrics("test")
+		if err := m.Restore(context.Background(), db, []string{app.JobNightly, app.JobAnnual}); err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		m.Handler(func(context.Context) daemon.Health { return daemon.Health{Status: "ok"} }).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		body := rec.Body.String()
+		if !strings.Contains(body, `cloudbill_job_last_success_timestamp_seconds{job="nightly"}`) ||
+			!strings.Contains(body, `cloudbill_job_last_success_timestamp_seconds{job="annual"} 0`) {
+			t.Errorf("restored gauges:\n%s", body)
+		}
+	})
+}
