@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -483,3 +484,120 @@ func TestMetricsAndHealth(t *testing.T) {
 		}
 	})
 }
+
+// Two daemons on one database with a six-field schedule ticking every two
+// seconds run each tick once: the first to claim (job, tick) runs it, the
+// other records it skipped.
+func TestTwoDaemonsRunEachTickOnce(t *testing.T) {
+	for _, e := range storetest.Engines {
+		t.Run(string(e), func(t *testing.T) {
+			dsn := storetest.DSN(t, e)
+			ctx, cancel := context.WithCancel(context.Background())
+			var executions atomic.Int32
+			body := func(context.Context) (app.JobResult, error) {
+				executions.Add(1)
+				time.Sleep(50 * time.Millisecond)
+				return app.JobResult{Scope: "tick"}, nil
+			}
+			var wg sync.WaitGroup
+			for i := range 2 {
+				db, err := store.Open(ctx, dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				r := testRunner(db, fmt.Sprintf("daemon-%d:%d", i, 200+i), nil, map[string]app.JobFunc{"tick": body})
+				d := &daemon.Daemon{Runner: r, Log: discardLog, Config: daemon.Config{
+					Schedules: map[string]string{"tick": "*/2 * * * * *"}, Grace: time.Second,
+				}}
+				wg.Go(func() {
+					if err := d.Run(ctx); err != nil {
+						t.Errorf("daemon %d: %v", i, err)
+					}
+				})
+			}
+			check, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { check.Close() })
+			waitFor(t, "three ticks", func() bool { return statuses(runsOf(t, check, "tick"))[store.JobStatusSucceeded] >= 3 })
+			cancel()
+			wg.Wait()
+			ticks := map[time.Time]int{}
+			for _, r := range runsOf(t, check, "tick") {
+				if r.Scheduled.IsZero() {
+					t.Errorf("a scheduled run without its tick: %+v", r)
+				}
+				if r.Scheduled.Unix()%2 != 0 {
+					t.Errorf("tick %s is not a time the schedule names", r.Scheduled)
+				}
+				if r.Status == store.JobStatusSucceeded {
+					ticks[r.Scheduled.UTC()]++
+				}
+			}
+			for tick, n := range ticks {
+				if n != 1 {
+					t.Errorf("tick %s ran %d times", tick, n)
+				}
+			}
+			if int(executions.Load()) != len(ticks) {
+				t.Errorf("%d executions for %d ticks", executions.Load(), len(ticks))
+			}
+		})
+	}
+}
+
+// A database that is down at a tick: the failure is logged at ERROR,
+// counted, shown by /healthz (503) and recorded in job_runs once the
+// database answers again.
+func TestDatabaseDownAtTick(t *testing.T) {
+	db := storetest.Open(t, store.EngineSQLite)
+	var logs strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), nil))
+	r := testRunner(db, "t:1", nil, map[string]app.JobFunc{"tick": func(context.Context) (app.JobResult, error) {
+		return app.JobResult{}, nil
+	}})
+	r.Log = log
+	r.Backoff = nil
+	m := daemon.NewMetrics("test")
+	r.Observe = m.Observe
+	// The database is "down": its handle is closed, nothing answers.
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.RunTick(context.Background(), "tick", time.Date(2024, 6, 1, 1, 30, 0, 0, time.UTC)); err == nil {
+		t.Fatal("a run on a closed database succeeded")
+	}
+	mu.Lock()
+	logged := logs.String()
+	mu.Unlock()
+	if !strings.Contains(logged, `"level":"ERROR"`) || !strings.Contains(logged, `"job":"tick"`) {
+		t.Errorf("no ERROR line naming the job:\n%s", logged)
+	}
+	if r.Pending() != 1 {
+		t.Errorf("%d runs waiting to be recorded, want 1", r.Pending())
+	}
+	rec := httptest.NewRecorder()
+	m.Handler(func(context.Context) daemon.Health { return daemon.Health{Status: "ok"} }).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `cloudbill_job_runs_total{job="tick",status="failed"} 1`) {
+		t.Errorf("failed run not counted:\n%s", rec.Body.String())
+	}
+	// The database is back: the pending run is recorded.
+	back := storetest.Open(t, store.EngineSQLite)
+	r.DB = back
+	r.FlushPending(context.Background())
+	runs := runsOf(t, back, "tick")
+	if r.Pending() != 0 || len(runs) != 1 || runs[0].Status != store.JobStatusFailed || runs[0].Error == "" {
+		t.Errorf("after the database is back: pending %d, runs %+v", r.Pending(), runs)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
