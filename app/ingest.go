@@ -80,6 +80,18 @@ func (s *IngestSummary) add(r store.IngestResult) {
 	s.Duplicates += r.Duplicates
 }
 
+// Count adds the summary's counts to a job's counts.
+func (s IngestSummary) Count(c map[string]int64) {
+	c[CountFiles] = int64(s.Files)
+	c[CountFilesSkipped] = int64(s.Skipped)
+	c[CountFilesFailed] = int64(s.Failed)
+	c[CountRowsRead] = s.Read
+	c[CountRowsIngested] = s.Accepted + s.Replaced
+	c[CountRowsUnchanged] = s.Unchanged
+	c[CountRowsRejected] = s.Rejected
+	c[CountNotYetBillable] = s.NotYetBillable
+}
+
 // String is the summary's counts on one line.
 func (s IngestSummary) String() string {
 	line := fmt.Sprintf("%d read, %d new, %d replaced, %d unchanged, %d repeated, %d rejected, %d not yet billable",

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"cloudbill/metering"
+	"cloudbill/store"
 )
 
 // Job names.
@@ -50,14 +52,7 @@ func (a *App) NightlyJob(in IngestInput, asOf func() metering.Date) JobFunc {
 			return res, fmt.Errorf("inbox %s: %w", inbox, err)
 		}
 		sum, err := a.Ingest(ctx, in)
-		res.Counts[CountFiles] = int64(sum.Files)
-		res.Counts[CountFilesSkipped] = int64(sum.Skipped)
-		res.Counts[CountFilesFailed] = int64(sum.Failed)
-		res.Counts[CountRowsRead] = sum.Read
-		res.Counts[CountRowsIngested] = sum.Accepted + sum.Replaced
-		res.Counts[CountRowsUnchanged] = sum.Unchanged
-		res.Counts[CountRowsRejected] = sum.Rejected
-		res.Counts[CountNotYetBillable] = sum.NotYetBillable
+		sum.Count(res.Counts)
 		if err != nil {
 			return res, fmt.Errorf("ingest %s: %w", inbox, err)
 		}
@@ -66,8 +61,21 @@ func (a *App) NightlyJob(in IngestInput, asOf func() metering.Date) JobFunc {
 			return res, err // names the step and the date already
 		}
 		res.Counts[CountFindings] = int64(len(fs))
+		if sum.Failed > 0 {
+			// The findings are refreshed all the same; the run is failed so
+			// that the operator looks at the inbox's failed/ folder.
+			return res, fmt.Errorf("%d files could not be read, moved to %s: %w", sum.Failed, filepath.Join(inbox, "failed"), errors.Join(fileErrors(sum.FailedFiles)...))
+		}
 		return res, nil
 	}
+}
+
+func fileErrors(fes []*store.FileError) []error {
+	out := make([]error, len(fes))
+	for i, fe := range fes {
+		out[i] = fe
+	}
+	return out
 }
 
 // AnnualJob settles year() as a new draft version and writes its documents

@@ -303,3 +303,29 @@ func (r *Runner) Missed(ctx context.Context, job string, sched Schedule) (bool, 
 	due := sched.Next(last.StartedAt.In(metering.Shanghai))
 	return !due.After(r.Now()), due, nil
 }
+
+// ErrBusy is returned by Recorded when another process runs the same
+// command.
+var ErrBusy = errors.New("another process is running it")
+
+// Recorded runs fn as the command name by hand, the way jobs run: under
+// the command's lock and recorded in the job history (so `cloudbill jobs`
+// lists manual settle, issue and ingest runs too). A command another
+// process is running is refused with ErrBusy.
+func (a *App) Recorded(ctx context.Context, name string, fn JobFunc) (store.JobRun, error) {
+	r := NewRunner(a.DB, a.Log, map[string]JobFunc{name: fn})
+	if a.Now != nil {
+		r.Now = a.Now
+	}
+	r.Backoff = nil // a person is waiting: no retries
+	run, err := r.Run(ctx, name)
+	if err != nil && run.Status == store.JobStatusFailed {
+		if jobErr := errors.Unwrap(err); jobErr != nil {
+			err = jobErr // the command's own error, without the runner's "job NAME:"
+		}
+	}
+	if err == nil && run.Status == store.JobStatusSkipped {
+		return run, fmt.Errorf("%s: %w (%s)", name, ErrBusy, run.Error)
+	}
+	return run, err
+}

@@ -24,16 +24,32 @@ func cmdIngest(ctx context.Context, c *cli, args []string) error {
 		return usagef("%s", err.(*app.InputError).Reason)
 	}
 	return c.withApp(ctx, func(a *app.App) error {
-		sum, err := a.Ingest(ctx, in)
+		var sum app.IngestSummary
+		_, err := a.Recorded(ctx, "ingest", func(ctx context.Context) (app.JobResult, error) {
+			res := app.JobResult{Scope: ingestScope(in), Counts: map[string]int64{}}
+			var err error
+			sum, err = a.Ingest(ctx, in)
+			sum.Count(res.Counts)
+			if err == nil && sum.Failed > 0 {
+				err = fmt.Errorf("%d files could not be read", sum.Failed)
+			}
+			return res, err
+		})
 		fmt.Fprintf(c.Stderr, "ingested %d files (%d already ingested, %d unreadable): %s\n", sum.Files, sum.Skipped, sum.Failed, sum)
-		if err != nil {
-			return err
-		}
-		if sum.Failed > 0 {
-			return fmt.Errorf("%d files could not be read", sum.Failed)
-		}
-		return nil
+		return err
 	})
+}
+
+// ingestScope says what an ingest covered, for the job history.
+func ingestScope(in app.IngestInput) string {
+	if in.Inbox != "" {
+		return "inbox=" + in.Inbox
+	}
+	scope := "paths=" + strings.Join(in.Paths, ",")
+	if len(scope) > 200 {
+		scope = scope[:197] + "..."
+	}
+	return scope
 }
 
 // ingestInput is an ingest of inbox that prints each file's summary on

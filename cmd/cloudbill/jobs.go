@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,14 +19,13 @@ func cmdJobs(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "jobs", "")
 	limit := fs.Int("limit", 20, "how many runs to list")
 	job := fs.String("job", "", "only this job (nightly, annual)")
-	status := fs.String("status", "", "only runs with this status (running, succeeded, failed, skipped)")
+	status := fs.String("status", "", "only runs with this status (running, succeeded, failed, skipped, abandoned)")
+	asJSON := fs.Bool("json", false, "one JSON object per line: job, scheduled, started, finished, status, error, counts…")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	switch store.JobStatus(*status) {
-	case "", store.JobStatusRunning, store.JobStatusSucceeded, store.JobStatusFailed, store.JobStatusSkipped:
-	default:
-		return usagef("--status %q: running, succeeded, failed or skipped", *status)
+	if st := store.JobStatus(*status); st != "" && !st.Valid() {
+		return usagef("--status %q: running, succeeded, failed, skipped or abandoned", *status)
 	}
 	if *limit <= 0 {
 		return usagef("--limit must be positive")
@@ -37,6 +38,9 @@ func cmdJobs(ctx context.Context, a *cli, args []string) error {
 	runs, err := db.JobRuns(ctx, store.JobRunFilter{Job: *job, Status: store.JobStatus(*status), Limit: *limit})
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return printRunsJSON(a.Stdout, runs)
 	}
 	if len(runs) == 0 {
 		fmt.Fprintln(a.Stdout, "no job runs recorded")
@@ -68,4 +72,42 @@ func oneLine(s string) string {
 		s = s[:197] + "..."
 	}
 	return s
+}
+
+// runJSON is one line of `jobs --json`; instants are RFC 3339 UTC, absent
+// ones null.
+type runJSON struct {
+	ID        int64            `json:"id"`
+	Job       string           `json:"job"`
+	Scheduled *time.Time       `json:"scheduled"`
+	Started   time.Time        `json:"started"`
+	Finished  *time.Time       `json:"finished"`
+	Seconds   *float64         `json:"seconds"`
+	Status    store.JobStatus  `json:"status"`
+	Scope     string           `json:"scope"`
+	Holder    string           `json:"holder"`
+	Error     string           `json:"error"`
+	Counts    map[string]int64 `json:"counts"`
+}
+
+func printRunsJSON(w io.Writer, runs []store.JobRun) error {
+	enc := json.NewEncoder(w)
+	for _, r := range runs {
+		j := runJSON{ID: r.ID, Job: r.Job, Started: r.StartedAt.UTC(), Status: r.Status, Scope: r.Scope, Holder: r.Holder, Error: r.Error, Counts: r.Counts}
+		if !r.Scheduled.IsZero() {
+			t := r.Scheduled.UTC()
+			j.Scheduled = &t
+		}
+		if !r.FinishedAt.IsZero() {
+			t, s := r.FinishedAt.UTC(), r.Duration().Seconds()
+			j.Finished, j.Seconds = &t, &s
+		}
+		if j.Counts == nil {
+			j.Counts = map[string]int64{}
+		}
+		if err := enc.Encode(j); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -31,9 +31,20 @@ func cmdSettle(ctx context.Context, c *cli, args []string) error {
 	})
 }
 
-// settle settles year and prints what it stored.
+// settle settles year, recorded in the job history, and prints what it
+// stored.
 func settle(ctx context.Context, c *cli, a *app.App, year int) (int, error) {
-	r, err := a.Settle(ctx, app.YearInput{Year: year})
+	var r app.SettleResult
+	_, err := a.Recorded(ctx, "settle", func(ctx context.Context) (app.JobResult, error) {
+		res := app.JobResult{Scope: fmt.Sprintf("year=%d", year), Counts: map[string]int64{}}
+		var err error
+		if r, err = a.Settle(ctx, app.YearInput{Year: year}); err != nil {
+			return res, err
+		}
+		res.Counts[app.CountVersion] = int64(r.Statement.Version)
+		res.Counts["lines"] = int64(len(r.Statement.Lines))
+		return res, nil
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -56,7 +67,14 @@ func cmdIssue(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	return c.withApp(ctx, func(a *app.App) error {
-		v, err := a.Issue(ctx, in)
+		var v int
+		_, err := a.Recorded(ctx, "issue", func(ctx context.Context) (app.JobResult, error) {
+			res := app.JobResult{Scope: fmt.Sprintf("year=%d", in.Year), Counts: map[string]int64{}}
+			var err error
+			v, err = a.Issue(ctx, in)
+			res.Counts[app.CountVersion] = int64(v)
+			return res, err
+		})
 		if err != nil {
 			return err
 		}
