@@ -57,6 +57,26 @@ func runMain(t *testing.T, ctx context.Context, args ...string) (int, string, st
 func TestCommands(t *testing.T) {
 	dsn := storetest.DSN(t, store.EngineSQLite)
 	ctx := context.Background()
+	t.Run("a missing database is not created by a reading command", func(t *testing.T) {
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		for _, args := range [][]string{{"jobs"}, {"rejects"}, {"settle", "--year", "2024"}, {"report", "--year", "2024", "--out", t.TempDir()}, {"findings"}} {
+			code, _, stderr := runMain(t, ctx, append([]string{"--db", dsn}, args...)...)
+			if code != 1 || !strings.Contains(stderr, path) || !strings.Contains(stderr, "does not exist") {
+				t.Errorf("%v: exit %d\n%s", args, code, stderr)
+			}
+			if _, err := os.Stat(path); err == nil {
+				t.Fatalf("%v created %s", args, path)
+			}
+		}
+		if code, out, stderr := runMain(t, ctx, "--db", dsn, "migrate"); code != 0 || !strings.Contains(out, "schema version") {
+			t.Fatalf("migrate: exit %d\n%s%s", code, out, stderr)
+		}
+	})
+	t.Run("version", func(t *testing.T) {
+		if code, out, _ := runMain(t, ctx, "--version"); code != 0 || !strings.HasPrefix(out, "cloudbill ") {
+			t.Errorf("--version: exit %d %q", code, out)
+		}
+	})
 	t.Run("usage", func(t *testing.T) {
 		for _, args := range [][]string{
 			{"run"},

@@ -35,7 +35,13 @@ func cmdIngest(ctx context.Context, c *cli, args []string) error {
 			}
 			return res, err
 		})
-		fmt.Fprintf(c.Stderr, "ingested %d files (%d already ingested, %d unreadable): %s\n", sum.Files, sum.Skipped, sum.Failed, sum)
+		if c.jsonLogs() {
+			c.Log.Info("ingest finished", "files", sum.Files, "already_ingested", sum.Skipped, "unreadable", sum.Failed,
+				"read", sum.Read, "new", sum.Accepted, "replaced", sum.Replaced, "unchanged", sum.Unchanged,
+				"repeated", sum.Duplicates, "rejected", sum.Rejected, "not_yet_billable", sum.NotYetBillable, "retried", sum.Retried)
+		} else {
+			fmt.Fprintf(c.Stderr, "ingested %d files (%d already ingested, %d unreadable): %s\n", sum.Files, sum.Skipped, sum.Failed, sum)
+		}
 		return err
 	})
 }
@@ -58,8 +64,12 @@ func (c *cli) ingestInput(inbox string) app.IngestInput {
 	return app.IngestInput{Inbox: inbox, Report: c.printFile, Progress: c.progress}
 }
 
-// printFile prints one file's outcome on stderr.
+// printFile prints one file's outcome on stderr (in JSON mode the logs
+// carry it).
 func (c *cli) printFile(fr app.FileReport) {
+	if c.jsonLogs() || (c.quiet()) {
+		return
+	}
 	r := fr.IngestResult
 	switch {
 	case fr.Failed != nil && fr.MovedTo != "":
@@ -86,7 +96,7 @@ func (c *cli) printFile(fr app.FileReport) {
 // progress draws a progress bar on a terminal until the returned function
 // is called.
 func (c *cli) progress(name string, size int64, bytesRead, rows *atomic.Int64) (done func()) {
-	if !c.IsTerminal || size < 4<<20 {
+	if !c.IsTerminal || size < 4<<20 || c.jsonLogs() {
 		return func() {}
 	}
 	stop := make(chan struct{})

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -245,6 +246,57 @@ func TestIngestPathsAndUsage(t *testing.T) {
 		}
 		if got := dirNames(t, dir); len(got) != 1 {
 			t.Errorf("plain ingest moved files: %q", got)
+		}
+	})
+}
+
+// With --log-format json every stderr line is one JSON object (the
+// per-file summaries too); a one-shot run from cron prints nothing on
+// success unless --verbose.
+func TestJSONLogsAndQuietRun(t *testing.T) {
+	eachIngestEngine(t, func(t *testing.T, dsn string) {
+		inbox := t.TempDir()
+		writeFiles(t, inbox, map[string]string{
+			"u1.csv":    ingestUsageHeader + "2024-06-10,R1,VCPU,4\n2024-06-10,RX,VCPU,4\n",
+			"notes.txt": "hello,world\n1,2\n",
+		})
+		code, _, stderr := ingestRun(t, dsn, "--log-format", "json", "ingest", "--inbox", inbox)
+		if code != 1 {
+			t.Errorf("exit %d with an unreadable file, want 1", code)
+		}
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if len(lines) < 3 {
+			t.Fatalf("too few log lines:\n%s", stderr)
+		}
+		var sawFile, sawFailure bool
+		for _, l := range lines {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("not a JSON line: %q (%v)", l, err)
+			}
+			if m["msg"] == "file ingested" {
+				sawFile = true
+				if _, ok := m["seconds"].(float64); !ok {
+					t.Errorf("duration not in seconds: %v", m)
+				}
+			}
+			if m["msg"] == "command failed" && m["level"] == "ERROR" {
+				sawFailure = true
+			}
+		}
+		if !sawFile || !sawFailure {
+			t.Errorf("file summary %v, failure %v in:\n%s", sawFile, sawFailure, stderr)
+		}
+
+		writeFiles(t, inbox, map[string]string{"u2.csv": ingestUsageHeader + "2024-06-11,R1,VCPU,4\n"})
+		code, stdout, stderr := ingestRun(t, dsn, "run", "nightly", "--inbox", inbox, "--date", "2024-06-11")
+		if code != 0 || stdout != "" || stderr != "" {
+			t.Errorf("quiet run: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+		writeFiles(t, inbox, map[string]string{"u3.csv": ingestUsageHeader + "2024-06-12,R1,VCPU,4\n"})
+		code, stdout, stderr = ingestRun(t, dsn, "--verbose", "run", "nightly", "--inbox", inbox, "--date", "2024-06-12")
+		if code != 0 || !strings.Contains(stdout, "nightly succeeded") || !strings.Contains(stderr, "job succeeded") {
+			t.Errorf("verbose run: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 		}
 	})
 }

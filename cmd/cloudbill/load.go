@@ -56,6 +56,10 @@ func printProblems(c *cli, err error) error {
 	var pe *app.ProblemsError
 	if errors.As(err, &pe) {
 		for _, p := range pe.Problems {
+			if c.jsonLogs() {
+				c.Log.Error("problem", "file", p.File, "line", p.Line, "column", p.Column, "reason", p.Reason)
+				continue
+			}
 			fmt.Fprintln(c.Stderr, p.Error())
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -39,10 +40,25 @@ type cli struct {
 	Log       *slog.Logger
 	// IsTerminal reports whether Stderr is a terminal (progress bars).
 	IsTerminal bool
+	// Verbose asks one-shot runs for their summary and info logs.
+	Verbose bool
+	// creates says the command may create the database (load, migrate).
+	creates bool
+	command string
 }
 
-// OpenDB opens the database named by --db.
+// jsonLogs reports whether stderr carries JSON lines only.
+func (c *cli) jsonLogs() bool { return c.LogFormat == "json" }
+
+// OpenDB opens the database named by --db. Only the commands that create
+// a database (load, migrate) open a SQLite file that is not there yet: for
+// the others a missing file is a mistyped --db, and nothing is created.
 func (c *cli) OpenDB(ctx context.Context) (*store.DB, error) {
+	if engine, path, err := store.ParseDSN(c.DSN); err == nil && engine == store.EngineSQLite && !c.creates {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("database %s does not exist (check --db or CLOUDBILL_DB; cloudbill load DIR or cloudbill migrate creates it)", path)
+		}
+	}
 	return store.Open(ctx, c.DSN)
 }
 
@@ -115,12 +131,22 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		defDB = "sqlite:cloudbill.db"
 	}
 	global.StringVar(&a.DSN, "db", defDB, "database: sqlite:PATH or postgres://… (env CLOUDBILL_DB)")
-	global.StringVar(&a.LogFormat, "log-format", envOr("CLOUDBILL_LOG_FORMAT", "text"), "log format: text or json (env CLOUDBILL_LOG_FORMAT)")
+	global.StringVar(&a.LogFormat, "log-format", envOr("CLOUDBILL_LOG_FORMAT", "text"), "log format: text or json, one JSON object a line on stderr (env CLOUDBILL_LOG_FORMAT)")
+	global.BoolVar(&a.Verbose, "verbose", false, "one-shot runs (cloudbill run) print their summary and info logs; without it they print nothing on success, so cron sends no mail")
+	version := global.Bool("version", false, "print the version and exit")
 	global.Usage = func() { printUsage(stderr, global) }
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		return 2
+	}
+	if *version {
+		fmt.Fprintf(stdout, "cloudbill %s\n", app.Version())
+		return 0
+	}
+	if a.LogFormat != "text" && a.LogFormat != "json" {
+		fmt.Fprintf(stderr, "cloudbill: --log-format %q: text or json\n", a.LogFormat)
 		return 2
 	}
 	rest := global.Args()
@@ -139,7 +165,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		printUsage(stderr, global)
 		return 2
 	}
-	a.Log = newLogger(stderr, a.LogFormat)
+	a.command, a.creates = name, name == "load" || name == "migrate"
+	level := slog.LevelInfo
+	if name == "run" && !a.Verbose {
+		level = slog.LevelWarn
+	}
+	a.Log = newLogger(stderr, a.LogFormat, level)
 	err := cmd.run(ctx, a, rest[1:])
 	var ue usageError
 	var ie *app.InputError
@@ -149,15 +180,24 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue), errors.As(err, &ie):
-		fmt.Fprintf(stderr, "cloudbill %s: %v\n", name, err)
+		a.fail(name, err)
 		return 2
 	}
-	fmt.Fprintf(stderr, "cloudbill %s: %v\n", name, err)
+	a.fail(name, err)
 	return 1
 }
 
-func newLogger(w io.Writer, format string) *slog.Logger {
-	opts := &slog.HandlerOptions{}
+// fail reports a command's error on stderr: one line, JSON in JSON mode.
+func (c *cli) fail(name string, err error) {
+	if c.jsonLogs() {
+		c.Log.Error("command failed", "command", name, "err", err.Error())
+		return
+	}
+	fmt.Fprintf(c.Stderr, "cloudbill %s: %v\n", name, err)
+}
+
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if os.Getenv("CLOUDBILL_LOG_LEVEL") == "debug" {
 		opts.Level = slog.LevelDebug
 	}
@@ -250,3 +290,6 @@ func cmdMigrate(ctx context.Context, a *cli, args []string) error {
 	fmt.Fprintf(a.Stdout, "%s database at schema version %d\n", db.Engine, n)
 	return nil
 }
+
+// quiet is a one-shot run from cron without --verbose: nothing on success.
+func (c *cli) quiet() bool { return c.command == "run" && !c.Verbose }

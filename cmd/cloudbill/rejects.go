@@ -45,6 +45,10 @@ func cmdRejects(ctx context.Context, a *cli, args []string) error {
 	if *all {
 		msg += fmt.Sprintf(", %d resolved", resolved)
 	}
-	fmt.Fprintln(a.Stderr, msg)
+	if a.jsonLogs() {
+		a.Log.Info(msg)
+	} else {
+		fmt.Fprintln(a.Stderr, msg)
+	}
 	return nil
 }

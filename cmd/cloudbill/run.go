@@ -55,7 +55,9 @@ func cmdRun(ctx context.Context, a *cli, args []string) error {
 		if err != nil {
 			return err
 		}
-		printRun(a, run)
+		if a.Verbose {
+			printRun(a, run)
+		}
 		return nil
 	})
 }
