@@ -111,7 +111,7 @@ func Demo(ctx context.Context, in DemoInput, w io.Writer, log *slog.Logger) (Dem
 	// The nightly job, exactly as the daemon runs it, as of the year's last day.
 	t = time.Now()
 	lastDay := metering.YearEnd(year).AddDays(-1)
-	r := NewRunner(db, quiet, map[string]JobFunc{JobNightly: ap.NightlyJob(IngestInput{Inbox: inbox}, func() metering.Date { return lastDay })})
+	r := NewRunner(db, quiet, map[string]JobFunc{JobNightly: ap.NightlyJob(IngestInput{Inbox: inbox, SettleTime: -1}, func() metering.Date { return lastDay })})
 	run, err := r.Run(ctx, JobNightly)
 	if err != nil {
 		return sum, err

@@ -26,6 +26,11 @@ import (
 type IngestInput struct {
 	Paths []string
 	Inbox string
+	// SettleTime is how long an inbox file must have been left alone (no
+	// write) before it is taken, unless it was renamed into the inbox
+	// after its last write (the .part convention); 0 means 60 s, a
+	// negative value takes every file at once.
+	SettleTime time.Duration
 	// Report, when set, is told of each file's result (and of the retried
 	// rejects, with File ""), as soon as it is committed.
 	Report func(FileReport)
@@ -56,6 +61,8 @@ type FileReport struct {
 	// the folder it was moved to then (inbox runs only).
 	Failed  *store.FileError
 	MovedTo string
+	// Waiting says the file is still being written: left for the next run.
+	Waiting bool
 }
 
 // IngestSummary totals one ingest run over all its files. Files counts the
@@ -66,6 +73,8 @@ type IngestSummary struct {
 	Files, Skipped, Failed                                        int
 	Read, Accepted, Replaced, Unchanged, Rejected, NotYetBillable int64
 	Duplicates, Retried                                           int64
+	// Waiting counts inbox files left for the next run: still being written.
+	Waiting int
 	// FailedFiles are the files that could not be read, with the reason.
 	FailedFiles []*store.FileError
 }
@@ -85,6 +94,7 @@ func (s IngestSummary) Count(c map[string]int64) {
 	c[CountFiles] = int64(s.Files)
 	c[CountFilesSkipped] = int64(s.Skipped)
 	c[CountFilesFailed] = int64(s.Failed)
+	c[CountFilesWaiting] = int64(s.Waiting)
 	c[CountRowsRead] = s.Read
 	c[CountRowsIngested] = s.Accepted + s.Replaced
 	c[CountRowsUnchanged] = s.Unchanged
@@ -136,6 +146,7 @@ func (a *App) startIngest(ctx context.Context, in IngestInput) (*ingester, error
 	if err != nil {
 		return nil, err
 	}
+	known.Today = a.Today()
 	ing := &ingester{a: a, in: in, known: known}
 	res, err := a.DB.RetryRejects(ctx, known)
 	if err != nil {
@@ -154,8 +165,11 @@ func (a *App) startIngest(ctx context.Context, in IngestInput) (*ingester, error
 var errGone = errors.New("file taken by another ingest")
 
 // file ingests one file. A *store.FileError means it cannot be read.
-func (ing *ingester) file(ctx context.Context, path string) (store.IngestResult, error) {
-	sum, size, err := hashFile(path)
+func (ing *ingester) file(ctx context.Context, path string, follow bool) (store.IngestResult, error) {
+	if err := regularFile(path, follow); err != nil {
+		return store.IngestResult{File: path}, &store.FileError{Err: metering.Problem{File: path, Reason: err.Error()}}
+	}
+	sum, size, err := hashFile(ctx, path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return store.IngestResult{File: path}, errGone
 	}
@@ -172,7 +186,7 @@ func (ing *ingester) file(ctx context.Context, path string) (store.IngestResult,
 				return nil, err
 			}
 			bytesRead.Store(0)
-			return &countingReader{f: f, n: &bytesRead}, nil
+			return &countingReader{ctx: ctx, f: f, n: &bytesRead}, nil
 		},
 		Progress: func(n int64) { rows.Store(n) },
 	}
@@ -183,6 +197,11 @@ func (ing *ingester) file(ctx context.Context, path string) (store.IngestResult,
 	began := time.Now()
 	res, err := ing.a.DB.IngestFile(ctx, ing.known, input)
 	done()
+	if err != nil && ctx.Err() != nil {
+		// Stopped (SIGTERM): the file's transaction rolled back; it stays
+		// where it is for the next run.
+		return res, fmt.Errorf("%s: interrupted, nothing of it stored: %w", path, context.Cause(ctx))
+	}
 	if err != nil {
 		if _, statErr := os.Stat(path); errors.Is(statErr, fs.ErrNotExist) {
 			return res, errGone
@@ -232,12 +251,18 @@ func (ing *ingester) failed(path string, fe *store.FileError, movedTo string) {
 	}
 }
 
+// countingReader counts the bytes read of a file and stops reading when
+// its context ends.
 type countingReader struct {
-	f *os.File
-	n *atomic.Int64
+	ctx context.Context
+	f   *os.File
+	n   *atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
 	n, err := c.f.Read(p)
 	c.n.Add(int64(n))
 	return n, err
@@ -245,14 +270,14 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 func (c *countingReader) Close() error { return c.f.Close() }
 
-func hashFile(path string) (string, int64, error) {
+func hashFile(ctx context.Context, path string) (string, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.Copy(h, &countingReader{ctx: ctx, f: f, n: new(atomic.Int64)})
 	if err != nil {
 		return "", 0, err
 	}
@@ -263,6 +288,7 @@ func hashFile(path string) (string, int64, error) {
 // subfolders), in name order.
 func (a *App) ingestPaths(ctx context.Context, in IngestInput) (IngestSummary, error) {
 	var files []string
+	explicit := map[string]bool{}
 	for _, p := range in.Paths {
 		st, err := os.Stat(p)
 		if err != nil {
@@ -270,6 +296,7 @@ func (a *App) ingestPaths(ctx context.Context, in IngestInput) (IngestSummary, e
 		}
 		if !st.IsDir() {
 			files = append(files, p)
+			explicit[p] = true
 			continue
 		}
 		names, err := inboxFiles(p)
@@ -285,7 +312,7 @@ func (a *App) ingestPaths(ctx context.Context, in IngestInput) (IngestSummary, e
 		return IngestSummary{}, err
 	}
 	for _, f := range files {
-		_, err := ing.file(ctx, f)
+		_, err := ing.file(ctx, f, explicit[f])
 		var fe *store.FileError
 		switch {
 		case err == nil:
@@ -298,8 +325,41 @@ func (a *App) ingestPaths(ctx context.Context, in IngestInput) (IngestSummary, e
 	return ing.sum, nil
 }
 
-// inboxFiles lists the regular files of dir by name, leaving out hidden
-// files and files still being written (.tmp, .part).
+// regularFile refuses what is not a plain file: a FIFO or a device would
+// block or never end (/dev/zero), a symbolic link may point anywhere.
+// A path named on the command line may be a link to a plain file (follow).
+func regularFile(path string, follow bool) error {
+	stat := os.Lstat
+	if follow {
+		stat = os.Stat
+	}
+	st, err := stat(path)
+	if err != nil {
+		return err
+	}
+	switch m := st.Mode(); {
+	case m.IsRegular():
+		return nil
+	case m&fs.ModeSymlink != 0:
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("a symbolic link that cannot be followed (%w): not ingested", err)
+		}
+		return errors.New("a symbolic link: not ingested (move or copy the file itself in)")
+	case m&fs.ModeNamedPipe != 0:
+		return errors.New("a named pipe (FIFO), not a regular file: not ingested")
+	case m&fs.ModeDevice != 0:
+		return errors.New("a device, not a regular file: not ingested")
+	case m.IsDir():
+		return errors.New("a folder inside the folder: not ingested (its files are not read)")
+	default:
+		return fmt.Errorf("not a regular file (%s): not ingested", m.Type())
+	}
+}
+
+// inboxFiles lists the files of dir by name, leaving out hidden files,
+// files being uploaded (.tmp, .part) and folders (done/, failed/).
+// Anything else that is not a plain file is listed too, so that it is
+// reported rather than silently ignored.
 func inboxFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -308,13 +368,37 @@ func inboxFiles(dir string) ([]string, error) {
 	var names []string
 	for _, e := range entries {
 		n := e.Name()
-		if !e.Type().IsRegular() || strings.HasPrefix(n, ".") || strings.HasSuffix(n, ".tmp") || strings.HasSuffix(n, ".part") {
+		if strings.HasPrefix(n, ".") || strings.HasSuffix(n, ".tmp") || strings.HasSuffix(n, ".part") {
 			continue
+		}
+		if e.IsDir() {
+			continue // done/, failed/ and any other folder: not read
 		}
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// settling reports whether path is still being written: written to within
+// the settle time and not renamed into place since (a rename after the last
+// write, the .part convention, changes the inode's ctime past its mtime).
+func settling(path string, settle time.Duration, now time.Time) bool {
+	if settle < 0 {
+		return false
+	}
+	if settle == 0 {
+		settle = time.Minute
+	}
+	st, err := os.Lstat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	mtime := st.ModTime()
+	if ctime, ok := changeTime(st); ok && ctime.After(mtime) {
+		return false // renamed (or chmod'ed) after its last write: complete
+	}
+	return now.Sub(mtime) < settle
 }
 
 // ingestInbox ingests every new file of the inbox (the nightly job's step),
@@ -345,7 +429,15 @@ func (a *App) ingestInbox(ctx context.Context, in IngestInput) (IngestSummary, e
 			return ing.sum, err
 		}
 		path := filepath.Join(dir, name)
-		res, err := ing.file(ctx, path)
+		if settling(path, in.SettleTime, a.now()) {
+			ing.sum.Waiting++
+			a.Log.Info("file still being written: left for the next run", "file", path)
+			if in.Report != nil {
+				in.Report(FileReport{IngestResult: store.IngestResult{File: path}, Waiting: true})
+			}
+			continue
+		}
+		res, err := ing.file(ctx, path, false)
 		var fe *store.FileError
 		switch {
 		case errors.Is(err, errGone):
@@ -374,7 +466,7 @@ func (a *App) ingestInbox(ctx context.Context, in IngestInput) (IngestSummary, e
 func moveDone(path, done, name, sha string) error {
 	target := filepath.Join(done, name)
 	if _, err := os.Stat(target); err == nil && len(sha) >= 12 {
-		if other, _, err := hashFile(target); err == nil && other != sha {
+		if other, _, err := hashFile(context.Background(), target); err == nil && other != sha {
 			target = filepath.Join(done, sha[:12]+"-"+name)
 		}
 	}

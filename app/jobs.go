@@ -23,6 +23,7 @@ const (
 	CountFiles          = "files"
 	CountFilesSkipped   = "files_skipped"
 	CountFilesFailed    = "files_failed"
+	CountFilesWaiting   = "files_waiting" // still being written: left for the next run
 	CountRowsRead       = "rows_read"
 	CountRowsIngested   = "rows_ingested" // accepted + replaced
 	CountRowsUnchanged  = "rows_unchanged"

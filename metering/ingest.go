@@ -8,6 +8,17 @@ import "math"
 type Known struct {
 	Resources map[string]KnownResource
 	Items     map[string]int32 // item code → dense index (1-based)
+	// Today, when set, is the latest day a row may meter (the run's date
+	// in Asia/Shanghai): nothing can have been used in the future.
+	Today Date
+}
+
+// future is the problem of a row dated after today, or nil.
+func (k *Known) future(r *Row, d Date) []Problem {
+	if k.Today == 0 || d <= k.Today {
+		return nil
+	}
+	return []Problem{r.Problem("day", "%s is after today (%s, Asia/Shanghai): metering cannot be in the future", d, k.Today)}
 }
 
 // KnownResource is one resource as ingestion sees it.
@@ -45,6 +56,9 @@ type CheckedActivity struct {
 func (k *Known) CheckUsage(r *Row) (c CheckedUsage, problems []Problem, retry string) {
 	u, ps := ParseUsage(r)
 	c.Usage = u
+	if len(ps) == 0 {
+		ps = k.future(r, u.Day)
+	}
 	var ok bool
 	if u.ResourceID != "" {
 		if c.Resource, ok = k.Resources[u.ResourceID]; !ok {
@@ -64,6 +78,9 @@ func (k *Known) CheckUsage(r *Row) (c CheckedUsage, problems []Problem, retry st
 func (k *Known) CheckActivity(r *Row) (c CheckedActivity, problems []Problem, retry string) {
 	a, ps := ParseActivity(r)
 	c.Activity = a
+	if len(ps) == 0 {
+		ps = k.future(r, a.Day)
+	}
 	if a.ResourceID != "" {
 		var ok bool
 		if c.Resource, ok = k.Resources[a.ResourceID]; !ok {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 func cmdIngest(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "ingest", "PATH... | --inbox DIR")
 	inbox := fs.String("inbox", "", "ingest every new file of `DIR`, moving each to DIR/done/ once committed (or DIR/failed/ when unreadable)")
+	c.settleFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -61,7 +63,14 @@ func ingestScope(in app.IngestInput) string {
 // ingestInput is an ingest of inbox that prints each file's summary on
 // stderr, with a progress bar on a terminal.
 func (c *cli) ingestInput(inbox string) app.IngestInput {
-	return app.IngestInput{Inbox: inbox, Report: c.printFile, Progress: c.progress}
+	return app.IngestInput{Inbox: inbox, SettleTime: c.settle, Report: c.printFile, Progress: c.progress}
+}
+
+// settleFlag adds --settle: how long an inbox file must be left alone
+// before it is taken.
+func (c *cli) settleFlag(fs *flag.FlagSet) {
+	fs.DurationVar(&c.settle, "settle", envDuration("CLOUDBILL_SETTLE", time.Minute),
+		"an inbox file is taken once nothing has written to it for this long, or at once when it was renamed in after its last write (NAME.part → NAME) (env CLOUDBILL_SETTLE)")
 }
 
 // printFile prints one file's outcome on stderr (in JSON mode the logs
@@ -77,6 +86,9 @@ func (c *cli) printFile(fr app.FileReport) {
 		return
 	case fr.Failed != nil:
 		fmt.Fprintf(c.Stderr, "%v: file not ingested\n", fr.Failed)
+		return
+	case fr.Waiting:
+		fmt.Fprintf(c.Stderr, "%s: still being written, left for the next run\n", r.File)
 		return
 	case fr.AlreadyIngested:
 		fmt.Fprintf(c.Stderr, "%s: already ingested, nothing changed\n", r.File)

@@ -10,7 +10,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -68,10 +71,17 @@ func ingestRun(t *testing.T, dsn string, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
+// writeFiles writes complete files into dir, last written two minutes ago
+// (past the inbox's settle time).
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
+	old := time.Now().Add(-2 * time.Minute)
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, old, old); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -297,6 +307,110 @@ func TestJSONLogsAndQuietRun(t *testing.T) {
 		code, stdout, stderr = ingestRun(t, dsn, "--verbose", "run", "nightly", "--inbox", inbox, "--date", "2024-06-12")
 		if code != 0 || !strings.Contains(stdout, "nightly succeeded") || !strings.Contains(stderr, "job succeeded") {
 			t.Errorf("verbose run: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+	})
+}
+
+// Nothing half-read: a file still being written waits for the next run; a
+// FIFO, a device or a symbolic link is refused with its reason.
+func TestInboxNothingHalfRead(t *testing.T) {
+	eachIngestEngine(t, func(t *testing.T, dsn string) {
+		inbox := t.TempDir()
+		// An upload in progress: half the rows, written just now.
+		p := filepath.Join(inbox, "slow.csv")
+		if err := os.WriteFile(p, []byte(ingestUsageHeader+"2024-06-10,R1,VCPU,4\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := ingestRun(t, dsn, "ingest", "--inbox", inbox)
+		if code != 0 || !strings.Contains(stderr, "still being written") || usageCount(t, dsn) != 0 {
+			t.Fatalf("a file being written was taken: exit %d, %d rows\n%s", code, usageCount(t, dsn), stderr)
+		}
+		// The rest arrives; the file then stays untouched past the settle time.
+		f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("2024-06-11,R1,VCPU,4\n2024-06-12,R1,VCPU,4\n")
+		f.Close()
+		old := time.Now().Add(-2 * time.Minute)
+		os.Chtimes(p, old, old)
+		if code, _, stderr := ingestRun(t, dsn, "ingest", "--inbox", inbox); code != 0 || usageCount(t, dsn) != 3 {
+			t.Fatalf("whole file: exit %d, %d rows, want 3\n%s", code, usageCount(t, dsn), stderr)
+		}
+		// Renamed in from NAME.part after its last write: taken at once.
+		part := filepath.Join(inbox, "fast.csv.part")
+		os.WriteFile(part, []byte(ingestUsageHeader+"2024-06-13,R1,VCPU,4\n"), 0o644)
+		time.Sleep(20 * time.Millisecond) // the rename's ctime after the write's mtime
+		if err := os.Rename(part, filepath.Join(inbox, "fast.csv")); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, stderr := ingestRun(t, dsn, "ingest", "--inbox", inbox); code != 0 || usageCount(t, dsn) != 4 {
+			t.Fatalf("renamed file: exit %d, %d rows, want 4\n%s", code, usageCount(t, dsn), stderr)
+		}
+
+		// A FIFO and a symbolic link in the inbox are reported and moved aside.
+		if err := syscall.Mkfifo(filepath.Join(inbox, "pipe.csv"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		target := filepath.Join(t.TempDir(), "elsewhere.csv")
+		writeFiles(t, filepath.Dir(target), map[string]string{"elsewhere.csv": ingestUsageHeader + "2024-06-14,R1,VCPU,4\n"})
+		os.Symlink(target, filepath.Join(inbox, "link.csv"))
+		code, _, stderr = ingestRun(t, dsn, "ingest", "--inbox", inbox)
+		if code != 1 || !strings.Contains(stderr, "named pipe") || !strings.Contains(stderr, "symbolic link") {
+			t.Errorf("FIFO and link: exit %d\n%s", code, stderr)
+		}
+		if got := strings.Join(dirNames(t, filepath.Join(inbox, "failed")), " "); !strings.Contains(got, "pipe.csv.reason") || !strings.Contains(got, "link.csv.reason") {
+			t.Errorf("failed/ holds %q", got)
+		}
+		if usageCount(t, dsn) != 4 {
+			t.Errorf("%d rows after the refused files, want 4", usageCount(t, dsn))
+		}
+		// /dev/zero on the command line: refused at once, not read forever.
+		code, _, stderr = ingestRun(t, dsn, "ingest", "/dev/zero")
+		if code != 1 || !strings.Contains(stderr, "/dev/zero") || !strings.Contains(stderr, "device") {
+			t.Errorf("ingest /dev/zero: exit %d\n%s", code, stderr)
+		}
+	})
+}
+
+// SIGTERM (a cancelled context) stops an ingest in the middle of a file:
+// nothing of the file is stored and it stays in the inbox.
+func TestIngestInterrupted(t *testing.T) {
+	eachIngestEngine(t, func(t *testing.T, dsn string) {
+		inbox := t.TempDir()
+		var b strings.Builder
+		b.WriteString(ingestUsageHeader)
+		for d := metering.MustDate("2024-06-10"); b.Len() < 8<<20; d = d.AddDays(1) {
+			for i := range 50 {
+				fmt.Fprintf(&b, "%s,R1,VCPU,%d\n", d, i%8+1)
+			}
+		}
+		writeFiles(t, inbox, map[string]string{"big.csv": b.String()})
+		db, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		in := app.IngestInput{Inbox: inbox, Progress: func(_ string, _ int64, bytesRead, _ *atomic.Int64) func() {
+			go func() {
+				for bytesRead.Load() < 1<<20 {
+					time.Sleep(time.Millisecond)
+				}
+				cancel()
+			}()
+			return func() {}
+		}}
+		_, err = app.New(db, nil).Ingest(ctx, in)
+		if err == nil || !strings.Contains(err.Error(), "interrupted") {
+			t.Fatalf("interrupted ingest: %v", err)
+		}
+		if n := usageCount(t, dsn); n != 0 {
+			t.Errorf("%d rows stored by an interrupted ingest, want 0", n)
+		}
+		if got := dirNames(t, inbox); len(got) != 1 || got[0] != "big.csv" {
+			t.Errorf("inbox after the interruption: %v", got)
 		}
 	})
 }

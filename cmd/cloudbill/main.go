@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // Asia/Shanghai without the system tz database
 
 	"golang.org/x/term"
@@ -45,6 +46,7 @@ type cli struct {
 	// creates says the command may create the database (load, migrate).
 	creates bool
 	command string
+	settle  time.Duration // --settle of the inbox
 }
 
 // jsonLogs reports whether stderr carries JSON lines only.

@@ -16,6 +16,7 @@ func cmdRun(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "run", "nightly|annual")
 	date := fs.String("date", "", "nightly: refresh findings as of this date (default: yesterday in Asia/Shanghai)")
 	inbox := fs.String("inbox", envOr("CLOUDBILL_INBOX", "inbox"), "nightly: folder of metering files to ingest (env CLOUDBILL_INBOX)")
+	a.settleFlag(fs)
 	year := fs.Int("year", 0, "annual: the year to settle (default: last year)")
 	out := fs.String("out", envOr("CLOUDBILL_OUT", "reports"), "annual: folder for the documents (env CLOUDBILL_OUT)")
 	// Flags may come before or after the job name.

@@ -21,6 +21,7 @@ func cmdServe(ctx context.Context, a *cli, args []string) error {
 	nightly := fs.String("nightly", envOr("CLOUDBILL_NIGHTLY", defaultNightly), "cron schedule of the nightly job (ingest the inbox, refresh findings as of yesterday), Asia/Shanghai; off disables (env CLOUDBILL_NIGHTLY)")
 	annual := fs.String("annual", envOr("CLOUDBILL_ANNUAL", defaultAnnual), "cron schedule of the annual job (draft settlement of the previous year and its documents); off disables (env CLOUDBILL_ANNUAL)")
 	inbox := fs.String("inbox", envOr("CLOUDBILL_INBOX", "inbox"), "folder the nightly metering files arrive in (env CLOUDBILL_INBOX)")
+	a.settleFlag(fs)
 	out := fs.String("out", envOr("CLOUDBILL_OUT", "reports"), "folder the annual job writes its documents to (env CLOUDBILL_OUT)")
 	addr := fs.String("addr", envOr("CLOUDBILL_ADDR", "127.0.0.1:9464"), "address of /healthz and /metrics; off serves nothing (env CLOUDBILL_ADDR)")
 	grace := fs.Duration("grace", envDuration("CLOUDBILL_GRACE", time.Minute), "on SIGTERM, how long a running job may go on before it is cancelled and rolled back (env CLOUDBILL_GRACE)")
