@@ -2,14 +2,9 @@ package store
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,9 +27,6 @@ type DB struct {
 	Engine Engine
 	DSN    string
 }
-
-//go:embed migrations
-var migrations embed.FS
 
 // ParseDSN splits a --db value into engine and driver DSN: "sqlite:PATH",
 // a bare path (SQLite), or a postgres:// / postgresql:// URL.
@@ -95,72 +87,6 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
-}
-
-// Migrate applies every embedded migration not yet recorded in
-// schema_migrations, each in its own transaction, in order.
-func (db *DB) Migrate(ctx context.Context) error {
-	// Probe before creating: a least-privilege role (deploy/postgres-setup.sql)
-	// may read schema_migrations but not run DDL, not even CREATE … IF NOT EXISTS.
-	var applied int
-	if err := db.GetContext(ctx, &applied, `SELECT count(*) FROM schema_migrations`); err != nil {
-		if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-			return fmt.Errorf("create schema_migrations: %w", err)
-		}
-	}
-	dir := path.Join("migrations", string(db.Engine))
-	entries, err := fs.ReadDir(migrations, dir)
-	if err != nil {
-		return err
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".sql") {
-			continue
-		}
-		version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", name)
-		}
-		body, err := fs.ReadFile(migrations, path.Join(dir, name))
-		if err != nil {
-			return err
-		}
-		if err := db.applyMigration(ctx, version, name, string(body)); err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-	}
-	return nil
-}
-
-func (db *DB) applyMigration(ctx context.Context, version int, name, body string) error {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if db.Engine == EnginePostgres {
-		// Two processes migrating at once wait for each other.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7420011)`); err != nil {
-			return err
-		}
-	}
-	var n int
-	if err := tx.GetContext(ctx, &n, db.Rebind(`SELECT count(*) FROM schema_migrations WHERE version = ?`), version); err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, body); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, db.Rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
-		version, name, time.Now().UTC().Format(time.RFC3339)); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 // Instant converts t for storage: TIMESTAMPTZ on PostgreSQL, UTC RFC 3339

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+
+	"cloudbill/metering"
 )
 
 // upsert writes rows into table in multi-row INSERT statements. A row whose
@@ -63,4 +65,32 @@ func (db *DB) upsert(ctx context.Context, tx *sqlx.Tx, table string, cols, key [
 		total += n
 	}
 	return total, nil
+}
+
+// insertRows inserts rows: COPY on PostgreSQL, multi-row INSERT
+// statements on SQLite.
+func (db *DB) insertRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
+	if db.Engine != EnginePostgres || len(rows) == 0 {
+		_, err := db.upsert(ctx, tx, table, cols, nil, false, rows)
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, fmt.Sprintf(`COPY %s (%s) FROM STDIN`, table, strings.Join(cols, ", ")))
+	if err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		for i, v := range r {
+			if d, ok := v.(metering.Date); ok {
+				r[i] = d.String()
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, r...); err != nil {
+			return fmt.Errorf("copy into %s: %w", table, err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	return stmt.Close()
 }
