@@ -110,13 +110,6 @@ func (db *DB) LoadKnown(ctx context.Context) (*metering.Known, error) {
 	return k, nil
 }
 
-// FileIngested reports whether a file with this SHA-256 is in the ledger.
-func (db *DB) FileIngested(ctx context.Context, sha string) (bool, error) {
-	var n int
-	err := db.GetContext(ctx, &n, db.Rebind(`SELECT count(*) FROM files WHERE sha256 = ?`), sha)
-	return n > 0, err
-}
-
 // IngestFile ingests one usage or activity file in one transaction: valid
 // rows are upserted, bad rows kept in rejects, the file recorded in the
 // ledger. A file whose SHA-256 is already in the ledger changes nothing

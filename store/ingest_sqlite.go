@@ -229,7 +229,6 @@ type chunker struct {
 	c         *sqliteChunk
 	slab      []string
 	boxes     *boxer
-	dayCol    int
 }
 
 func newChunker(sp *spec, months *monthBits) *chunker {

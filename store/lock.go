@@ -76,11 +76,6 @@ func token() string {
 	return hex.EncodeToString(b)
 }
 
-// Name is the lock's name; Holder the holder recorded for it (the holder
-// given to TryLock and a token unique to this acquisition).
-func (l *Lock) Name() string   { return l.name }
-func (l *Lock) Holder() string { return l.holder }
-
 // Lost is closed when the lock is known to be lost while held: on SQLite
 // another holder took the row after the lease ran out, on PostgreSQL the
 // session holding the advisory lock failed. Work done under the lock should
