@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"math/bits"
 	"sort"
@@ -19,10 +18,6 @@ import (
 	"cloudbill/metering"
 )
 
-// FindingsTrace, when set, receives the time of each phase of
-// RefreshFindings (cloudbill findings --measure sets it).
-var FindingsTrace io.Writer
-
 // RefreshFindings recomputes the resource-use findings as of asOf and
 // replaces the findings table with them, all in one transaction. The
 // metering tables are read in two set-based passes, never one query per
@@ -37,12 +32,8 @@ var FindingsTrace io.Writer
 // The two passes run side by side on two connections. It returns the
 // findings written.
 func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf metering.Date) ([]evaluation.Finding, error) {
-	lap := phaseTimer(FindingsTrace, "findings")
-	trace := func(what string, took time.Duration) {
-		if FindingsTrace != nil {
-			fmt.Fprintf(FindingsTrace, "findings (%s alone %.3fs)\n", what, took.Seconds())
-		}
-	}
+	lap := db.phaseTimer("findings")
+	trace := db.aloneTimer("findings")
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type usage struct {
@@ -309,16 +300,4 @@ func (db *DB) FindingsAsOf(ctx context.Context) (metering.Date, bool, error) {
 		return 0, false, fmt.Errorf("read findings: %w", err)
 	}
 	return d.Date, d.Valid, nil
-}
-
-// ScanActivity is the benchmark's yardstick: one full scan of the activity
-// rows (SELECT count(*), sum(net_in_bytes) FROM activity). It returns the
-// row count.
-func (db *DB) ScanActivity(ctx context.Context) (int64, error) {
-	var n int64
-	var sum any
-	if err := db.QueryRowContext(ctx, `SELECT count(*), sum(net_in_bytes) FROM activity`).Scan(&n, &sum); err != nil {
-		return 0, fmt.Errorf("scan activity: %w", err)
-	}
-	return n, nil
 }

@@ -157,7 +157,7 @@ func (db *DB) IngestFile(ctx context.Context, known *metering.Known, in IngestIn
 			return err
 		}
 		_, err = tx.ExecContext(ctx, db.Rebind(`INSERT INTO files (sha256, name, kind, rows_read, accepted, replaced, unchanged, rejected, not_billable, processed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), in.SHA256, in.Name, string(sp.kind), res.Read, res.Accepted, res.Replaced, res.Unchanged, res.Rejected, res.NotYetBillable, db.Instant(nowUTC()))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), in.SHA256, in.Name, string(sp.kind), res.Read, res.Accepted, res.Replaced, res.Unchanged, res.Rejected, res.NotYetBillable, db.Instant(db.now()))
 		if err != nil {
 			return fmt.Errorf("record %s in the ledger: %w", in.Name, err)
 		}

@@ -22,7 +22,7 @@ import (
 // the file goes again through the staging table and one INSERT … SELECT …
 // ON CONFLICT DO UPDATE … WHERE the value differs.
 func (db *DB) ingestPostgres(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool, months *monthBits) error {
-	s, err := newScanner(sp, known, in, res, spool, months)
+	s, err := db.newScanner(sp, known, in, res, spool, months)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (db *DB) ingestPostgres(ctx context.Context, tx *sqlx.Tx, sp *spec, known *
 		if err := spool.reset(); err != nil {
 			return err
 		}
-		if s, err = newScanner(sp, known, in, res, spool, nil); err != nil {
+		if s, err = db.newScanner(sp, known, in, res, spool, nil); err != nil {
 			return err
 		}
 		if first, err = s.next(); err != nil {

@@ -18,20 +18,8 @@ type FileError struct{ Err error }
 func (e *FileError) Error() string { return e.Err.Error() }
 func (e *FileError) Unwrap() error { return e.Err }
 
-// errInjected is the failure injected by tests through failAfterRows.
-var errInjected = errors.New("injected failure")
-
-// failAfterRows, when positive, makes ingestion fail after that many valid
-// rows of a file have been written (tests prove nothing is then applied).
-var failAfterRows int64
-
-// InjectFailureAfterRows makes every ingest fail after n valid rows of a
-// file, for tests of crash safety; the returned func restores normal work.
-func InjectFailureAfterRows(n int64) (restore func()) {
-	old := failAfterRows
-	failAfterRows = n
-	return func() { failAfterRows = old }
-}
+// ErrInjectedFailure is the failure Options.FailAfterRows injects.
+var ErrInjectedFailure = errors.New("injected failure")
 
 // detectKind opens the file and tells usage from activity by its header.
 func detectKind(in IngestInput) (*spec, error) {
@@ -92,17 +80,20 @@ type record struct {
 
 // scanner streams the valid rows of one file, spooling rejects.
 type scanner struct {
-	sp      *spec
-	known   *metering.Known
-	in      IngestInput
-	t       closeTable
-	keys    *keySet
-	months  *monthBits // the summary bits of the rows written as new
-	bare    bool       // the caller reads rec.vals only: rec.args stays unset
-	res     *IngestResult
-	spool   *rejectSpool
-	days    map[metering.Date]string
-	dayText map[string]metering.Date
+	sp     *spec
+	known  *metering.Known
+	in     IngestInput
+	t      closeTable
+	keys   *keySet
+	months *monthBits // the summary bits of the rows written as new
+	bare   bool       // the caller reads rec.vals only: rec.args stays unset
+	res    *IngestResult
+	spool  *rejectSpool
+	// failAfter, when positive, fails the scan after that many valid
+	// rows (Options.FailAfterRows)
+	failAfter int64
+	days      map[metering.Date]string
+	dayText   map[string]metering.Date
 	// the last day and resource fastUsage looked up
 	lastDayText, lastResID string
 	lastDay                metering.Date
@@ -114,13 +105,13 @@ type scanner struct {
 	csvWrite               *csv.Writer
 }
 
-func newScanner(sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool, months *monthBits) (*scanner, error) {
+func (db *DB) newScanner(sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool, months *monthBits) (*scanner, error) {
 	t, err := openTable(in)
 	if err != nil {
 		return nil, err
 	}
 	n := len(sp.keys) + len(sp.vals)
-	s := &scanner{sp: sp, known: known, in: in, t: t, keys: newKeySet(known), months: months, res: res, spool: spool,
+	s := &scanner{sp: sp, known: known, in: in, t: t, keys: newKeySet(known), months: months, res: res, spool: spool, failAfter: db.failAfterRows,
 		days: map[metering.Date]string{}, dayText: map[string]metering.Date{}, rec: record{vals: make([]string, n), args: make([]any, n)}}
 	s.csvWrite = csv.NewWriter(&s.csvLine)
 	return s, nil
@@ -227,8 +218,8 @@ func (s *scanner) check(row *metering.Row) (bool, error) {
 		return false, nil
 	}
 	s.valid++
-	if failAfterRows > 0 && s.valid > failAfterRows {
-		return false, errInjected
+	if s.failAfter > 0 && s.valid > s.failAfter {
+		return false, ErrInjectedFailure
 	}
 	s.rec.first = s.keys.add(key)
 	s.rec.line = row.Line

@@ -414,11 +414,14 @@ func TestIngestFailureMidFile(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		loadIngestReference(t, db)
 		file := "day,resource_id,item_code,quantity\n2024-06-10,R1,VCPU,4\n2024-06-11,R1,VCPU,4\n2024-06-12,R9,VCPU,4\n2024-06-12,R1,VCPU,4\n"
-		restore := store.InjectFailureAfterRows(2)
-		_, err := ingestBytes(t, db, "crash.csv", []byte(file))
-		restore()
-		if err == nil {
-			t.Fatal("no error from the injected failure")
+		faulty, err := store.OpenWith(context.Background(), db.DSN, store.Options{FailAfterRows: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ingestBytes(t, faulty, "crash.csv", []byte(file))
+		faulty.Close()
+		if !errors.Is(err, store.ErrInjectedFailure) {
+			t.Fatalf("error %v, want the injected failure", err)
 		}
 		for _, table := range []string{"usage", "rejects", "files"} {
 			if n := countRows(t, db, table); n != 0 {
@@ -467,8 +470,10 @@ func TestIngestLargerFiles(t *testing.T) {
 // unchanged rows were written differently, so that batches, repeated keys
 // and merges interleave many times in one file.
 func TestIngestLargerFilesSmallChunks(t *testing.T) {
-	defer store.SetSQLiteChunkingForTest(96, 16, 40, 3)()
-	storetest.Each(t, ingestLargerFiles)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		store.SetSQLiteChunkingForTest(db, 96, 16, 40, 3)
+		ingestLargerFiles(t, db)
+	})
 }
 
 func ingestLargerFiles(t *testing.T, db *store.DB) {

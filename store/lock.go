@@ -106,7 +106,7 @@ func (l *Lock) acquirePostgres(ctx context.Context) error {
 	}
 	l.conn = conn
 	// The row only tells operators who holds the lock; the advisory lock is the mutex.
-	now := nowUTC()
+	now := l.db.now()
 	if _, err := conn.ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at`,
 		l.name, l.holder, now, now.Add(l.lease)); err != nil {
@@ -117,7 +117,7 @@ func (l *Lock) acquirePostgres(ctx context.Context) error {
 }
 
 func (l *Lock) acquireSQLite(ctx context.Context) error {
-	now := nowUTC()
+	now := l.db.now()
 	res, err := l.db.ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
 		WHERE locks.expires_at <= excluded.acquired_at`,
@@ -157,7 +157,7 @@ func (l *Lock) keep() {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), l.lease/3)
-		now := nowUTC()
+		now := l.db.now()
 		var res sql.Result
 		var err error
 		if l.conn != nil {

@@ -107,7 +107,7 @@ func (db *DB) LoadReference(ctx context.Context, ref *Reference, files []LoadedF
 		}
 		for _, f := range files {
 			if _, err := tx.ExecContext(ctx, db.Rebind(`INSERT INTO files (sha256, name, kind, rows_read, accepted, processed_at) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (sha256) DO NOTHING`), f.SHA256, f.Name, f.Kind, f.Rows, f.Rows, db.Instant(nowUTC())); err != nil {
+				ON CONFLICT (sha256) DO NOTHING`), f.SHA256, f.Name, f.Kind, f.Rows, f.Rows, db.Instant(db.now())); err != nil {
 				return fmt.Errorf("record %s: %w", f.Name, err)
 			}
 		}

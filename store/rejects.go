@@ -105,7 +105,7 @@ func (db *DB) writeRejects(ctx context.Context, tx *sqlx.Tx, in IngestInput, kin
 		return fmt.Errorf("write rejects: %w", err)
 	}
 	defer stmt.Close()
-	now := db.Instant(nowUTC())
+	now := db.Instant(db.now())
 	err = spool.each(func(r spooled) error {
 		_, err := stmt.ExecContext(ctx, in.Name, in.SHA256, r.Line, r.Col, r.Reason, strings.ReplaceAll(r.Raw, "\x00", ""), string(kind), r.Retry, now)
 		return err
@@ -230,7 +230,7 @@ func (db *DB) RetryRejects(ctx context.Context, known *metering.Known) (IngestRe
 					return err
 				}
 				if ok {
-					_, err = tx.ExecContext(ctx, db.Rebind(`UPDATE rejects SET resolved_at = ? WHERE id = ?`), db.Instant(nowUTC()), r.ID)
+					_, err = tx.ExecContext(ctx, db.Rebind(`UPDATE rejects SET resolved_at = ? WHERE id = ?`), db.Instant(db.now()), r.ID)
 				} else {
 					// Another fault showed up: it needs a corrected file, not a retry.
 					_, err = tx.ExecContext(ctx, db.Rebind(`UPDATE rejects SET retry_resource = '' WHERE id = ?`), r.ID)
@@ -254,7 +254,7 @@ func (db *DB) retryOne(ctx context.Context, tx *sqlx.Tx, sp *spec, known *meteri
 	var scratch IngestResult
 	spool := &rejectSpool{}
 	defer spool.close()
-	s, err := newScanner(sp, known, IngestInput{Name: r.File, Open: func() (io.ReadCloser, error) {
+	s, err := db.newScanner(sp, known, IngestInput{Name: r.File, Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(strings.NewReader(text)), nil
 	}}, &scratch, spool, nil)
 	if err != nil {

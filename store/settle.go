@@ -2,35 +2,16 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"math/bits"
 	"slices"
-	"time"
 
 	"github.com/shopspring/decimal"
 
 	"cloudbill/billing"
 	"cloudbill/metering"
 )
-
-// SettleTrace, when set, receives the time of each phase of DayGroups
-// (cloudbill settle --measure sets it).
-var SettleTrace io.Writer
-
-// phaseTimer returns lap: each call writes to w, when w is set, the time
-// since the previous call (or since phaseTimer) under prefix and phase.
-func phaseTimer(w io.Writer, prefix string) func(phase string) {
-	t0 := time.Now()
-	return func(phase string) {
-		if w != nil {
-			fmt.Fprintf(w, "%s %-9s %.3fs\n", prefix, phase, time.Since(t0).Seconds())
-		}
-		t0 = time.Now()
-	}
-}
 
 // ErrNoSegments is returned by DayGroups when the channel of segments
 // closes without any: the caller failed to read them and has its error.
@@ -56,7 +37,7 @@ func (db *DB) YearSegments(ctx context.Context, year int) ([]billing.Segment, er
 // row is matched in Go with the segments of its (resource, item) that
 // overlap its month, and its days are counted with a mask.
 func (db *DB) DayGroups(ctx context.Context, year int, segc <-chan []billing.Segment, fn func(billing.DayGroup) error) error {
-	lap := phaseTimer(SettleTrace, "settle")
+	lap := db.phaseTimer("settle")
 	y0, y1 := metering.YearStart(year), metering.YearEnd(year)
 	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT resource_id, item_code, `+db.dayNumber("month")+`, quantity, days FROM usage_months WHERE month >= ? AND month < ?`), y0, y1)
 	if err != nil {
@@ -233,14 +214,4 @@ func (db *DB) PriceVersions(ctx context.Context) ([]billing.PriceVersion, error)
 	var vs []billing.PriceVersion
 	err := db.SelectContext(ctx, &vs, `SELECT item_code, category, name, unit, cycle, price, effective_from, effective_to, approval_ref FROM catalogue ORDER BY item_code, effective_from`)
 	return vs, err
-}
-
-// ScanUsage reads every usage row of year once (count and sum): the
-// yardstick the settlement benchmark compares itself with.
-func (db *DB) ScanUsage(ctx context.Context, year int) (int64, error) {
-	var n int64
-	var sum sql.NullString
-	err := db.QueryRowxContext(ctx, db.Rebind(`SELECT count(*), CAST(sum(quantity) AS TEXT) FROM usage WHERE day >= ? AND day < ?`),
-		metering.YearStart(year), metering.YearEnd(year)).Scan(&n, &sum)
-	return n, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -26,6 +27,24 @@ type DB struct {
 	*sqlx.DB
 	Engine Engine
 	DSN    string
+
+	now func() time.Time // the clock of ledger, reject and lock timestamps
+	log *slog.Logger     // phase timings at debug level; nil for none
+	// failAfterRows, when positive, makes ingestion fail after that many
+	// valid rows of a file (Options.FailAfterRows).
+	failAfterRows int64
+	sqlite        sqliteSizes
+}
+
+// Options tune an open database; the zero value is what Open uses.
+type Options struct {
+	// Logger, when set, hears at debug level how long each phase of the
+	// settlement (DayGroups) and of RefreshFindings took.
+	Logger *slog.Logger
+	// FailAfterRows, when positive, makes every ingest fail with
+	// ErrInjectedFailure after that many valid rows of a file, for tests
+	// proving that nothing of such a file is applied.
+	FailAfterRows int64
 }
 
 // ParseDSN splits a --db value into engine and driver DSN: "sqlite:PATH",
@@ -51,6 +70,11 @@ func ParseDSN(dsn string) (Engine, string, error) {
 
 // Open opens the database at dsn and brings its schema up to date.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	engine, addr, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err
@@ -81,7 +105,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
 	}
-	db := &DB{DB: x, Engine: engine, DSN: dsn}
+	db := &DB{DB: x, Engine: engine, DSN: dsn, now: systemClock, log: opts.Logger, failAfterRows: opts.FailAfterRows, sqlite: defaultSQLiteSizes}
 	if err := db.Migrate(ctx); err != nil {
 		x.Close()
 		return nil, err
@@ -154,4 +178,31 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// systemClock is the wall clock in UTC.
+func systemClock() time.Time { return time.Now().UTC() }
+
+// phaseTimer returns lap: each call logs at debug level, when db has a
+// logger, the time since the previous call (or since phaseTimer) as phase
+// of op.
+func (db *DB) phaseTimer(op string) func(phase string) {
+	if db.log == nil {
+		return func(string) {}
+	}
+	t0 := time.Now()
+	return func(phase string) {
+		db.log.Debug("phase", slog.String("op", op), slog.String("phase", phase), slog.Duration("took", time.Since(t0)))
+		t0 = time.Now()
+	}
+}
+
+// aloneTimer returns a func that logs at debug level, when db has a
+// logger, how long a part of op that ran beside the others took on its own.
+func (db *DB) aloneTimer(op string) func(what string, took time.Duration) {
+	return func(what string, took time.Duration) {
+		if db.log != nil {
+			db.log.Debug("alone", slog.String("op", op), slog.String("part", what), slog.Duration("took", took))
+		}
+	}
 }

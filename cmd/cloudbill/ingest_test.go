@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -165,11 +166,15 @@ func TestIngestInboxFailureMidFile(t *testing.T) {
 	eachIngestEngine(t, func(t *testing.T, dsn string) {
 		inbox := t.TempDir()
 		writeFiles(t, inbox, map[string]string{"u.csv": ingestUsageHeader + "2024-06-10,R1,VCPU,4\n2024-06-11,R1,VCPU,4\n2024-06-12,R1,VCPU,4\n"})
-		restore := store.InjectFailureAfterRows(2)
-		code, _, stderr := ingestRun(t, dsn, "ingest", "--inbox", inbox)
-		restore()
-		if code != 1 || !strings.Contains(stderr, "injected failure") {
-			t.Errorf("exit %d, stderr:\n%s", code, stderr)
+		db, err := store.OpenWith(context.Background(), dsn, store.Options{FailAfterRows: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &App{Stdout: io.Discard, Stderr: io.Discard, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		_, err = ingestInbox(context.Background(), a, db, inbox)
+		db.Close()
+		if !errors.Is(err, store.ErrInjectedFailure) {
+			t.Errorf("ingest: %v, want the injected failure", err)
 		}
 		if got := dirNames(t, inbox); len(got) != 1 || got[0] != "u.csv" {
 			t.Errorf("inbox after the failure holds %q, want u.csv", got)
@@ -177,7 +182,7 @@ func TestIngestInboxFailureMidFile(t *testing.T) {
 		if n := usageCount(t, dsn); n != 0 {
 			t.Errorf("usage rows %d after a failed file, want 0", n)
 		}
-		code, _, stderr = ingestRun(t, dsn, "ingest", "--inbox", inbox)
+		code, _, stderr := ingestRun(t, dsn, "ingest", "--inbox", inbox)
 		if code != 0 || usageCount(t, dsn) != 3 || len(dirNames(t, inbox)) != 0 {
 			t.Errorf("next run: exit %d, %d rows, inbox %q; stderr:\n%s", code, usageCount(t, dsn), dirNames(t, inbox), stderr)
 		}
