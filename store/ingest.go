@@ -80,7 +80,7 @@ func (db *DB) LoadKnown(ctx context.Context) (*metering.Known, error) {
 		ID   string        `db:"id"`
 		Kind metering.Kind `db:"kind"`
 	}
-	if err := db.SelectContext(ctx, &rs, `SELECT id, kind FROM resources ORDER BY id`); err != nil {
+	if err := db.pool.SelectContext(ctx, &rs, `SELECT id, kind FROM resources ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("read resources: %w", err)
 	}
 	for i, r := range rs {
@@ -91,7 +91,7 @@ func (db *DB) LoadKnown(ctx context.Context) (*metering.Known, error) {
 		ID  string        `db:"resource_id"`
 		Day metering.Date `db:"day"`
 	}
-	if err := db.SelectContext(ctx, &confirmed, `SELECT resource_id, min(day) AS day FROM events WHERE event = 'confirmed' GROUP BY resource_id`); err != nil {
+	if err := db.pool.SelectContext(ctx, &confirmed, `SELECT resource_id, min(day) AS day FROM events WHERE event = 'confirmed' GROUP BY resource_id`); err != nil {
 		return nil, fmt.Errorf("read confirmations: %w", err)
 	}
 	for _, c := range confirmed {
@@ -101,7 +101,7 @@ func (db *DB) LoadKnown(ctx context.Context) (*metering.Known, error) {
 		}
 	}
 	var items []string
-	if err := db.SelectContext(ctx, &items, `SELECT DISTINCT item_code FROM catalogue ORDER BY item_code`); err != nil {
+	if err := db.pool.SelectContext(ctx, &items, `SELECT DISTINCT item_code FROM catalogue ORDER BY item_code`); err != nil {
 		return nil, fmt.Errorf("read catalogue items: %w", err)
 	}
 	for i, it := range items {
@@ -122,19 +122,11 @@ func (db *DB) IngestFile(ctx context.Context, known *metering.Known, in IngestIn
 		return res, err
 	}
 	res.Kind = sp.kind
-	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if db.Engine == EnginePostgres {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, shaLockKey(in.SHA256)); err != nil {
-				return fmt.Errorf("claim %s: %w", in.Name, err)
-			}
-		}
-		var n int
-		if err := tx.GetContext(ctx, &n, db.Rebind(`SELECT count(*) FROM files WHERE sha256 = ?`), in.SHA256); err != nil {
-			return fmt.Errorf("read ledger: %w", err)
-		}
-		if n > 0 {
-			res.AlreadyIngested = true
-			return nil
+	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+		done, err := db.claimFile(ctx, tx, in)
+		if err != nil || done {
+			res.AlreadyIngested = done
+			return err
 		}
 		spool := &rejectSpool{}
 		defer spool.close()
@@ -142,7 +134,7 @@ func (db *DB) IngestFile(ctx context.Context, known *metering.Known, in IngestIn
 		if err != nil {
 			return err
 		}
-		if db.Engine == EnginePostgres {
+		if db.dialect.copyIn {
 			err = db.ingestPostgres(ctx, tx, sp, known, in, &res, spool, months)
 		} else {
 			err = db.ingestRows(ctx, tx, sp, known, in, &res, spool, months)
@@ -156,12 +148,7 @@ func (db *DB) IngestFile(ctx context.Context, known *metering.Known, in IngestIn
 		if err := db.writeRejects(ctx, tx, in, sp.kind, spool); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, db.Rebind(`INSERT INTO files (sha256, name, kind, rows_read, accepted, replaced, unchanged, rejected, not_billable, processed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), in.SHA256, in.Name, string(sp.kind), res.Read, res.Accepted, res.Replaced, res.Unchanged, res.Rejected, res.NotYetBillable, db.Instant(db.now()))
-		if err != nil {
-			return fmt.Errorf("record %s in the ledger: %w", in.Name, err)
-		}
-		return nil
+		return db.recordFile(ctx, tx, in, sp.kind, &res)
 	})
 	return res, err
 }

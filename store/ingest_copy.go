@@ -40,7 +40,7 @@ func (db *DB) ingestPostgres(ctx context.Context, tx *sqlx.Tx, sp *spec, known *
 		where = append(where, k+" = ?")
 	}
 	var exists bool
-	if err := tx.GetContext(ctx, &exists, db.Rebind(fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s WHERE %s)`, sp.table, strings.Join(where, " AND "))), first.args[:len(sp.keys)]...); err != nil {
+	if err := tx.GetContext(ctx, &exists, db.pool.Rebind(fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s WHERE %s)`, sp.table, strings.Join(where, " AND "))), first.args[:len(sp.keys)]...); err != nil {
 		return fmt.Errorf("probe %s: %w", sp.table, err)
 	}
 	if !exists {

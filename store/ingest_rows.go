@@ -45,15 +45,12 @@ func (db *DB) newRowWriter(ctx context.Context, tx *sqlx.Tx, sp *spec, months *m
 			return nil
 		}
 		var st *sql.Stmt
-		st, err = tx.PrepareContext(ctx, db.Rebind(q))
+		st, err = tx.PrepareContext(ctx, db.pool.Rebind(q))
 		return st
 	}
 	castVals := make([]string, len(sp.vals))
 	for i, v := range sp.vals {
-		castVals[i] = v
-		if db.Engine == EnginePostgres {
-			castVals[i] = v + "::text"
-		}
+		castVals[i] = v + db.dialect.asText
 	}
 	w.ins = prep(fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO NOTHING`, sp.table,
 		strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "), strings.Join(sp.keys, ", ")))

@@ -106,7 +106,7 @@ func usageRows(t *testing.T, db *store.DB) []string {
 		D metering.Date `db:"day"`
 		Q string        `db:"quantity"`
 	}
-	if err := db.Select(&rows, `SELECT resource_id, item_code, day, quantity FROM usage ORDER BY resource_id, item_code, day`); err != nil {
+	if err := storetest.SQL(t, db).Select(&rows, `SELECT resource_id, item_code, day, quantity FROM usage ORDER BY resource_id, item_code, day`); err != nil {
 		t.Fatal(err)
 	}
 	var out []string
@@ -118,11 +118,7 @@ func usageRows(t *testing.T, db *store.DB) []string {
 
 func countRows(t *testing.T, db *store.DB, table string) int {
 	t.Helper()
-	var n int
-	if err := db.Get(&n, `SELECT count(*) FROM `+table); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return storetest.Count(t, db, table)
 }
 
 func equalLines(t *testing.T, what string, got, want []string) {
@@ -388,7 +384,7 @@ func TestIngestEncodingsAndFormats(t *testing.T) {
 					t.Errorf("recognised as %s, want %s", r.Kind, c.table)
 				}
 				var ids []string
-				db.Select(&ids, `SELECT DISTINCT resource_id FROM `+c.table)
+				storetest.SQL(t, db).Select(&ids, `SELECT DISTINCT resource_id FROM `+c.table)
 				if len(ids) != 1 || ids[0] != "云主机-1" {
 					t.Errorf("stored resources %q, want 云主机-1", ids)
 				}
@@ -591,7 +587,7 @@ func TestMeteringKeyedByDayFirst(t *testing.T) {
 					JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
 					WHERE i.indrelid = '` + table + `'::regclass AND i.indisprimary ORDER BY k.n`
 			}
-			if err := db.Select(&got, q); err != nil {
+			if err := storetest.SQL(t, db).Select(&got, q); err != nil {
 				t.Fatal(err)
 			}
 			equalLines(t, table+" primary key", got, cols)

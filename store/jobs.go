@@ -56,7 +56,7 @@ func (db *DB) finishedAt(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return db.Instant(t)
+	return db.dialect.instant(t)
 }
 
 // InsertJobRun records a run (usually with status running, or a finished
@@ -67,9 +67,9 @@ func (db *DB) InsertJobRun(ctx context.Context, r JobRun) (int64, error) {
 		return 0, err
 	}
 	var id int64
-	err = db.QueryRowContext(ctx, db.Rebind(`INSERT INTO job_runs (job, scope, holder, started_at, finished_at, status, counts, error)
+	err = db.pool.QueryRowContext(ctx, db.pool.Rebind(`INSERT INTO job_runs (job, scope, holder, started_at, finished_at, status, counts, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		r.Job, r.Scope, r.Holder, db.Instant(r.StartedAt), db.finishedAt(r.FinishedAt), string(r.Status), counts, r.Error).Scan(&id)
+		r.Job, r.Scope, r.Holder, db.dialect.instant(r.StartedAt), db.finishedAt(r.FinishedAt), string(r.Status), counts, r.Error).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("record %s run: %w", r.Job, err)
 	}
@@ -83,7 +83,7 @@ func (db *DB) FinishJobRun(ctx context.Context, r JobRun) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.ExecContext(ctx, db.Rebind(`UPDATE job_runs SET finished_at = ?, status = ?, scope = ?, counts = ?, error = ? WHERE id = ?`),
+	res, err := db.pool.ExecContext(ctx, db.pool.Rebind(`UPDATE job_runs SET finished_at = ?, status = ?, scope = ?, counts = ?, error = ? WHERE id = ?`),
 		db.finishedAt(r.FinishedAt), string(r.Status), r.Scope, counts, r.Error, r.ID)
 	if err != nil {
 		return fmt.Errorf("record end of %s run %d: %w", r.Job, r.ID, err)
@@ -98,8 +98,8 @@ func (db *DB) FinishJobRun(ctx context.Context, r JobRun) error {
 // reason. Call it only while holding the job's lock: then no other process
 // can be running the job, and such rows are left by a process that died.
 func (db *DB) AbandonJobRuns(ctx context.Context, job string, at time.Time, reason string) (int64, error) {
-	res, err := db.ExecContext(ctx, db.Rebind(`UPDATE job_runs SET status = ?, finished_at = ?, error = ? WHERE job = ? AND status = ?`),
-		string(JobStatusFailed), db.Instant(at), reason, job, string(JobStatusRunning))
+	res, err := db.pool.ExecContext(ctx, db.pool.Rebind(`UPDATE job_runs SET status = ?, finished_at = ?, error = ? WHERE job = ? AND status = ?`),
+		string(JobStatusFailed), db.dialect.instant(at), reason, job, string(JobStatusRunning))
 	if err != nil {
 		return 0, fmt.Errorf("close abandoned %s runs: %w", job, err)
 	}
@@ -131,7 +131,7 @@ func (db *DB) JobRuns(ctx context.Context, f JobRunFilter) ([]JobRun, error) {
 	}
 	q += ` ORDER BY started_at DESC, id DESC LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := db.QueryContext(ctx, db.Rebind(q), args...)
+	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list job runs: %w", err)
 	}

@@ -58,7 +58,7 @@ func (db *DB) TryLock(ctx context.Context, name, holder string, lease time.Durat
 		lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	var err error
-	if db.Engine == EnginePostgres {
+	if db.dialect.advisory {
 		err = l.acquirePostgres(ctx)
 	} else {
 		err = l.acquireSQLite(ctx)
@@ -91,7 +91,7 @@ func advisoryKey(name string) int32 {
 }
 
 func (l *Lock) acquirePostgres(ctx context.Context) error {
-	conn, err := l.db.Conn(ctx)
+	conn, err := l.db.pool.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", l.name, err)
 	}
@@ -118,10 +118,10 @@ func (l *Lock) acquirePostgres(ctx context.Context) error {
 
 func (l *Lock) acquireSQLite(ctx context.Context) error {
 	now := l.db.now()
-	res, err := l.db.ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)
+	res, err := l.db.pool.ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
 		WHERE locks.expires_at <= excluded.acquired_at`,
-		l.name, l.holder, l.db.Instant(now), l.db.Instant(now.Add(l.lease)))
+		l.name, l.holder, l.db.dialect.instant(now), l.db.dialect.instant(now.Add(l.lease)))
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", l.name, err)
 	}
@@ -134,7 +134,7 @@ func (l *Lock) acquireSQLite(ctx context.Context) error {
 func (l *Lock) lockedError(ctx context.Context) error {
 	var holder string
 	var expires Instant
-	err := l.db.QueryRowContext(ctx, l.db.Rebind(`SELECT holder, expires_at FROM locks WHERE name = ?`), l.name).Scan(&holder, &expires)
+	err := l.db.pool.QueryRowContext(ctx, l.db.pool.Rebind(`SELECT holder, expires_at FROM locks WHERE name = ?`), l.name).Scan(&holder, &expires)
 	if err != nil || holder == "" {
 		return fmt.Errorf("lock %s: %w", l.name, ErrLocked)
 	}
@@ -169,8 +169,8 @@ func (l *Lock) keep() {
 				return
 			}
 		} else {
-			res, err = l.db.ExecContext(ctx, `UPDATE locks SET expires_at = ? WHERE name = ? AND holder = ?`,
-				l.db.Instant(now.Add(l.lease)), l.name, l.holder)
+			res, err = l.db.pool.ExecContext(ctx, `UPDATE locks SET expires_at = ? WHERE name = ? AND holder = ?`,
+				l.db.dialect.instant(now.Add(l.lease)), l.name, l.holder)
 			if err == nil {
 				if n, _ := res.RowsAffected(); n == 0 {
 					cancel()
@@ -193,7 +193,7 @@ func (l *Lock) Release(ctx context.Context) error {
 			l.err = l.unlockPostgres(ctx)
 			return
 		}
-		if _, err := l.db.ExecContext(ctx, `DELETE FROM locks WHERE name = ? AND holder = ?`, l.name, l.holder); err != nil {
+		if _, err := l.db.pool.ExecContext(ctx, `DELETE FROM locks WHERE name = ? AND holder = ?`, l.name, l.holder); err != nil {
 			l.err = fmt.Errorf("unlock %s: %w", l.name, err)
 		}
 	})

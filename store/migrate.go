@@ -15,18 +15,22 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
+// migrationLock is the PostgreSQL advisory lock key two processes
+// migrating at once wait for each other on.
+const migrationLock = 7420011
+
 // Migrate applies every embedded migration not yet recorded in
 // schema_migrations, each in its own transaction, in order.
 func (db *DB) Migrate(ctx context.Context) error {
 	// Probe before creating: a least-privilege role (deploy/postgres-setup.sql)
 	// may read schema_migrations but not run DDL, not even CREATE … IF NOT EXISTS.
 	var applied int
-	if err := db.GetContext(ctx, &applied, `SELECT count(*) FROM schema_migrations`); err != nil {
-		if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+	if err := db.pool.GetContext(ctx, &applied, `SELECT count(*) FROM schema_migrations`); err != nil {
+		if _, err := db.pool.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
 	}
-	dir := path.Join("migrations", string(db.Engine))
+	dir := db.dialect.migrations
 	entries, err := fs.ReadDir(migrations, dir)
 	if err != nil {
 		return err
@@ -53,19 +57,16 @@ func (db *DB) Migrate(ctx context.Context) error {
 }
 
 func (db *DB) applyMigration(ctx context.Context, version int, name, body string) error {
-	tx, err := db.BeginTxx(ctx, nil)
+	tx, err := db.pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if db.Engine == EnginePostgres {
-		// Two processes migrating at once wait for each other.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7420011)`); err != nil {
-			return err
-		}
+	if err := db.dialect.lockTx(ctx, tx, migrationLock); err != nil {
+		return err
 	}
 	var n int
-	if err := tx.GetContext(ctx, &n, db.Rebind(`SELECT count(*) FROM schema_migrations WHERE version = ?`), version); err != nil {
+	if err := tx.GetContext(ctx, &n, db.pool.Rebind(`SELECT count(*) FROM schema_migrations WHERE version = ?`), version); err != nil {
 		return err
 	}
 	if n > 0 {
@@ -74,9 +75,19 @@ func (db *DB) applyMigration(ctx context.Context, version int, name, body string
 	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, db.Rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
+	if _, err := tx.ExecContext(ctx, db.pool.Rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
 		version, name, time.Now().UTC().Format(time.RFC3339)); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// SchemaVersion returns the number of the latest migration applied (0 for
+// none).
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	if err := db.pool.GetContext(ctx, &v, `SELECT coalesce(max(version), 0) FROM schema_migrations`); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
 }

@@ -34,7 +34,7 @@ func (db *DB) Names(ctx context.Context) (*Names, error) {
 		{"systems", &n.Systems, `SELECT id, department_code, name, protection_level FROM systems ORDER BY id`},
 		{"resources", &n.Resources, `SELECT id, system_id, provider_code, kind, name FROM resources ORDER BY id`},
 	} {
-		if err := db.SelectContext(ctx, q.dest, q.sql); err != nil {
+		if err := db.pool.SelectContext(ctx, q.dest, q.sql); err != nil {
 			return nil, fmt.Errorf("read %s: %w", q.what, err)
 		}
 	}

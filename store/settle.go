@@ -39,7 +39,7 @@ func (db *DB) YearSegments(ctx context.Context, year int) ([]billing.Segment, er
 func (db *DB) DayGroups(ctx context.Context, year int, segc <-chan []billing.Segment, fn func(billing.DayGroup) error) error {
 	lap := db.phaseTimer("settle")
 	y0, y1 := metering.YearStart(year), metering.YearEnd(year)
-	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT resource_id, item_code, `+db.dayNumber("month")+`, quantity, days FROM usage_months WHERE month >= ? AND month < ?`), y0, y1)
+	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(`SELECT resource_id, item_code, `+db.dialect.dayNumber("month")+`, quantity, days FROM usage_months WHERE month >= ? AND month < ?`), y0, y1)
 	if err != nil {
 		return fmt.Errorf("usage of %d: %w", year, err)
 	}
@@ -190,7 +190,7 @@ func countDays(days uint32, month, next, from, to metering.Date) int {
 
 // Placements maps every resource to its provider, district, department and system.
 func (db *DB) Placements(ctx context.Context) (map[string]billing.Placement, error) {
-	rows, err := db.QueryxContext(ctx, `
+	rows, err := db.pool.QueryxContext(ctx, `
 SELECT r.id, r.provider_code, d.district_code, s.department_code, r.system_id
 FROM resources r JOIN systems s ON s.id = r.system_id JOIN departments d ON d.code = s.department_code`)
 	if err != nil {
@@ -212,6 +212,6 @@ FROM resources r JOIN systems s ON s.id = r.system_id JOIN departments d ON d.co
 // PriceVersions returns the whole catalogue.
 func (db *DB) PriceVersions(ctx context.Context) ([]billing.PriceVersion, error) {
 	var vs []billing.PriceVersion
-	err := db.SelectContext(ctx, &vs, `SELECT item_code, category, name, unit, cycle, price, effective_from, effective_to, approval_ref FROM catalogue ORDER BY item_code, effective_from`)
+	err := db.pool.SelectContext(ctx, &vs, `SELECT item_code, category, name, unit, cycle, price, effective_from, effective_to, approval_ref FROM catalogue ORDER BY item_code, effective_from`)
 	return vs, err
 }

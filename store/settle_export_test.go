@@ -11,7 +11,7 @@ import (
 // InsertUsageForTest writes usage rows directly (tests of settlement and
 // findings that must not depend on the ingester).
 func InsertUsageForTest(ctx context.Context, db *DB, rows []metering.Usage) error {
-	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		vals := make([][]any, len(rows))
 		for i, u := range rows {
 			vals[i] = []any{u.ResourceID, u.ItemCode, u.Day, Dec(u.Quantity)}

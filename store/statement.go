@@ -30,11 +30,9 @@ func (db *DB) SaveStatement(ctx context.Context, st *billing.Statement) (bool, e
 		return false, err
 	}
 	saved := false
-	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if db.Engine == EnginePostgres {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7420012, $1)`, st.Year); err != nil {
-				return err
-			}
+	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.dialect.lockTx(ctx, tx, lockNamespace, st.Year); err != nil {
+			return err
 		}
 		var last struct {
 			Version int    `db:"version"`
@@ -42,7 +40,7 @@ func (db *DB) SaveStatement(ctx context.Context, st *billing.Statement) (bool, e
 			Eval    string `db:"evaluation"`
 			Policy  string `db:"policy"`
 		}
-		err := tx.GetContext(ctx, &last, db.Rebind(`SELECT version, sha256, evaluation, policy FROM statements WHERE year = ? ORDER BY version DESC LIMIT 1`), st.Year)
+		err := tx.GetContext(ctx, &last, db.pool.Rebind(`SELECT version, sha256, evaluation, policy FROM statements WHERE year = ? ORDER BY version DESC LIMIT 1`), st.Year)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -53,8 +51,8 @@ func (db *DB) SaveStatement(ctx context.Context, st *billing.Statement) (bool, e
 		}
 		st.Version = last.Version + 1
 		st.Status = billing.StatementStatusDraft
-		if _, err := tx.ExecContext(ctx, db.Rebind(`INSERT INTO statements (year, version, status, created_at, sha256, policy, evaluation, gross, net) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			st.Year, st.Version, string(st.Status), db.Instant(st.CreatedAt), st.SHA256, st.Policy, string(evalJSON), Dec(st.Gross), Dec(st.Net)); err != nil {
+		if _, err := tx.ExecContext(ctx, db.pool.Rebind(`INSERT INTO statements (year, version, status, created_at, sha256, policy, evaluation, gross, net) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			st.Year, st.Version, string(st.Status), db.dialect.instant(st.CreatedAt), st.SHA256, st.Policy, string(evalJSON), Dec(st.Gross), Dec(st.Net)); err != nil {
 			return fmt.Errorf("insert statement: %w", err)
 		}
 		var lines, runs, deps, dists [][]any
@@ -93,7 +91,7 @@ func (db *DB) SaveStatement(ctx context.Context, st *billing.Statement) (bool, e
 // StatementVersions lists the versions of a year, newest first.
 func (db *DB) StatementVersions(ctx context.Context, year int) ([]int, error) {
 	var vs []int
-	err := db.SelectContext(ctx, &vs, db.Rebind(`SELECT version FROM statements WHERE year = ? ORDER BY version DESC`), year)
+	err := db.pool.SelectContext(ctx, &vs, db.pool.Rebind(`SELECT version FROM statements WHERE year = ? ORDER BY version DESC`), year)
 	return vs, err
 }
 
@@ -119,7 +117,7 @@ func (db *DB) Statement(ctx context.Context, year, version int) (*billing.Statem
 		Gross     decimal.Decimal `db:"gross"`
 		Net       decimal.Decimal `db:"net"`
 	}
-	err := db.GetContext(ctx, &h, db.Rebind(`SELECT status, created_at, issued_at, sha256, policy, evaluation, gross, net FROM statements WHERE year = ? AND version = ?`), year, version)
+	err := db.pool.GetContext(ctx, &h, db.pool.Rebind(`SELECT status, created_at, issued_at, sha256, policy, evaluation, gross, net FROM statements WHERE year = ? AND version = ?`), year, version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%d version %d: %w", year, version, ErrNoStatement)
 	}
@@ -132,13 +130,13 @@ func (db *DB) Statement(ctx context.Context, year, version int) (*billing.Statem
 		return nil, fmt.Errorf("statement %d v%d evaluation: %w", year, version, err)
 	}
 	args := []any{year, version}
-	if err := db.SelectContext(ctx, &st.Lines, db.Rebind(`SELECT provider_code, district_code, department_code, system_id, resource_id, item_code, billable_days, quantity_days, gross
+	if err := db.pool.SelectContext(ctx, &st.Lines, db.pool.Rebind(`SELECT provider_code, district_code, department_code, system_id, resource_id, item_code, billable_days, quantity_days, gross
 FROM statement_lines WHERE year = ? AND version = ?`), args...); err != nil {
 		return nil, err
 	}
 	billing.SortLines(st.Lines)
 	var runs []billing.Run
-	if err := db.SelectContext(ctx, &runs, db.Rebind(`SELECT resource_id, item_code, effective_from, price, cycle, approval_ref, quantity, days, cycle_days, month, amount
+	if err := db.pool.SelectContext(ctx, &runs, db.pool.Rebind(`SELECT resource_id, item_code, effective_from, price, cycle, approval_ref, quantity, days, cycle_days, month, amount
 FROM statement_runs WHERE year = ? AND version = ? ORDER BY resource_id, item_code, effective_from, month, quantity`), args...); err != nil {
 		return nil, err
 	}
@@ -151,11 +149,11 @@ FROM statement_runs WHERE year = ? AND version = ? ORDER BY resource_id, item_co
 			st.Lines[i].Runs = append(st.Lines[i].Runs, r)
 		}
 	}
-	if err := db.SelectContext(ctx, &st.Departments, db.Rebind(`SELECT provider_code, district_code, department_code, gross, coefficient, net
+	if err := db.pool.SelectContext(ctx, &st.Departments, db.pool.Rebind(`SELECT provider_code, district_code, department_code, gross, coefficient, net
 FROM statement_departments WHERE year = ? AND version = ? ORDER BY district_code, department_code, provider_code`), args...); err != nil {
 		return nil, err
 	}
-	if err := db.SelectContext(ctx, &st.Districts, db.Rebind(`SELECT district_code, gross, net FROM statement_districts WHERE year = ? AND version = ? ORDER BY district_code`), args...); err != nil {
+	if err := db.pool.SelectContext(ctx, &st.Districts, db.pool.Rebind(`SELECT district_code, gross, net FROM statement_districts WHERE year = ? AND version = ? ORDER BY district_code`), args...); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -164,12 +162,12 @@ FROM statement_departments WHERE year = ? AND version = ? ORDER BY district_code
 // IssueStatement freezes the latest version of year, which must be a draft.
 func (db *DB) IssueStatement(ctx context.Context, year int, at time.Time) (int, error) {
 	var version int
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		var last struct {
 			Version int    `db:"version"`
 			Status  string `db:"status"`
 		}
-		err := tx.GetContext(ctx, &last, db.Rebind(`SELECT version, status FROM statements WHERE year = ? ORDER BY version DESC LIMIT 1`), year)
+		err := tx.GetContext(ctx, &last, db.pool.Rebind(`SELECT version, status FROM statements WHERE year = ? ORDER BY version DESC LIMIT 1`), year)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%d: %w (run cloudbill settle --year %d first)", year, ErrNoStatement, year)
 		}
@@ -180,8 +178,8 @@ func (db *DB) IssueStatement(ctx context.Context, year int, at time.Time) (int, 
 		if last.Status == string(billing.StatementStatusIssued) {
 			return fmt.Errorf("%d version %d: %w", year, last.Version, ErrIssued)
 		}
-		_, err = tx.ExecContext(ctx, db.Rebind(`UPDATE statements SET status = 'issued', issued_at = ? WHERE year = ? AND version = ? AND status = 'draft'`),
-			db.Instant(at), year, last.Version)
+		_, err = tx.ExecContext(ctx, db.pool.Rebind(`UPDATE statements SET status = 'issued', issued_at = ? WHERE year = ? AND version = ? AND status = 'draft'`),
+			db.dialect.instant(at), year, last.Version)
 		return err
 	})
 	return version, err

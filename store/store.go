@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
@@ -24,12 +23,14 @@ const (
 
 // DB is an open cloudbill database.
 type DB struct {
-	*sqlx.DB
+	// Engine and DSN say which database this is; read them, never set them.
 	Engine Engine
 	DSN    string
 
-	now func() time.Time // the clock of ledger, reject and lock timestamps
-	log *slog.Logger     // phase timings at debug level; nil for none
+	pool    *sqlx.DB
+	dialect *dialect
+	now     func() time.Time // the clock of ledger, reject and lock timestamps
+	log     *slog.Logger     // phase timings at debug level; nil for none
 	// failAfterRows, when positive, makes ingestion fail after that many
 	// valid rows of a file (Options.FailAfterRows).
 	failAfterRows int64
@@ -79,33 +80,21 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	var x *sqlx.DB
-	switch engine {
-	case EngineSQLite:
-		q := url.Values{}
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "foreign_keys(1)")
-		q.Add("_pragma", "busy_timeout(30000)")
-		q.Add("_pragma", "synchronous(NORMAL)")
-		q.Add("_txlock", "immediate")
-		x, err = sqlx.Open("sqlite", "file:"+addr+"?"+q.Encode())
-		if err == nil {
-			x.SetMaxOpenConns(4)
-		}
-	case EnginePostgres:
-		x, err = sqlx.Open("postgres", addr)
-		if err == nil {
-			x.SetMaxOpenConns(8)
-		}
-	}
+	d := dialectOf(engine)
+	x, err := sqlx.Open(d.driver, d.source(addr))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", engine, err)
 	}
+	x.SetMaxOpenConns(d.maxOpenConns)
 	if err := x.PingContext(ctx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
 	}
-	db := &DB{DB: x, Engine: engine, DSN: dsn, now: systemClock, log: opts.Logger, failAfterRows: opts.FailAfterRows, sqlite: defaultSQLiteSizes}
+	db := &DB{
+		Engine: engine, DSN: dsn,
+		pool: x, dialect: d, now: systemClock, log: opts.Logger,
+		failAfterRows: opts.FailAfterRows, sqlite: defaultSQLiteSizes,
+	}
 	if err := db.Migrate(ctx); err != nil {
 		x.Close()
 		return nil, err
@@ -113,63 +102,18 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// Instant converts t for storage: TIMESTAMPTZ on PostgreSQL, UTC RFC 3339
-// text on SQLite (so that text order is time order).
-func (db *DB) Instant(t time.Time) any {
-	if db.Engine == EnginePostgres {
-		return t
-	}
-	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
-}
+// systemClock is the wall clock in UTC.
+func systemClock() time.Time { return time.Now().UTC() }
 
-// ScanInstant reads an instant stored by Instant.
-func ScanInstant(v any) (time.Time, error) {
-	switch v := v.(type) {
-	case int64: // microseconds since 1970 (instantMicros on PostgreSQL)
-		return time.UnixMicro(v).UTC(), nil
-	case time.Time:
-		return v, nil
-	case string:
-		return time.Parse(time.RFC3339Nano, v)
-	case []byte:
-		return time.Parse(time.RFC3339Nano, string(v))
-	case nil:
-		return time.Time{}, nil
-	}
-	return time.Time{}, fmt.Errorf("cannot read %T as an instant", v)
-}
+// Close closes the database.
+func (db *DB) Close() error { return db.pool.Close() }
 
-// dayNumber selects the date column col as days since 1970-01-01 on
-// PostgreSQL, an integer the driver hands over without parsing a time
-// (metering.Date scans it); SQLite's text dates stay as they are.
-func (db *DB) dayNumber(col string) string {
-	if db.Engine == EnginePostgres {
-		return "(" + col + " - DATE '1970-01-01')"
-	}
-	return col
-}
+// PingContext checks that the database answers.
+func (db *DB) PingContext(ctx context.Context) error { return db.pool.PingContext(ctx) }
 
-// instantMicros selects the instant column col as microseconds since 1970
-// on PostgreSQL (ScanInstant reads them); SQLite's text stays as it is.
-func (db *DB) instantMicros(col string) string {
-	if db.Engine == EnginePostgres {
-		return "(extract(epoch FROM " + col + ") * 1000000)::bigint"
-	}
-	return col
-}
-
-// Instant is a time.Time that scans from either engine's representation.
-type Instant struct{ time.Time }
-
-func (i *Instant) Scan(v any) error {
-	t, err := ScanInstant(v)
-	i.Time = t
-	return err
-}
-
-// InTx runs fn in one transaction, committing only when fn succeeds.
-func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, nil)
+// inTx runs fn in one transaction, committing only when fn succeeds.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -179,9 +123,6 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	}
 	return tx.Commit()
 }
-
-// systemClock is the wall clock in UTC.
-func systemClock() time.Time { return time.Now().UTC() }
 
 // phaseTimer returns lap: each call logs at debug level, when db has a
 // logger, the time since the previous call (or since phaseTimer) as phase

@@ -27,11 +27,7 @@ func (db *DB) upsert(ctx context.Context, tx *sqlx.Tx, table string, cols, key [
 			continue
 		}
 		set = append(set, fmt.Sprintf("%s = excluded.%s", c, c))
-		if db.Engine == EnginePostgres {
-			differs = append(differs, fmt.Sprintf("%s.%s IS DISTINCT FROM excluded.%s", table, c, c))
-		} else {
-			differs = append(differs, fmt.Sprintf("%s.%s IS NOT excluded.%s", table, c, c))
-		}
+		differs = append(differs, fmt.Sprintf("%s.%s %s excluded.%s", table, c, db.dialect.isDistinct, c))
 	}
 	conflict := ""
 	if len(key) > 0 {
@@ -57,7 +53,7 @@ func (db *DB) upsert(ctx context.Context, tx *sqlx.Tx, table string, cols, key [
 			args = append(args, r...)
 		}
 		b.WriteString(conflict)
-		res, err := tx.ExecContext(ctx, db.Rebind(b.String()), args...)
+		res, err := tx.ExecContext(ctx, db.pool.Rebind(b.String()), args...)
 		if err != nil {
 			return total, fmt.Errorf("write %s: %w", table, err)
 		}
@@ -70,7 +66,7 @@ func (db *DB) upsert(ctx context.Context, tx *sqlx.Tx, table string, cols, key [
 // insertRows inserts rows: COPY on PostgreSQL, multi-row INSERT
 // statements on SQLite.
 func (db *DB) insertRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
-	if db.Engine != EnginePostgres || len(rows) == 0 {
+	if !db.dialect.copyIn || len(rows) == 0 {
 		_, err := db.upsert(ctx, tx, table, cols, nil, false, rows)
 		return err
 	}

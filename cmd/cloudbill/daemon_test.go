@@ -23,8 +23,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"cloudbill/metering"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
@@ -225,12 +223,9 @@ func TestTwoDaemonsRunAJobOnce(t *testing.T) {
 // probeJob writes a row into probe inside a transaction, says so on
 // started, then either commits when finish closes or rolls back when its
 // context is cancelled.
-func probeJob(db *store.DB, started chan<- struct{}, finish <-chan struct{}) jobFunc {
+func probeJob(t *testing.T, db *store.DB, started chan<- struct{}, finish <-chan struct{}) jobFunc {
 	return func(ctx context.Context) (jobResult, error) {
-		err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO probe (n) VALUES (1)`); err != nil {
-				return err
-			}
+		err := storetest.ProbeTx(ctx, t, db, func() error {
 			started <- struct{}{}
 			select {
 			case <-finish:
@@ -245,11 +240,7 @@ func probeJob(db *store.DB, started chan<- struct{}, finish <-chan struct{}) job
 
 func probeRows(t *testing.T, db *store.DB) int {
 	t.Helper()
-	var n int
-	if err := db.GetContext(context.Background(), &n, `SELECT count(*) FROM probe`); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return storetest.Count(t, db, "probe")
 }
 
 // SIGTERM in the middle of a job: with no grace the job is cancelled and its
@@ -257,9 +248,7 @@ func probeRows(t *testing.T, db *store.DB) int {
 // Either way the daemon returns nil (exit status 0) and the run is recorded.
 func TestShutdownDuringJob(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		if _, err := db.Exec(`CREATE TABLE probe (n INTEGER NOT NULL)`); err != nil {
-			t.Fatal(err)
-		}
+		storetest.CreateProbe(t, db)
 		cases := []struct {
 			name    string
 			grace   time.Duration
@@ -272,10 +261,9 @@ func TestShutdownDuringJob(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				db.Exec(`DELETE FROM probe`)
-				db.Exec(`DELETE FROM job_runs`)
+				storetest.Clear(t, db, "probe", "job_runs")
 				started, finish := make(chan struct{}, 1), make(chan struct{})
-				r := testRunner(db, "test:1", nil, map[string]jobFunc{"probe": probeJob(db, started, finish)})
+				r := testRunner(db, "test:1", nil, map[string]jobFunc{"probe": probeJob(t, db, started, finish)})
 				d := &daemon{runner: r, log: discardLog, cfg: daemonConfig{
 					Schedules: map[string]string{"probe": "0 0 1 1 *"}, // not in this test's lifetime
 					CatchUp:   []string{"probe"},                       // never ran: runs at start
@@ -350,7 +338,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				db.Exec(`DELETE FROM job_runs`)
+				storetest.Clear(t, db, "job_runs")
 				for _, h := range c.history {
 					h.Job, h.FinishedAt = jobNightly, h.StartedAt.Add(time.Minute)
 					if _, err := db.InsertJobRun(ctx, h); err != nil {
@@ -366,7 +354,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 		}
 
 		t.Run("the daemon runs four missed nights once", func(t *testing.T) {
-			db.Exec(`DELETE FROM job_runs`)
+			storetest.Clear(t, db, "job_runs")
 			if _, err := db.InsertJobRun(ctx, store.JobRun{Job: jobNightly, StartedAt: at("2024-06-01 01:30"),
 				FinishedAt: at("2024-06-01 01:31"), Status: store.JobStatusSucceeded}); err != nil {
 				t.Fatal(err)
@@ -583,16 +571,7 @@ func TestLeastPrivilegeRole(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("postgres-setup.sql: %v\n%s", err, out)
 	}
-	t.Cleanup(func() {
-		a, err := sqlx.Open("postgres", admin)
-		if err != nil {
-			return
-		}
-		defer a.Close()
-		a.Exec(`DROP DATABASE IF EXISTS ` + dbname + ` WITH (FORCE)`)
-		a.Exec(`DROP ROLE IF EXISTS ` + daemonRole)
-		a.Exec(`DROP ROLE IF EXISTS ` + owner)
-	})
+	storetest.DropAtCleanup(t, admin, dbname, daemonRole, owner)
 	as := func(role string) string {
 		u, err := url.Parse(admin)
 		if err != nil {
@@ -608,10 +587,7 @@ func TestLeastPrivilegeRole(t *testing.T) {
 		t.Fatalf("owner migrates: %v", err)
 	}
 	defer own.Close()
-	if _, err := own.Exec(`INSERT INTO statements (year, version, status, created_at, issued_at, sha256, policy, evaluation, gross, net)
-		VALUES (2024, 1, 'issued', now(), now(), 'x', '', '', 100, 95)`); err != nil {
-		t.Fatal(err)
-	}
+	storetest.InsertIssuedStatement(t, own, 2024, "100", "95")
 
 	d, err := store.Open(ctx, as(daemonRole))
 	if err != nil {
@@ -619,36 +595,13 @@ func TestLeastPrivilegeRole(t *testing.T) {
 	}
 	defer d.Close()
 	r := testRunner(d, "lp:1", nil, map[string]jobFunc{jobNightly: func(ctx context.Context) (jobResult, error) {
-		return jobResult{}, d.InTx(ctx, func(tx *sqlx.Tx) error {
-			if _, err := tx.Exec(`CREATE TEMP TABLE staging (n int) ON COMMIT DROP`); err != nil {
-				return err
-			}
-			_, err := tx.Exec(`INSERT INTO usage (resource_id, item_code, day, quantity) VALUES ('R1', 'VCPU', '2024-06-01', 4)`)
-			return err
-		})
+		return jobResult{}, storetest.WriteWithTempTable(ctx, t, d)
 	}})
 	if run, err := r.Run(ctx, jobNightly); err != nil || run.Status != store.JobStatusSucceeded {
 		t.Fatalf("daemon role runs a job (lock, history, DML, temp table): %+v %v", run, err)
 	}
-	for _, c := range []struct{ name, sql string }{
-		{"update an issued statement", `UPDATE statements SET net = 0 WHERE year = 2024`},
-		{"delete an issued statement", `DELETE FROM statements WHERE year = 2024`},
-		{"disable the trigger", `ALTER TABLE statements DISABLE TRIGGER statements_issued`},
-		{"alter a table", `ALTER TABLE usage ADD COLUMN note TEXT`},
-		{"create a table", `CREATE TABLE extra (n int)`},
-		{"drop a table", `DROP TABLE job_runs`},
-		{"truncate", `TRUNCATE usage`},
-		{"write the migration ledger", `DELETE FROM schema_migrations`},
-		{"bypass triggers", `SET session_replication_role = replica`},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			if _, err := d.Exec(c.sql); err == nil {
-				t.Errorf("the daemon role could %s", c.name)
-			}
-		})
-	}
-	var net string
-	if err := own.Get(&net, `SELECT net::text FROM statements WHERE year = 2024`); err != nil || net != "95" {
-		t.Errorf("issued statement changed: net %s, %v", net, err)
+	storetest.CheckLeastPrivilege(t, d)
+	if net := storetest.StatementNet(t, own, 2024); net != "95" {
+		t.Errorf("issued statement changed: net %s", net)
 	}
 }

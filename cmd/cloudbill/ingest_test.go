@@ -98,11 +98,7 @@ func usageCount(t *testing.T, dsn string) int {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var n int
-	if err := db.Get(&n, `SELECT count(*) FROM usage`); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return storetest.Count(t, db, "usage")
 }
 
 const ingestUsageHeader = "day,resource_id,item_code,quantity\n"

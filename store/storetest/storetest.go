@@ -2,8 +2,9 @@
 // SQLite file, and a new database on the PostgreSQL server named by
 // TEST_DATABASE_URL. Without that variable PostgreSQL cases skip, unless
 // CLOUDBILL_REQUIRE_POSTGRES=1 (set by make test and .ci/run) makes the
-// absence a failure. It also holds the full scans the benchmarks compare
-// themselves with (bench.go), which the product never runs.
+// absence a failure. It also holds the SQL that tests and benchmarks run
+// behind the store's back (sql.go, bench.go): it counts as part of store,
+// the only package that speaks SQL.
 package storetest
 
 import (
