@@ -51,7 +51,7 @@ func (t closeTable) Close() error {
 func openTable(in IngestInput) (closeTable, error) {
 	rc, err := in.Open()
 	if err != nil {
-		return closeTable{}, &FileError{metering.Problem{File: in.Name, Reason: err.Error()}}
+		return closeTable{}, &FileError{fmt.Errorf("%s: %w", in.Name, err)}
 	}
 	t, err := metering.NewTable(in.Name, rc)
 	if err != nil {
@@ -60,7 +60,7 @@ func openTable(in IngestInput) (closeTable, error) {
 		if errors.As(err, &p) {
 			return closeTable{}, &FileError{p}
 		}
-		return closeTable{}, &FileError{metering.Problem{File: in.Name, Reason: err.Error()}}
+		return closeTable{}, &FileError{fmt.Errorf("%s: %w", in.Name, err)}
 	}
 	return closeTable{t, rc}, nil
 }
