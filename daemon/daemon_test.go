@@ -19,8 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"cloudbill/app"
 	"cloudbill/daemon"
 	"cloudbill/metering"
@@ -225,12 +223,9 @@ func TestTwoDaemonsRunAJobOnce(t *testing.T) {
 // probeJob writes a row into probe inside a transaction, says so on
 // started, then either commits when finish closes or rolls back when its
 // context is cancelled.
-func probeJob(db *store.DB, started chan<- struct{}, finish <-chan struct{}) app.JobFunc {
+func probeJob(t *testing.T, db *store.DB, started chan<- struct{}, finish <-chan struct{}) app.JobFunc {
 	return func(ctx context.Context) (app.JobResult, error) {
-		err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO probe (n) VALUES (1)`); err != nil {
-				return err
-			}
+		err := storetest.ProbeTx(ctx, t, db, func() error {
 			started <- struct{}{}
 			select {
 			case <-finish:
@@ -245,11 +240,7 @@ func probeJob(db *store.DB, started chan<- struct{}, finish <-chan struct{}) app
 
 func probeRows(t *testing.T, db *store.DB) int {
 	t.Helper()
-	var n int
-	if err := db.GetContext(context.Background(), &n, `SELECT count(*) FROM probe`); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return storetest.Count(t, db, "probe")
 }
 
 // SIGTERM in the middle of a job: with no grace the job is cancelled and its
@@ -257,9 +248,7 @@ func probeRows(t *testing.T, db *store.DB) int {
 // Either way the daemon returns nil (exit status 0) and the run is recorded.
 func TestShutdownDuringJob(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		if _, err := db.Exec(`CREATE TABLE probe (n INTEGER NOT NULL)`); err != nil {
-			t.Fatal(err)
-		}
+		storetest.CreateProbe(t, db)
 		cases := []struct {
 			name    string
 			grace   time.Duration
@@ -272,10 +261,9 @@ func TestShutdownDuringJob(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				db.Exec(`DELETE FROM probe`)
-				db.Exec(`DELETE FROM job_runs`)
+				storetest.Clear(t, db, "probe", "job_runs")
 				started, finish := make(chan struct{}, 1), make(chan struct{})
-				r := testRunner(db, "test:1", nil, map[string]app.JobFunc{"probe": probeJob(db, started, finish)})
+				r := testRunner(db, "test:1", nil, map[string]app.JobFunc{"probe": probeJob(t, db, started, finish)})
 				d := &daemon.Daemon{Runner: r, Log: discardLog, Config: daemon.Config{
 					Schedules: map[string]string{"probe": "0 0 1 1 *"}, // not in this test's lifetime
 					CatchUp:   []string{"probe"},                       // never ran: runs at start
@@ -350,7 +338,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				db.Exec(`DELETE FROM job_runs`)
+				storetest.Clear(t, db, "job_runs")
 				for _, h := range c.history {
 					h.Job, h.FinishedAt = app.JobNightly, h.StartedAt.Add(time.Minute)
 					if _, err := db.InsertJobRun(ctx, h); err != nil {
@@ -366,7 +354,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 		}
 
 		t.Run("the daemon runs four missed nights once", func(t *testing.T) {
-			db.Exec(`DELETE FROM job_runs`)
+			storetest.Clear(t, db, "job_runs")
 			if _, err := db.InsertJobRun(ctx, store.JobRun{Job: app.JobNightly, StartedAt: at("2024-06-01 01:30"),
 				FinishedAt: at("2024-06-01 01:31"), Status: store.JobStatusSucceeded}); err != nil {
 				t.Fatal(err)

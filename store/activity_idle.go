@@ -37,10 +37,11 @@ func (db *DB) newFileBits(ctx context.Context, tx *sqlx.Tx, kind RecordKind) (*m
 // ingests, exclusive for the refresh that may rebuild the summary, so that
 // no ingest adds bits judged by thresholds being replaced.
 func (db *DB) idleSummaryKey(ctx context.Context, tx *sqlx.Tx, exclusive bool) (string, error) {
-	q := `SELECT value FROM summary_state WHERE name = 'activity_idle'`
-	if db.Engine == EnginePostgres {
-		q += map[bool]string{false: ` FOR SHARE`, true: ` FOR UPDATE`}[exclusive]
+	lock := db.dialect.forShare
+	if exclusive {
+		lock = db.dialect.forUpdate
 	}
+	q := `SELECT value FROM summary_state WHERE name = 'activity_idle'` + lock
 	var key string
 	err := tx.GetContext(ctx, &key, q)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -63,7 +64,7 @@ func (db *DB) markIdleStale(ctx context.Context, tx *sqlx.Tx) error {
 // MarkIdleSummaryStale makes the next findings refresh rebuild the idle
 // summary from every activity row.
 func (db *DB) MarkIdleSummaryStale(ctx context.Context) error {
-	return db.InTx(ctx, func(tx *sqlx.Tx) error { return db.markIdleStale(ctx, tx) })
+	return db.inTx(ctx, func(tx *sqlx.Tx) error { return db.markIdleStale(ctx, tx) })
 }
 
 // freshIdleSummary rebuilds activity_idle_months in one pass over the
@@ -86,7 +87,7 @@ func (db *DB) freshIdleSummary(ctx context.Context, tx *sqlx.Tx, p evaluation.Po
 	inKinds := func(kinds []any) string {
 		return `a.resource_id IN (SELECT id FROM resources WHERE kind IN ` + inList(len(kinds)) + `)`
 	}
-	if db.Engine == EnginePostgres {
+	if db.dialect.numeric {
 		q := `INSERT INTO activity_idle_months (resource_id, month, days)
 	SELECT a.resource_id, date_trunc('month', a.day)::date, bit_or(1 << (extract(day FROM a.day)::int - 1))
 	FROM activity a
@@ -100,13 +101,13 @@ func (db *DB) freshIdleSummary(ctx context.Context, tx *sqlx.Tx, p evaluation.Po
 		if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, db.Rebind(q), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, db.pool.Rebind(q), args...); err != nil {
 			return fmt.Errorf("rebuild idle summary: %w", err)
 		}
 	} else if err := db.rebuildIdleSQLite(ctx, tx, p, net, inKinds, comp, stor, netw); err != nil {
 		return fmt.Errorf("rebuild idle summary: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, db.Rebind(`UPDATE summary_state SET value = ? WHERE name = 'activity_idle'`), p.IdleKey()); err != nil {
+	if _, err := tx.ExecContext(ctx, db.pool.Rebind(`UPDATE summary_state SET value = ? WHERE name = 'activity_idle'`), p.IdleKey()); err != nil {
 		return fmt.Errorf("rebuild idle summary: %w", err)
 	}
 	return nil
@@ -157,7 +158,7 @@ func (db *DB) idleRuns(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy, as
 	if err := db.freshIdleSummary(ctx, tx, p); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, db.Rebind(`SELECT resource_id, `+db.dayNumber("month")+`, days FROM activity_idle_months WHERE month <= ? ORDER BY resource_id, month`), asOf)
+	rows, err := tx.QueryContext(ctx, db.pool.Rebind(`SELECT resource_id, `+db.dialect.dayNumber("month")+`, days FROM activity_idle_months WHERE month <= ? ORDER BY resource_id, month`), asOf)
 	if err != nil {
 		return nil, err
 	}

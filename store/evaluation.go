@@ -13,7 +13,7 @@ import (
 // EvaluationScores returns the scores of year's quarters.
 func (db *DB) EvaluationScores(ctx context.Context, year int) ([]evaluation.Score, error) {
 	var out []evaluation.Score
-	err := db.SelectContext(ctx, &out, db.Rebind(`SELECT provider_code, period, dimension, evaluator, score FROM scores
+	err := db.pool.SelectContext(ctx, &out, db.pool.Rebind(`SELECT provider_code, period, dimension, evaluator, score FROM scores
 		WHERE period LIKE ? ORDER BY provider_code, period, dimension, evaluator`), fmt.Sprintf("%dQ_", year))
 	if err != nil {
 		return nil, fmt.Errorf("read scores of %d: %w", year, err)
@@ -24,7 +24,7 @@ func (db *DB) EvaluationScores(ctx context.Context, year int) ([]evaluation.Scor
 // CalendarDays returns every calendar row.
 func (db *DB) CalendarDays(ctx context.Context) ([]evaluation.CalendarDay, error) {
 	var out []evaluation.CalendarDay
-	if err := db.SelectContext(ctx, &out, `SELECT day, kind, name FROM calendar ORDER BY day`); err != nil {
+	if err := db.pool.SelectContext(ctx, &out, `SELECT day, kind, name FROM calendar ORDER BY day`); err != nil {
 		return nil, fmt.Errorf("read calendar: %w", err)
 	}
 	return out, nil
@@ -37,12 +37,12 @@ func (db *DB) LifecycleEvents(ctx context.Context) ([]metering.Event, error) {
 
 // eventColumns selects what queryEvents reads.
 func (db *DB) eventColumns() string {
-	return `resource_id, event, ` + db.instantMicros("at") + `, ` + db.dayNumber("day") + `, item_code, quantity, ref`
+	return `resource_id, event, ` + db.dialect.instantMicros("at") + `, ` + db.dialect.dayNumber("day") + `, item_code, quantity, ref`
 }
 
 // queryEvents runs a query selecting eventColumns and reads the events.
 func (db *DB) queryEvents(ctx context.Context, query string, args ...any) ([]metering.Event, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
+	rows, err := db.pool.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
@@ -64,7 +64,7 @@ func (db *DB) queryEvents(ctx context.Context, query string, args ...any) ([]met
 // ResourcesAll returns every resource.
 func (db *DB) ResourcesAll(ctx context.Context) ([]metering.Resource, error) {
 	var out []metering.Resource
-	if err := db.SelectContext(ctx, &out, `SELECT id, system_id, provider_code, kind, name FROM resources ORDER BY id`); err != nil {
+	if err := db.pool.SelectContext(ctx, &out, `SELECT id, system_id, provider_code, kind, name FROM resources ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("read resources: %w", err)
 	}
 	return out, nil
@@ -74,7 +74,7 @@ func (db *DB) ResourcesAll(ctx context.Context) ([]metering.Resource, error) {
 // district, provider, kind.
 func (db *DB) ResourcePlaces(ctx context.Context) ([]evaluation.Place, error) {
 	var out []evaluation.Place
-	err := db.SelectContext(ctx, &out, `SELECT r.id AS resource_id, r.system_id, s.department_code, d.district_code, r.provider_code, r.kind
+	err := db.pool.SelectContext(ctx, &out, `SELECT r.id AS resource_id, r.system_id, s.department_code, d.district_code, r.provider_code, r.kind
 		FROM resources r JOIN systems s ON s.id = r.system_id JOIN departments d ON d.code = s.department_code ORDER BY r.id`)
 	if err != nil {
 		return nil, fmt.Errorf("read resource places: %w", err)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"math/bits"
 	"sort"
@@ -19,10 +18,6 @@ import (
 	"cloudbill/metering"
 )
 
-// FindingsTrace, when set, receives the time of each phase of
-// RefreshFindings (cloudbill findings --measure sets it).
-var FindingsTrace io.Writer
-
 // RefreshFindings recomputes the resource-use findings as of asOf and
 // replaces the findings table with them, all in one transaction. The
 // metering tables are read in two set-based passes, never one query per
@@ -37,12 +32,8 @@ var FindingsTrace io.Writer
 // The two passes run side by side on two connections. It returns the
 // findings written.
 func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf metering.Date) ([]evaluation.Finding, error) {
-	lap := phaseTimer(FindingsTrace, "findings")
-	trace := func(what string, took time.Duration) {
-		if FindingsTrace != nil {
-			fmt.Fprintf(FindingsTrace, "findings (%s alone %.3fs)\n", what, took.Seconds())
-		}
-	}
+	lap := db.phaseTimer("findings")
+	trace := db.aloneTimer("findings")
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type usage struct {
@@ -68,7 +59,7 @@ func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf met
 		refc <- reference{det, err, time.Since(t)}
 	}()
 	var out []evaluation.Finding
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		idle, err := db.idleRuns(ctx, tx, p, asOf)
 		if err != nil {
 			return fmt.Errorf("idle runs: %w", err)
@@ -123,7 +114,7 @@ func (db *DB) findingDetector(ctx context.Context, p evaluation.Policy, asOf met
 // findingEvents returns the events that shape the findings (approvals,
 // confirmations, releases) dated on or before asOf, in no order.
 func (db *DB) findingEvents(ctx context.Context, asOf metering.Date) ([]metering.Event, error) {
-	return db.queryEvents(ctx, db.Rebind(`SELECT `+db.eventColumns()+` FROM events
+	return db.queryEvents(ctx, db.pool.Rebind(`SELECT `+db.eventColumns()+` FROM events
 	WHERE day <= ? AND event IN ('approved', 'changed', 'confirmed', 'released')`), asOf)
 }
 
@@ -187,7 +178,7 @@ func decOrMax(s string) decimal.Decimal {
 // rows). It uses a connection of its own, so that it can run beside the
 // reference reads and the idle pass.
 func (db *DB) usageRuns(ctx context.Context, asOf metering.Date) ([]evaluation.UsageRun, error) {
-	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT resource_id, item_code, `+db.dayNumber("month")+`, quantity, days
+	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(`SELECT resource_id, item_code, `+db.dialect.dayNumber("month")+`, quantity, days
 	FROM usage_months WHERE month <= ? ORDER BY resource_id, item_code, month`), asOf)
 	if err != nil {
 		return nil, err
@@ -250,7 +241,7 @@ func (db *DB) replaceFindings(ctx context.Context, tx *sqlx.Tx, fs []evaluation.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM findings`); err != nil {
 		return fmt.Errorf("clear findings: %w", err)
 	}
-	if db.Engine == EnginePostgres {
+	if db.dialect.arrays {
 		// one statement: the columns as arrays
 		cols := make([][]string, len(findingColumns))
 		for _, f := range fs {
@@ -280,7 +271,7 @@ func (db *DB) replaceFindings(ctx context.Context, tx *sqlx.Tx, fs []evaluation.
 // Findings returns the stored findings whose run overlaps [from, to],
 // ordered by district, department, system, resource, item, kind, day.
 func (db *DB) Findings(ctx context.Context, from, to metering.Date) ([]evaluation.Finding, error) {
-	rows, err := db.QueryContext(ctx, db.Rebind(`SELECT kind, district_code, department_code, system_id, resource_id, item_code, first_day, last_day, days, amount, action
+	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(`SELECT kind, district_code, department_code, system_id, resource_id, item_code, first_day, last_day, days, amount, action
 	FROM findings WHERE first_day <= ? AND last_day >= ?`), to, from)
 	if err != nil {
 		return nil, fmt.Errorf("read findings: %w", err)
@@ -305,20 +296,8 @@ func (db *DB) Findings(ctx context.Context, from, to metering.Date) ([]evaluatio
 // none were ever computed or none were found).
 func (db *DB) FindingsAsOf(ctx context.Context) (metering.Date, bool, error) {
 	var d metering.NullDate
-	if err := db.GetContext(ctx, &d, `SELECT max(as_of) FROM findings`); err != nil {
+	if err := db.pool.GetContext(ctx, &d, `SELECT max(as_of) FROM findings`); err != nil {
 		return 0, false, fmt.Errorf("read findings: %w", err)
 	}
 	return d.Date, d.Valid, nil
-}
-
-// ScanActivity is the benchmark's yardstick: one full scan of the activity
-// rows (SELECT count(*), sum(net_in_bytes) FROM activity). It returns the
-// row count.
-func (db *DB) ScanActivity(ctx context.Context) (int64, error) {
-	var n int64
-	var sum any
-	if err := db.QueryRowContext(ctx, `SELECT count(*), sum(net_in_bytes) FROM activity`).Scan(&n, &sum); err != nil {
-		return 0, fmt.Errorf("scan activity: %w", err)
-	}
-	return n, nil
 }

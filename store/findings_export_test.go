@@ -11,7 +11,7 @@ import (
 // InsertActivityForTest writes activity rows directly, keeping the
 // decimals' text as given (findings tests must not depend on the ingester).
 func InsertActivityForTest(ctx context.Context, db *DB, rows []metering.Activity) error {
-	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		vals := make([][]any, len(rows))
 		for i, a := range rows {
 			vals[i] = []any{a.ResourceID, a.Day, Dec(a.CPUAvgPct), Dec(a.CPUMaxPct), Dec(a.MemAvgPct), Dec(a.DiskUsedPct), a.NetInBytes, a.NetOutBytes}
@@ -28,7 +28,7 @@ func InsertActivityForTest(ctx context.Context, db *DB, rows []metering.Activity
 // with ("" when the next refresh rebuilds it).
 func IdleSummaryKeyForTest(ctx context.Context, db *DB) (string, error) {
 	var key string
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		key, err = db.idleSummaryKey(ctx, tx, false)
 		return err

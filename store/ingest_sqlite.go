@@ -16,21 +16,24 @@ import (
 	"cloudbill/metering"
 )
 
-// Variables only so that a test can make them small.
-var (
-	// sqliteChunkRows rows are sorted in primary-key order (day first) before
+// sqliteSizes are the SQLite ingest's chunk and batch sizes (DB.sqlite);
+// tests make them small.
+type sqliteSizes struct {
+	// chunkRows rows are sorted in primary-key order (day first) before
 	// they are written: a file in day order then appends to the B-tree.
-	sqliteChunkRows = 32768
-	// sqliteBatch rows go in one multi-row INSERT.
-	sqliteBatch = 256
-	// maxPendingMonths summary entries are merged into their table before
+	chunkRows int
+	// batch rows go in one multi-row INSERT.
+	batch int
+	// pendingMonths summary entries are merged into their table before
 	// more rows are read.
-	maxPendingMonths = 1 << 17
-	// maxKeptText rows left unchanged but written differently make the
+	pendingMonths int
+	// keptText rows left unchanged but written differently make the
 	// reader hand its summary bits over at its next chunk, so that their
 	// corrections need not wait for the end of a long file.
-	maxKeptText = 1 << 15
-)
+	keptText int
+}
+
+var defaultSQLiteSizes = sqliteSizes{chunkRows: 32768, batch: 256, pendingMonths: 1 << 17, keptText: 1 << 15}
 
 // chunkRow is one pending first-occurrence row of a chunk.
 type chunkRow struct {
@@ -62,7 +65,8 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 	}
 	defer w.close()
 	ncol := len(sp.keys) + len(sp.vals)
-	// Two statements of sqliteBatch rows: one binds the day once (the
+	sizes := db.sqlite
+	// Two statements of sizes.batch rows: one binds the day once (the
 	// batches of a file in day order, but for one a day), the other every
 	// value of every row.
 	cols, dayCol := sp.cols(), len(sp.keys)-1
@@ -72,18 +76,18 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 		pick = append(pick, fmt.Sprintf("v.column%d", i+1))
 	}
 	batch, err := tx.PrepareContext(ctx, fmt.Sprintf(`INSERT INTO %s (%s) VALUES %s`,
-		sp.table, strings.Join(cols, ", "), valuesList(sqliteBatch, ncol)))
+		sp.table, strings.Join(cols, ", "), valuesList(sizes.batch, ncol)))
 	if err != nil {
 		return fmt.Errorf("prepare %s insert: %w", sp.table, err)
 	}
 	defer batch.Close()
 	batchDay, err := tx.PrepareContext(ctx, fmt.Sprintf(`INSERT INTO %s (day, %s) SELECT d.day, %s FROM (SELECT ? AS day) AS d, (VALUES %s) AS v`,
-		sp.table, strings.Join(rest, ", "), strings.Join(pick, ", "), valuesList(sqliteBatch, ncol-1)))
+		sp.table, strings.Join(rest, ", "), strings.Join(pick, ", "), valuesList(sizes.batch, ncol-1)))
 	if err != nil {
 		return fmt.Errorf("prepare %s insert: %w", sp.table, err)
 	}
 	defer batchDay.Close()
-	s, err := newScanner(sp, known, in, res, spool, months)
+	s, err := db.newScanner(sp, known, in, res, spool, months)
 	if err != nil {
 		return err
 	}
@@ -106,7 +110,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 	if sp.kind == RecordUsage {
 		w.keptText = func(rec *record) {
 			keptText = append(keptText, kept{rec.resIdx, rec.itemIdx, rec.day, rec.vals[len(sp.keys)]})
-			if len(keptText) >= maxKeptText {
+			if len(keptText) >= sizes.keptText {
 				mergeSoon.Store(true)
 			}
 		}
@@ -130,7 +134,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 	}
 	flush := func(c *sqliteChunk) error {
 		for b, args := range c.batches {
-			part := c.rows[b*sqliteBatch : (b+1)*sqliteBatch]
+			part := c.rows[b*sizes.batch : (b+1)*sizes.batch]
 			if backoff > 0 {
 				backoff--
 				if err := byRow(part, true); err != nil {
@@ -156,7 +160,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 				return err
 			}
 		}
-		if err := byRow(c.rows[len(c.batches)*sqliteBatch:], true); err != nil {
+		if err := byRow(c.rows[len(c.batches)*sizes.batch:], true); err != nil {
 			return err
 		}
 		// The summary bits of the rows so far go in before any repeated
@@ -175,7 +179,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 	// Reading, checking, sorting the rows and gathering their summary bits
 	// run beside the writes, one chunk ahead: two cores instead of one.
 	work, stop := produce(func(send func(*sqliteChunk) bool) {
-		g := newChunker(sp, s.months)
+		g := newChunker(sp, s.months, sizes)
 		g.mergeSoon = &mergeSoon
 		for {
 			rec, err := s.next()
@@ -187,7 +191,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 				}
 				return
 			}
-			if g.add(rec) >= sqliteChunkRows && !send(g.take(false)) {
+			if g.add(rec) >= sizes.chunkRows && !send(g.take(false)) {
 				return
 			}
 		}
@@ -229,18 +233,18 @@ type chunker struct {
 	c         *sqliteChunk
 	slab      []string
 	boxes     *boxer
-	dayCol    int
+	sizes     sqliteSizes
 }
 
-func newChunker(sp *spec, months *monthBits) *chunker {
-	g := &chunker{ncol: len(sp.keys) + len(sp.vals), months: months, boxes: newBoxer(sp)}
+func newChunker(sp *spec, months *monthBits, sizes sqliteSizes) *chunker {
+	g := &chunker{ncol: len(sp.keys) + len(sp.vals), months: months, boxes: newBoxer(sp), sizes: sizes}
 	g.reset()
 	return g
 }
 
 func (g *chunker) reset() {
-	g.c = &sqliteChunk{rows: make([]chunkRow, 0, sqliteChunkRows)}
-	g.slab = make([]string, 0, sqliteChunkRows*g.ncol)
+	g.c = &sqliteChunk{rows: make([]chunkRow, 0, g.sizes.chunkRows)}
+	g.slab = make([]string, 0, g.sizes.chunkRows*g.ncol)
 }
 
 // add gathers rec and returns the number of rows in the chunk.
@@ -263,8 +267,9 @@ func (g *chunker) take(last bool) *sqliteChunk {
 	c := g.c
 	slices.SortFunc(c.rows, func(a, b chunkRow) int { return cmp.Compare(a.order, b.order) })
 	args := make([]any, 0, len(c.rows)*g.ncol)
-	for i := 0; i+sqliteBatch <= len(c.rows); i += sqliteBatch {
-		part := c.rows[i : i+sqliteBatch]
+	batch := g.sizes.batch
+	for i := 0; i+batch <= len(c.rows); i += batch {
+		part := c.rows[i : i+batch]
 		// The rows are in key order, day first.
 		oneDay := part[0].day == part[len(part)-1].day
 		start := len(args)
@@ -282,59 +287,12 @@ func (g *chunker) take(last bool) *sqliteChunk {
 		c.batches = append(c.batches, args[start:len(args):len(args)])
 		c.oneDay = append(c.oneDay, oneDay)
 	}
-	if last || len(c.dups) > 0 || g.mergeSoon.Swap(false) || (g.months != nil && len(g.months.m) > maxPendingMonths) {
+	if last || len(c.dups) > 0 || g.mergeSoon.Swap(false) || (g.months != nil && len(g.months.m) > g.sizes.pendingMonths) {
 		c.months = g.months
 		g.months = g.months.fresh()
 	}
 	g.reset()
 	return c
-}
-
-// boxer turns values into arguments, boxing each resource, item and day
-// once: building a row's arguments then allocates only for its other
-// values.
-type boxer struct {
-	resAny, itemAny         []any
-	dayAny                  map[metering.Date]any
-	resCol, itemCol, dayCol int // in spec.cols() order; itemCol -1 when none
-}
-
-func newBoxer(sp *spec) *boxer {
-	b := &boxer{dayAny: map[metering.Date]any{}, resCol: 0, itemCol: -1, dayCol: len(sp.keys) - 1}
-	if len(sp.keys) == 3 {
-		b.itemCol = 1
-	}
-	return b
-}
-
-// box returns v, column i of a row of resource and item numbers resIdx and
-// itemIdx and of day, as an argument.
-func (b *boxer) box(i int, v string, resIdx, itemIdx int32, day metering.Date) any {
-	switch i {
-	case b.resCol:
-		return boxed(&b.resAny, resIdx, v)
-	case b.itemCol:
-		return boxed(&b.itemAny, itemIdx, v)
-	case b.dayCol:
-		a, ok := b.dayAny[day]
-		if !ok {
-			a = v
-			b.dayAny[day] = a
-		}
-		return a
-	}
-	return v
-}
-
-// boxed returns the boxed value number i of *cache, v the first time.
-func boxed(cache *[]any, i int32, v string) any {
-	if int(i) >= len(*cache) {
-		*cache = append(*cache, make([]any, int(i)+1-len(*cache))...)
-	}
-	if (*cache)[i] == nil {
-		(*cache)[i] = v
-	}
-	return (*cache)[i]
 }
 
 // sqliteConstraint is SQLITE_CONSTRAINT, the primary result code of a

@@ -109,7 +109,7 @@ func usageRows(t *testing.T, db *store.DB) []string {
 		D metering.Date `db:"day"`
 		Q string        `db:"quantity"`
 	}
-	if err := db.Select(&rows, `SELECT resource_id, item_code, day, quantity FROM usage ORDER BY resource_id, item_code, day`); err != nil {
+	if err := storetest.SQL(t, db).Select(&rows, `SELECT resource_id, item_code, day, quantity FROM usage ORDER BY resource_id, item_code, day`); err != nil {
 		t.Fatal(err)
 	}
 	var out []string
@@ -121,11 +121,7 @@ func usageRows(t *testing.T, db *store.DB) []string {
 
 func countRows(t *testing.T, db *store.DB, table string) int {
 	t.Helper()
-	var n int
-	if err := db.Get(&n, `SELECT count(*) FROM `+table); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return storetest.Count(t, db, table)
 }
 
 func equalLines(t *testing.T, what string, got, want []string) {
@@ -391,7 +387,7 @@ func TestIngestEncodingsAndFormats(t *testing.T) {
 					t.Errorf("recognised as %s, want %s", r.Kind, c.table)
 				}
 				var ids []string
-				db.Select(&ids, `SELECT DISTINCT resource_id FROM `+c.table)
+				storetest.SQL(t, db).Select(&ids, `SELECT DISTINCT resource_id FROM `+c.table)
 				if len(ids) != 1 || ids[0] != "云主机-1" {
 					t.Errorf("stored resources %q, want 云主机-1", ids)
 				}
@@ -417,11 +413,14 @@ func TestIngestFailureMidFile(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		loadIngestReference(t, db)
 		file := "day,resource_id,item_code,quantity\n2024-06-10,R1,VCPU,4\n2024-06-11,R1,VCPU,4\n2024-06-12,R9,VCPU,4\n2024-06-12,R1,VCPU,4\n"
-		restore := store.InjectFailureAfterRows(2)
-		_, err := ingestBytes(t, db, "crash.csv", []byte(file))
-		restore()
-		if err == nil {
-			t.Fatal("no error from the injected failure")
+		faulty, err := store.OpenWith(context.Background(), db.DSN, store.Options{FailAfterRows: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ingestBytes(t, faulty, "crash.csv", []byte(file))
+		faulty.Close()
+		if !errors.Is(err, store.ErrInjectedFailure) {
+			t.Fatalf("error %v, want the injected failure", err)
 		}
 		for _, table := range []string{"usage", "rejects", "files"} {
 			if n := countRows(t, db, table); n != 0 {
@@ -470,8 +469,10 @@ func TestIngestLargerFiles(t *testing.T) {
 // unchanged rows were written differently, so that batches, repeated keys
 // and merges interleave many times in one file.
 func TestIngestLargerFilesSmallChunks(t *testing.T) {
-	defer store.SetSQLiteChunkingForTest(96, 16, 40, 3)()
-	storetest.Each(t, ingestLargerFiles)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		store.SetSQLiteChunkingForTest(db, 96, 16, 40, 3)
+		ingestLargerFiles(t, db)
+	})
 }
 
 func ingestLargerFiles(t *testing.T, db *store.DB) {
@@ -589,7 +590,7 @@ func TestMeteringKeyedByDayFirst(t *testing.T) {
 					JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
 					WHERE i.indrelid = '` + table + `'::regclass AND i.indisprimary ORDER BY k.n`
 			}
-			if err := db.Select(&got, q); err != nil {
+			if err := storetest.SQL(t, db).Select(&got, q); err != nil {
 				t.Fatal(err)
 			}
 			equalLines(t, table+" primary key", got, cols)

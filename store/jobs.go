@@ -77,7 +77,7 @@ func (db *DB) finishedAt(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return db.Instant(t)
+	return db.dialect.instant(t)
 }
 
 // InsertJobRun records a run (usually with status running, or a finished
@@ -90,11 +90,11 @@ func (db *DB) InsertJobRun(ctx context.Context, r JobRun) (int64, error) {
 		return 0, err
 	}
 	var id int64
-	err = db.QueryRowContext(ctx, db.Rebind(`INSERT INTO job_runs (job, scope, holder, scheduled, started_at, finished_at, status, counts, error)
+	err = db.pool.QueryRowContext(ctx, db.pool.Rebind(`INSERT INTO job_runs (job, scope, holder, scheduled, started_at, finished_at, status, counts, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (job, scheduled) WHERE scheduled IS NOT NULL AND status IN ('running', 'succeeded') DO NOTHING
 		RETURNING id`),
-		r.Job, r.Scope, r.Holder, db.finishedAt(r.Scheduled), db.Instant(r.StartedAt), db.finishedAt(r.FinishedAt), string(r.Status), counts, r.Error).Scan(&id)
+		r.Job, r.Scope, r.Holder, db.finishedAt(r.Scheduled), db.dialect.instant(r.StartedAt), db.finishedAt(r.FinishedAt), string(r.Status), counts, r.Error).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("record %s run of %s: %w", r.Job, r.Scheduled.UTC().Format(time.RFC3339), ErrTickClaimed)
 	}
@@ -107,7 +107,7 @@ func (db *DB) InsertJobRun(ctx context.Context, r JobRun) (int64, error) {
 // TickRun returns the run that claimed job's tick at scheduled (running or
 // succeeded); ok is false when none did.
 func (db *DB) TickRun(ctx context.Context, job string, scheduled time.Time) (run JobRun, ok bool, err error) {
-	runs, err := db.jobRuns(ctx, ` AND job = ? AND scheduled = ? AND status IN ('running', 'succeeded')`, []any{job, db.Instant(scheduled)}, 1)
+	runs, err := db.jobRuns(ctx, ` AND job = ? AND scheduled = ? AND status IN ('running', 'succeeded')`, []any{job, db.dialect.instant(scheduled)}, 1)
 	if err != nil || len(runs) == 0 {
 		return JobRun{}, false, err
 	}
@@ -121,7 +121,7 @@ func (db *DB) FinishJobRun(ctx context.Context, r JobRun) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.ExecContext(ctx, db.Rebind(`UPDATE job_runs SET finished_at = ?, status = ?, scope = ?, counts = ?, error = ? WHERE id = ?`),
+	res, err := db.pool.ExecContext(ctx, db.pool.Rebind(`UPDATE job_runs SET finished_at = ?, status = ?, scope = ?, counts = ?, error = ? WHERE id = ?`),
 		db.finishedAt(r.FinishedAt), string(r.Status), r.Scope, counts, r.Error, r.ID)
 	if err != nil {
 		return fmt.Errorf("record end of %s run %d: %w", r.Job, r.ID, err)
@@ -136,8 +136,8 @@ func (db *DB) FinishJobRun(ctx context.Context, r JobRun) error {
 // with reason. Call it only while holding the job's lock: then no other process
 // can be running the job, and such rows are left by a process that died.
 func (db *DB) AbandonJobRuns(ctx context.Context, job string, at time.Time, reason string) (int64, error) {
-	res, err := db.ExecContext(ctx, db.Rebind(`UPDATE job_runs SET status = ?, finished_at = ?, error = ? WHERE job = ? AND status = ?`),
-		string(JobStatusAbandoned), db.Instant(at), reason, job, string(JobStatusRunning))
+	res, err := db.pool.ExecContext(ctx, db.pool.Rebind(`UPDATE job_runs SET status = ?, finished_at = ?, error = ? WHERE job = ? AND status = ?`),
+		string(JobStatusAbandoned), db.dialect.instant(at), reason, job, string(JobStatusRunning))
 	if err != nil {
 		return 0, fmt.Errorf("close abandoned %s runs: %w", job, err)
 	}
@@ -176,7 +176,7 @@ func (db *DB) jobRuns(ctx context.Context, where string, args []any, limit int) 
 	q := `SELECT id, job, scope, holder, scheduled, started_at, finished_at, status, counts, error FROM job_runs WHERE 1 = 1` + where +
 		` ORDER BY started_at DESC, id DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := db.QueryContext(ctx, db.Rebind(q), args...)
+	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list job runs: %w", err)
 	}

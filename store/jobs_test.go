@@ -161,7 +161,7 @@ func TestLockLeaseSQLite(t *testing.T) {
 	future := time.Now().Add(time.Hour).UTC().Format("2006-01-02T15:04:05.000000000Z")
 
 	t.Run("expired lease of a crashed holder is taken", func(t *testing.T) {
-		if _, err := db.ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES ('job:x', 'dead:1', ?, ?)`, past, past); err != nil {
+		if _, err := storetest.SQL(t, db).ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES ('job:x', 'dead:1', ?, ?)`, past, past); err != nil {
 			t.Fatal(err)
 		}
 		l, err := db.TryLock(ctx, "job:x", "me:2", time.Minute)
@@ -171,7 +171,7 @@ func TestLockLeaseSQLite(t *testing.T) {
 		l.Release(ctx)
 	})
 	t.Run("live lease is respected", func(t *testing.T) {
-		if _, err := db.ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES ('job:y', 'alive:1', ?, ?)`, past, future); err != nil {
+		if _, err := storetest.SQL(t, db).ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES ('job:y', 'alive:1', ?, ?)`, past, future); err != nil {
 			t.Fatal(err)
 		}
 		_, err := db.TryLock(ctx, "job:y", "me:2", time.Minute)
@@ -187,7 +187,7 @@ func TestLockLeaseSQLite(t *testing.T) {
 		defer l.Release(ctx)
 		time.Sleep(500 * time.Millisecond)
 		var expires string
-		db.GetContext(ctx, &expires, `SELECT expires_at FROM locks WHERE name = 'job:z'`)
+		storetest.SQL(t, db).GetContext(ctx, &expires, `SELECT expires_at FROM locks WHERE name = 'job:z'`)
 		if expires <= time.Now().UTC().Format("2006-01-02T15:04:05.000000000Z") {
 			t.Fatalf("lease not renewed: expires %s", expires)
 		}
@@ -196,7 +196,7 @@ func TestLockLeaseSQLite(t *testing.T) {
 			t.Fatal("lock reported lost while held")
 		default:
 		}
-		if _, err := db.ExecContext(ctx, `UPDATE locks SET holder = 'thief:3' WHERE name = 'job:z'`); err != nil {
+		if _, err := storetest.SQL(t, db).ExecContext(ctx, `UPDATE locks SET holder = 'thief:3' WHERE name = 'job:z'`); err != nil {
 			t.Fatal(err)
 		}
 		select {
@@ -216,7 +216,7 @@ func TestLockLostPostgres(t *testing.T) {
 	}
 	defer l.Release(ctx)
 	// Kill the session holding the advisory lock, as a server restart would.
-	if _, err := db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 7420012`); err != nil {
+	if _, err := storetest.SQL(t, db).ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 7420012`); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -259,8 +259,8 @@ func TestIsTransient(t *testing.T) {
 		// with SQLITE_BUSY once its busy timeout (set to zero here) expires.
 		db := storetest.Open(t, store.EngineSQLite)
 		ctx := context.Background()
-		c1, _ := db.Conn(ctx)
-		c2, _ := db.Conn(ctx)
+		c1, _ := storetest.SQL(t, db).Conn(ctx)
+		c2, _ := storetest.SQL(t, db).Conn(ctx)
 		defer c1.Close()
 		defer c2.Close()
 		if _, err := c2.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {

@@ -58,7 +58,7 @@ func (db *DB) TryLock(ctx context.Context, name, holder string, lease time.Durat
 		lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	var err error
-	if db.Engine == EnginePostgres {
+	if db.dialect.advisory {
 		err = l.acquirePostgres(ctx)
 	} else {
 		err = l.acquireSQLite(ctx)
@@ -76,11 +76,6 @@ func token() string {
 	return hex.EncodeToString(b)
 }
 
-// Name is the lock's name; Holder the holder recorded for it (the holder
-// given to TryLock and a token unique to this acquisition).
-func (l *Lock) Name() string   { return l.name }
-func (l *Lock) Holder() string { return l.holder }
-
 // Lost is closed when the lock is known to be lost while held: on SQLite
 // another holder took the row after the lease ran out, on PostgreSQL the
 // session holding the advisory lock failed. Work done under the lock should
@@ -96,7 +91,7 @@ func advisoryKey(name string) int32 {
 }
 
 func (l *Lock) acquirePostgres(ctx context.Context) error {
-	conn, err := l.db.Conn(ctx)
+	conn, err := l.db.pool.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", l.name, err)
 	}
@@ -111,7 +106,7 @@ func (l *Lock) acquirePostgres(ctx context.Context) error {
 	}
 	l.conn = conn
 	// The row only tells operators who holds the lock; the advisory lock is the mutex.
-	now := nowUTC()
+	now := l.db.now()
 	if _, err := conn.ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at`,
 		l.name, l.holder, now, now.Add(l.lease)); err != nil {
@@ -122,11 +117,11 @@ func (l *Lock) acquirePostgres(ctx context.Context) error {
 }
 
 func (l *Lock) acquireSQLite(ctx context.Context) error {
-	now := nowUTC()
-	res, err := l.db.ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)
+	now := l.db.now()
+	res, err := l.db.pool.ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
 		WHERE locks.expires_at <= excluded.acquired_at`,
-		l.name, l.holder, l.db.Instant(now), l.db.Instant(now.Add(l.lease)))
+		l.name, l.holder, l.db.dialect.instant(now), l.db.dialect.instant(now.Add(l.lease)))
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", l.name, err)
 	}
@@ -139,7 +134,7 @@ func (l *Lock) acquireSQLite(ctx context.Context) error {
 func (l *Lock) lockedError(ctx context.Context) error {
 	var holder string
 	var expires Instant
-	err := l.db.QueryRowContext(ctx, l.db.Rebind(`SELECT holder, expires_at FROM locks WHERE name = ?`), l.name).Scan(&holder, &expires)
+	err := l.db.pool.QueryRowContext(ctx, l.db.pool.Rebind(`SELECT holder, expires_at FROM locks WHERE name = ?`), l.name).Scan(&holder, &expires)
 	if err != nil || holder == "" {
 		return fmt.Errorf("lock %s: %w", l.name, ErrLocked)
 	}
@@ -162,7 +157,7 @@ func (l *Lock) keep() {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), l.lease/3)
-		now := nowUTC()
+		now := l.db.now()
 		var res sql.Result
 		var err error
 		if l.conn != nil {
@@ -174,8 +169,8 @@ func (l *Lock) keep() {
 				return
 			}
 		} else {
-			res, err = l.db.ExecContext(ctx, `UPDATE locks SET expires_at = ? WHERE name = ? AND holder = ?`,
-				l.db.Instant(now.Add(l.lease)), l.name, l.holder)
+			res, err = l.db.pool.ExecContext(ctx, `UPDATE locks SET expires_at = ? WHERE name = ? AND holder = ?`,
+				l.db.dialect.instant(now.Add(l.lease)), l.name, l.holder)
 			if err == nil {
 				if n, _ := res.RowsAffected(); n == 0 {
 					cancel()
@@ -198,7 +193,7 @@ func (l *Lock) Release(ctx context.Context) error {
 			l.err = l.unlockPostgres(ctx)
 			return
 		}
-		if _, err := l.db.ExecContext(ctx, `DELETE FROM locks WHERE name = ? AND holder = ?`, l.name, l.holder); err != nil {
+		if _, err := l.db.pool.ExecContext(ctx, `DELETE FROM locks WHERE name = ? AND holder = ?`, l.name, l.holder); err != nil {
 			l.err = fmt.Errorf("unlock %s: %w", l.name, err)
 		}
 	})

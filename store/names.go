@@ -22,7 +22,7 @@ func (db *DB) Inventory(ctx context.Context) (metering.Inventory, error) {
 		{"systems", &n.Systems, `SELECT id, department_code, name, protection_level FROM systems ORDER BY id`},
 		{"resources", &n.Resources, `SELECT id, system_id, provider_code, kind, name FROM resources ORDER BY id`},
 	} {
-		if err := db.SelectContext(ctx, q.dest, q.sql); err != nil {
+		if err := db.pool.SelectContext(ctx, q.dest, q.sql); err != nil {
 			return n, fmt.Errorf("read %s: %w", q.what, err)
 		}
 	}

@@ -19,7 +19,7 @@ type LoadCounts map[string]int64
 // (loading the same set twice changes nothing). Events are append-only.
 func (db *DB) LoadReference(ctx context.Context, ref *reference.Set) (LoadCounts, error) {
 	counts := LoadCounts{}
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		type table struct {
 			name   string
 			cols   []string
@@ -65,7 +65,7 @@ func (db *DB) LoadReference(ctx context.Context, ref *reference.Set) (LoadCounts
 			if e.Kind.CarriesItem() {
 				q = Dec(e.Quantity)
 			}
-			return []any{e.ResourceID, string(e.Kind), db.Instant(e.At), e.Day, e.ItemCode, q, e.Ref}
+			return []any{e.ResourceID, string(e.Kind), db.dialect.instant(e.At), e.Day, e.ItemCode, q, e.Ref}
 		})
 		add("scores", []string{"provider_code", "period", "dimension", "evaluator", "score"}, []string{"provider_code", "period", "dimension", "evaluator"}, true, len(ref.Scores), func(i int) []any {
 			s := ref.Scores[i]
@@ -83,8 +83,8 @@ func (db *DB) LoadReference(ctx context.Context, ref *reference.Set) (LoadCounts
 			counts[t.name] = n
 		}
 		for _, f := range ref.Files {
-			if _, err := tx.ExecContext(ctx, db.Rebind(`INSERT INTO files (sha256, name, kind, rows_read, accepted, processed_at) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (sha256) DO NOTHING`), f.SHA256, f.Name, f.Kind, f.Rows, f.Rows, db.Instant(nowUTC())); err != nil {
+			if _, err := tx.ExecContext(ctx, db.pool.Rebind(`INSERT INTO files (sha256, name, kind, rows_read, accepted, processed_at) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (sha256) DO NOTHING`), f.SHA256, f.Name, f.Kind, f.Rows, f.Rows, db.dialect.instant(db.now())); err != nil {
 				return fmt.Errorf("record %s: %w", f.Name, err)
 			}
 		}
@@ -121,7 +121,7 @@ func (db *DB) ReadReference(ctx context.Context) (*reference.Set, error) {
 		{&ref.Scores, `SELECT provider_code, period, dimension, evaluator, score FROM scores ORDER BY provider_code, period, dimension, evaluator`},
 		{&ref.Calendar, `SELECT day, kind, name FROM calendar ORDER BY day`},
 	} {
-		if err := db.SelectContext(ctx, q.dst, q.query); err != nil {
+		if err := db.pool.SelectContext(ctx, q.dst, q.query); err != nil {
 			return nil, fmt.Errorf("read reference: %w", err)
 		}
 	}
@@ -141,7 +141,7 @@ func (db *DB) ConflictingEvents(ctx context.Context, evs []metering.Event) ([]in
 		resource, kind, item string
 		at                   int64
 	}
-	rows, err := db.QueryxContext(ctx, `SELECT resource_id, event, at, item_code, quantity, ref FROM events`)
+	rows, err := db.pool.QueryxContext(ctx, `SELECT resource_id, event, at, item_code, quantity, ref FROM events`)
 	if err != nil {
 		return nil, err
 	}

@@ -96,8 +96,8 @@ func (db *DB) writeRejects(ctx context.Context, tx *sqlx.Tx, in IngestInput, kin
 	if spool.n == 0 {
 		return nil
 	}
-	q := db.Rebind(`INSERT INTO rejects (file, file_sha256, line, col, reason, raw, record_kind, retry_resource, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if db.Engine == EnginePostgres {
+	q := db.pool.Rebind(`INSERT INTO rejects (file, file_sha256, line, col, reason, raw, record_kind, retry_resource, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if db.dialect.copyIn {
 		q = `COPY rejects (file, file_sha256, line, col, reason, raw, record_kind, retry_resource, created_at) FROM STDIN`
 	}
 	stmt, err := tx.PrepareContext(ctx, q)
@@ -105,12 +105,12 @@ func (db *DB) writeRejects(ctx context.Context, tx *sqlx.Tx, in IngestInput, kin
 		return fmt.Errorf("write rejects: %w", err)
 	}
 	defer stmt.Close()
-	now := db.Instant(nowUTC())
+	now := db.dialect.instant(db.now())
 	err = spool.each(func(r spooled) error {
 		_, err := stmt.ExecContext(ctx, in.Name, in.SHA256, r.Line, r.Col, r.Reason, strings.ReplaceAll(r.Raw, "\x00", ""), string(kind), r.Retry, now)
 		return err
 	})
-	if err == nil && db.Engine == EnginePostgres {
+	if err == nil && db.dialect.copyIn {
 		_, err = stmt.ExecContext(ctx)
 	}
 	if err != nil {
@@ -153,7 +153,7 @@ func (db *DB) Rejects(ctx context.Context, f RejectFilter, fn func(Reject) error
 		q += ` AND resolved_at IS NULL`
 	}
 	q += ` ORDER BY file, line, id`
-	rows, err := db.QueryxContext(ctx, db.Rebind(q), args...)
+	rows, err := db.pool.QueryxContext(ctx, db.pool.Rebind(q), args...)
 	if err != nil {
 		return fmt.Errorf("read rejects: %w", err)
 	}
@@ -181,7 +181,7 @@ func (db *DB) Rejects(ctx context.Context, f RejectFilter, fn func(Reject) error
 // the retried rows like a file (Read = retried, the rest as stored).
 func (db *DB) RetryRejects(ctx context.Context, known *metering.Known) (IngestResult, error) {
 	res := IngestResult{File: "(earlier rejects)", Path: "upsert"}
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		writers := map[RecordKind]*rowWriter{}
 		defer func() {
 			for _, w := range writers {
@@ -192,7 +192,7 @@ func (db *DB) RetryRejects(ctx context.Context, known *metering.Known) (IngestRe
 		var last int64
 		for {
 			var batch []Reject
-			if err := tx.SelectContext(ctx, &batch, db.Rebind(`SELECT id, file, line, col, reason, raw, record_kind, retry_resource, 0 AS resolved
+			if err := tx.SelectContext(ctx, &batch, db.pool.Rebind(`SELECT id, file, line, col, reason, raw, record_kind, retry_resource, 0 AS resolved
 				FROM rejects WHERE resolved_at IS NULL AND retry_resource <> '' AND id > ? ORDER BY id LIMIT 5000`), last); err != nil {
 				return fmt.Errorf("read retryable rejects: %w", err)
 			}
@@ -230,10 +230,10 @@ func (db *DB) RetryRejects(ctx context.Context, known *metering.Known) (IngestRe
 					return err
 				}
 				if ok {
-					_, err = tx.ExecContext(ctx, db.Rebind(`UPDATE rejects SET resolved_at = ? WHERE id = ?`), db.Instant(nowUTC()), r.ID)
+					_, err = tx.ExecContext(ctx, db.pool.Rebind(`UPDATE rejects SET resolved_at = ? WHERE id = ?`), db.dialect.instant(db.now()), r.ID)
 				} else {
 					// Another fault showed up: it needs a corrected file, not a retry.
-					_, err = tx.ExecContext(ctx, db.Rebind(`UPDATE rejects SET retry_resource = '' WHERE id = ?`), r.ID)
+					_, err = tx.ExecContext(ctx, db.pool.Rebind(`UPDATE rejects SET retry_resource = '' WHERE id = ?`), r.ID)
 				}
 				if err != nil {
 					return fmt.Errorf("mark reject %d: %w", r.ID, err)
@@ -254,7 +254,7 @@ func (db *DB) retryOne(ctx context.Context, tx *sqlx.Tx, sp *spec, known *meteri
 	var scratch IngestResult
 	spool := &rejectSpool{}
 	defer spool.close()
-	s, err := newScanner(sp, known, IngestInput{Name: r.File, Open: func() (io.ReadCloser, error) {
+	s, err := db.newScanner(sp, known, IngestInput{Name: r.File, Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(strings.NewReader(text)), nil
 	}}, &scratch, spool, nil)
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 // InsertUsageForTest writes usage rows directly (tests of settlement and
 // findings that must not depend on the ingester).
 func InsertUsageForTest(ctx context.Context, db *DB, rows []metering.Usage) error {
-	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		vals := make([][]any, len(rows))
 		for i, u := range rows {
 			vals[i] = []any{u.ResourceID, u.ItemCode, u.Day, Dec(u.Quantity)}
@@ -23,10 +23,8 @@ func InsertUsageForTest(ctx context.Context, db *DB, rows []metering.Usage) erro
 	})
 }
 
-// SetSQLiteChunkingForTest sets the SQLite ingest's chunk, batch,
-// pending-summary and kept-text sizes; the returned func restores them.
-func SetSQLiteChunkingForTest(chunk, batch, months, kept int) (restore func()) {
-	c, b, m, k := sqliteChunkRows, sqliteBatch, maxPendingMonths, maxKeptText
-	sqliteChunkRows, sqliteBatch, maxPendingMonths, maxKeptText = chunk, batch, months, kept
-	return func() { sqliteChunkRows, sqliteBatch, maxPendingMonths, maxKeptText = c, b, m, k }
+// SetSQLiteChunkingForTest sets db's SQLite ingest chunk, batch,
+// pending-summary and kept-text sizes.
+func SetSQLiteChunkingForTest(db *DB, chunk, batch, months, kept int) {
+	db.sqlite = sqliteSizes{chunkRows: chunk, batch: batch, pendingMonths: months, keptText: kept}
 }

@@ -127,7 +127,7 @@ func TestStatementVersionsAndImmutability(t *testing.T) {
 			`DELETE FROM statement_departments WHERE year = 2024`,
 			`INSERT INTO statement_districts (year, version, district_code, gross, net) VALUES (2024, 1, 'X', 1, 1)`,
 		} {
-			if _, err := db.Exec(q); err == nil {
+			if _, err := storetest.SQL(t, db).Exec(q); err == nil {
 				t.Errorf("%s: the database accepted a change to an issued statement", q)
 			}
 		}
@@ -168,13 +168,13 @@ func TestStatementRowsNeedTheirStatement(t *testing.T) {
 		if _, err := db.SaveStatement(ctx, st); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.ExecContext(ctx, `INSERT INTO statement_districts (year, version, district_code, gross, net) VALUES (2024, 42, '140213', 1, 1)`); err == nil {
+		if _, err := storetest.SQL(t, db).ExecContext(ctx, `INSERT INTO statement_districts (year, version, district_code, gross, net) VALUES (2024, 42, '140213', 1, 1)`); err == nil {
 			t.Error("a district row of a statement that does not exist was stored")
 		}
-		if _, err := db.ExecContext(ctx, `DELETE FROM statements WHERE year = 2024 AND version = 1`); err == nil {
+		if _, err := storetest.SQL(t, db).ExecContext(ctx, `DELETE FROM statements WHERE year = 2024 AND version = 1`); err == nil {
 			t.Error("a draft statement with rows was deleted")
 		}
-		if _, err := db.ExecContext(ctx, `UPDATE statements SET version = 7 WHERE year = 2024 AND version = 1`); err == nil {
+		if _, err := storetest.SQL(t, db).ExecContext(ctx, `UPDATE statements SET version = 7 WHERE year = 2024 AND version = 1`); err == nil {
 			t.Error("a draft statement with rows was renumbered")
 		}
 		if back, err := db.Statement(ctx, 2024, 1); err != nil || len(back.Lines) != len(st.Lines) {

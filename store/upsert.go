@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+
+	"cloudbill/metering"
 )
 
 // upsert writes rows into table in multi-row INSERT statements. A row whose
@@ -25,11 +27,7 @@ func (db *DB) upsert(ctx context.Context, tx *sqlx.Tx, table string, cols, key [
 			continue
 		}
 		set = append(set, fmt.Sprintf("%s = excluded.%s", c, c))
-		if db.Engine == EnginePostgres {
-			differs = append(differs, fmt.Sprintf("%s.%s IS DISTINCT FROM excluded.%s", table, c, c))
-		} else {
-			differs = append(differs, fmt.Sprintf("%s.%s IS NOT excluded.%s", table, c, c))
-		}
+		differs = append(differs, fmt.Sprintf("%s.%s %s excluded.%s", table, c, db.dialect.isDistinct, c))
 	}
 	conflict := ""
 	if len(key) > 0 {
@@ -55,7 +53,7 @@ func (db *DB) upsert(ctx context.Context, tx *sqlx.Tx, table string, cols, key [
 			args = append(args, r...)
 		}
 		b.WriteString(conflict)
-		res, err := tx.ExecContext(ctx, db.Rebind(b.String()), args...)
+		res, err := tx.ExecContext(ctx, db.pool.Rebind(b.String()), args...)
 		if err != nil {
 			return total, fmt.Errorf("write %s: %w", table, err)
 		}
@@ -63,4 +61,32 @@ func (db *DB) upsert(ctx context.Context, tx *sqlx.Tx, table string, cols, key [
 		total += n
 	}
 	return total, nil
+}
+
+// insertRows inserts rows: COPY on PostgreSQL, multi-row INSERT
+// statements on SQLite.
+func (db *DB) insertRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string, rows [][]any) error {
+	if !db.dialect.copyIn || len(rows) == 0 {
+		_, err := db.upsert(ctx, tx, table, cols, nil, false, rows)
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, fmt.Sprintf(`COPY %s (%s) FROM STDIN`, table, strings.Join(cols, ", ")))
+	if err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		for i, v := range r {
+			if d, ok := v.(metering.Date); ok {
+				r[i] = d.String()
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, r...); err != nil {
+			return fmt.Errorf("copy into %s: %w", table, err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	return stmt.Close()
 }

@@ -231,13 +231,14 @@ func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) err
 	slices.SortFunc(slots, func(x, y monthSlot) int {
 		return cmp.Or(cmp.Compare(x.res, y.res), cmp.Compare(x.item, y.item), cmp.Compare(x.month, y.month))
 	})
+	textMonths := db.dialect.copyIn // COPY takes its dates as text
 	rows := func(yield func(row []any) error) error {
 		row := make([]any, 0, 5)
 		var qs []monthQuantity
 		for _, k := range slots {
 			v := b.m[k]
 			var month any = k.month
-			if db.Engine == EnginePostgres {
+			if textMonths {
 				month = k.month.String()
 			}
 			res, item := b.resNames[k.res], b.itemNames[k.item]
@@ -259,7 +260,7 @@ func (db *DB) flushMonthBits(ctx context.Context, tx *sqlx.Tx, b *monthBits) err
 		return db.orMerge(ctx, tx, "activity_idle_months", []string{"resource_id", "month", "days"}, rows)
 	}
 	cols := []string{"resource_id", "item_code", "month", "quantity", "days"}
-	if db.Engine != EnginePostgres {
+	if !db.dialect.copyIn {
 		return db.orMerge(ctx, tx, "usage_months", cols, rows)
 	}
 	// Quantities equal as numbers but not as text ("4", "4.0") are one key
@@ -305,7 +306,7 @@ func (db *DB) orMerge(ctx context.Context, tx *sqlx.Tx, table string, cols []str
 		full *sql.Stmt // prepared once for the full batches
 	)
 	query := func(n int) string {
-		return db.Rebind(fmt.Sprintf(`INSERT INTO %[1]s (%[2]s) VALUES %[3]s ON CONFLICT (%[4]s) DO UPDATE SET days = %[1]s.days | excluded.days`,
+		return db.pool.Rebind(fmt.Sprintf(`INSERT INTO %[1]s (%[2]s) VALUES %[3]s ON CONFLICT (%[4]s) DO UPDATE SET days = %[1]s.days | excluded.days`,
 			table, strings.Join(cols, ", "), valuesList(n, len(cols)), strings.Join(cols[:len(cols)-1], ", ")))
 	}
 	defer func() {
@@ -367,7 +368,7 @@ func valuesList(n, c int) string {
 // for the nightly path.
 func (db *DB) VerifyUsageMonths(ctx context.Context) error {
 	want := map[monthKey]int32{}
-	rows, err := db.QueryxContext(ctx, `SELECT resource_id, item_code, day, quantity FROM usage`)
+	rows, err := db.pool.QueryxContext(ctx, `SELECT resource_id, item_code, day, quantity FROM usage`)
 	if err != nil {
 		return err
 	}
@@ -384,7 +385,7 @@ func (db *DB) VerifyUsageMonths(ctx context.Context) error {
 		return err
 	}
 	got := map[monthKey]int32{}
-	sums, err := db.QueryxContext(ctx, `SELECT resource_id, item_code, month, quantity, days FROM usage_months`)
+	sums, err := db.pool.QueryxContext(ctx, `SELECT resource_id, item_code, month, quantity, days FROM usage_months`)
 	if err != nil {
 		return err
 	}
@@ -430,18 +431,13 @@ func normalQuantity(q string) string {
 // transaction: the repair when VerifyUsageMonths finds a difference (usage
 // rows inserted by hand in SQL, which no trigger sees).
 func (db *DB) RebuildUsageMonths(ctx context.Context) error {
-	return db.InTx(ctx, func(tx *sqlx.Tx) error { return db.rebuildUsageMonths(ctx, tx) })
+	return db.inTx(ctx, func(tx *sqlx.Tx) error { return db.rebuildUsageMonths(ctx, tx) })
 }
 
 func (db *DB) rebuildUsageMonths(ctx context.Context, tx *sqlx.Tx) error {
 	q := `INSERT INTO usage_months (resource_id, item_code, month, quantity, days)
-		SELECT resource_id, item_code, date_trunc('month', day)::date, quantity, bit_or(1 << (extract(day FROM day)::int - 1))
+		SELECT resource_id, item_code, ` + db.dialect.monthOf("day") + `, quantity, ` + db.dialect.dayBits("day") + `
 		FROM usage GROUP BY 1, 2, 3, 4`
-	if db.Engine != EnginePostgres {
-		q = `INSERT INTO usage_months (resource_id, item_code, month, quantity, days)
-		SELECT resource_id, item_code, substr(day, 1, 8) || '01', quantity, sum(1 << (CAST(substr(day, 9, 2) AS INTEGER) - 1))
-		FROM usage GROUP BY 1, 2, 3, 4`
-	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM usage_months`); err != nil {
 		return fmt.Errorf("rebuild usage_months: %w", err)
 	}

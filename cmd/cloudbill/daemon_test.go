@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"cloudbill/app"
 	"cloudbill/metering"
 	"cloudbill/store"
@@ -165,16 +163,7 @@ func TestLeastPrivilegeRole(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("postgres-setup.sql: %v\n%s", err, out)
 	}
-	t.Cleanup(func() {
-		a, err := sqlx.Open("postgres", admin)
-		if err != nil {
-			return
-		}
-		defer a.Close()
-		a.Exec(`DROP DATABASE IF EXISTS ` + dbname + ` WITH (FORCE)`)
-		a.Exec(`DROP ROLE IF EXISTS ` + daemonRole)
-		a.Exec(`DROP ROLE IF EXISTS ` + owner)
-	})
+	storetest.DropAtCleanup(t, admin, dbname, daemonRole, owner)
 	as := func(role string) string {
 		u, err := url.Parse(admin)
 		if err != nil {
@@ -190,10 +179,7 @@ func TestLeastPrivilegeRole(t *testing.T) {
 		t.Fatalf("owner migrates: %v", err)
 	}
 	defer own.Close()
-	if _, err := own.Exec(`INSERT INTO statements (year, version, status, created_at, issued_at, sha256, policy, evaluation, gross, net)
-		VALUES (2024, 1, 'issued', now(), now(), 'x', '', '', 100, 95)`); err != nil {
-		t.Fatal(err)
-	}
+	storetest.InsertIssuedStatement(t, own, 2024, "100", "95")
 
 	d, err := store.Open(ctx, as(daemonRole))
 	if err != nil {
@@ -201,36 +187,13 @@ func TestLeastPrivilegeRole(t *testing.T) {
 	}
 	defer d.Close()
 	r := testRunner(d, "lp:1", nil, map[string]app.JobFunc{app.JobNightly: func(ctx context.Context) (app.JobResult, error) {
-		return app.JobResult{}, d.InTx(ctx, func(tx *sqlx.Tx) error {
-			if _, err := tx.Exec(`CREATE TEMP TABLE staging (n int) ON COMMIT DROP`); err != nil {
-				return err
-			}
-			_, err := tx.Exec(`INSERT INTO usage (resource_id, item_code, day, quantity) VALUES ('R1', 'VCPU', '2024-06-01', 4)`)
-			return err
-		})
+		return app.JobResult{}, storetest.WriteWithTempTable(ctx, t, d)
 	}})
 	if run, err := r.Run(ctx, app.JobNightly); err != nil || run.Status != store.JobStatusSucceeded {
 		t.Fatalf("daemon role runs a job (lock, history, DML, temp table): %+v %v", run, err)
 	}
-	for _, c := range []struct{ name, sql string }{
-		{"update an issued statement", `UPDATE statements SET net = 0 WHERE year = 2024`},
-		{"delete an issued statement", `DELETE FROM statements WHERE year = 2024`},
-		{"disable the trigger", `ALTER TABLE statements DISABLE TRIGGER statements_issued`},
-		{"alter a table", `ALTER TABLE usage ADD COLUMN note TEXT`},
-		{"create a table", `CREATE TABLE extra (n int)`},
-		{"drop a table", `DROP TABLE job_runs`},
-		{"truncate", `TRUNCATE usage`},
-		{"write the migration ledger", `DELETE FROM schema_migrations`},
-		{"bypass triggers", `SET session_replication_role = replica`},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			if _, err := d.Exec(c.sql); err == nil {
-				t.Errorf("the daemon role could %s", c.name)
-			}
-		})
-	}
-	var net string
-	if err := own.Get(&net, `SELECT net::text FROM statements WHERE year = 2024`); err != nil || net != "95" {
-		t.Errorf("issued statement changed: net %s, %v", net, err)
+	storetest.CheckLeastPrivilege(t, d)
+	if net := storetest.StatementNet(t, own, 2024); net != "95" {
+		t.Errorf("issued statement changed: net %s", net)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -110,11 +111,7 @@ func usageCount(t *testing.T, dsn string) int {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var n int
-	if err := db.Get(&n, `SELECT count(*) FROM usage`); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return storetest.Count(t, db, "usage")
 }
 
 const ingestUsageHeader = "day,resource_id,item_code,quantity\n"
@@ -178,11 +175,14 @@ func TestIngestInboxFailureMidFile(t *testing.T) {
 	eachIngestEngine(t, func(t *testing.T, dsn string) {
 		inbox := t.TempDir()
 		writeFiles(t, inbox, map[string]string{"u.csv": ingestUsageHeader + "2024-06-10,R1,VCPU,4\n2024-06-11,R1,VCPU,4\n2024-06-12,R1,VCPU,4\n"})
-		restore := store.InjectFailureAfterRows(2)
-		code, _, stderr := ingestRun(t, dsn, "ingest", "--inbox", inbox)
-		restore()
-		if code != 1 || !strings.Contains(stderr, "injected failure") {
-			t.Errorf("exit %d, stderr:\n%s", code, stderr)
+		db, err := store.OpenWith(context.Background(), dsn, store.Options{FailAfterRows: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = app.New(db, nil).Ingest(context.Background(), app.IngestInput{Inbox: inbox})
+		db.Close()
+		if !errors.Is(err, store.ErrInjectedFailure) {
+			t.Errorf("ingest: %v, want the injected failure", err)
 		}
 		if got := dirNames(t, inbox); len(got) != 1 || got[0] != "u.csv" {
 			t.Errorf("inbox after the failure holds %q, want u.csv", got)
@@ -190,7 +190,7 @@ func TestIngestInboxFailureMidFile(t *testing.T) {
 		if n := usageCount(t, dsn); n != 0 {
 			t.Errorf("usage rows %d after a failed file, want 0", n)
 		}
-		code, _, stderr = ingestRun(t, dsn, "ingest", "--inbox", inbox)
+		code, _, stderr := ingestRun(t, dsn, "ingest", "--inbox", inbox)
 		if code != 0 || usageCount(t, dsn) != 3 || len(dirNames(t, inbox)) != 0 {
 			t.Errorf("next run: exit %d, %d rows, inbox %q; stderr:\n%s", code, usageCount(t, dsn), dirNames(t, inbox), stderr)
 		}

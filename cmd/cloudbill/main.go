@@ -285,8 +285,8 @@ func cmdMigrate(ctx context.Context, a *cli, args []string) error {
 		return err
 	}
 	defer db.Close()
-	var n int
-	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM schema_migrations`); err != nil {
+	n, err := db.SchemaVersion(ctx)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stdout, "%s database at schema version %d\n", db.Engine, n)

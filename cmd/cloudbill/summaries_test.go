@@ -7,7 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
+	"cloudbill/metering"
 	"cloudbill/store"
+	"cloudbill/store/storetest"
 )
 
 // A usage row inserted by hand in SQL is missing from usage_months:
@@ -29,9 +33,7 @@ func TestSummariesVerifyAndRebuild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Exec(db.Rebind(`INSERT INTO usage (resource_id, item_code, day, quantity) VALUES (?, ?, ?, ?)`), "R2", "VCPU", "2024-06-12", "2"); err != nil {
-			t.Fatal(err)
-		}
+		storetest.InsertUsageBehindSummary(t, db, metering.Usage{ResourceID: "R2", ItemCode: "VCPU", Day: metering.MustDate("2024-06-12"), Quantity: decimal.NewFromInt(2)})
 		db.Close()
 		code, _, stderr := ingestRun(t, dsn, "summaries")
 		if code != 1 || !strings.Contains(stderr, "R2 VCPU") || !strings.Contains(stderr, "--rebuild") {

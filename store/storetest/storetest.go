@@ -2,7 +2,9 @@
 // SQLite file, and a new database on the PostgreSQL server named by
 // TEST_DATABASE_URL. Without that variable PostgreSQL cases skip, unless
 // CLOUDBILL_REQUIRE_POSTGRES=1 (set by make test and .ci/run) makes the
-// absence a failure.
+// absence a failure. It also holds the SQL that tests and benchmarks run
+// behind the store's back (sql.go, bench.go): it counts as part of store,
+// the only package that speaks SQL.
 package storetest
 
 import (
@@ -15,6 +17,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
 
 	"cloudbill/store"
@@ -82,4 +85,22 @@ func DSN(t testing.TB, e store.Engine) string {
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+// openSQL opens a connection pool of its own on the database at dsn (a
+// --db value), as the store opens it: on SQLite with foreign keys on, a
+// busy timeout, and write transactions IMMEDIATE.
+func openSQL(dsn string) (*sqlx.DB, error) {
+	engine, addr, err := store.ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if engine == store.EnginePostgres {
+		return sqlx.Open("postgres", addr)
+	}
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "busy_timeout(30000)")
+	q.Add("_txlock", "immediate")
+	return sqlx.Open("sqlite", "file:"+addr+"?"+q.Encode())
 }
