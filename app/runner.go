@@ -181,6 +181,9 @@ func (r *Runner) RunTick(ctx context.Context, name string, scheduled time.Time) 
 	if err != nil {
 		return run, r.failed(ctx, log, run, err)
 	}
+	if dead := lock.TookOver(); dead != "" {
+		log.Warn("took over the lock of a process that no longer exists", slog.String("dead_holder", dead))
+	}
 	defer func() {
 		bctx, cancel := bookkeeping(ctx)
 		defer cancel()

@@ -65,7 +65,7 @@ var sqliteDialect = dialect{
 		q := url.Values{}
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "foreign_keys(1)")
-		q.Add("_pragma", "busy_timeout(30000)")
+		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeoutMillis))
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Add("_txlock", "immediate")
 		return "file:" + addr + "?" + q.Encode()
@@ -152,3 +152,7 @@ func ScanInstant(v any) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("cannot read %T as an instant", v)
 }
+
+// sqliteBusyTimeoutMillis is how long a SQLite statement waits for another
+// writer before SQLITE_BUSY (the job lock does not wait at all).
+const sqliteBusyTimeoutMillis = 30000

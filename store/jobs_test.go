@@ -5,6 +5,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -285,4 +287,50 @@ func openDSN(t *testing.T, dsn string) *store.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// A lease held by a process of this host that no longer exists is taken
+// over at once; a busy database makes TryLock fail at once (transient),
+// never wait for the busy timeout.
+func TestLockSQLiteDeadHolderAndBusy(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, store.EngineSQLite)
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	dead := fmt.Sprintf("%s:%d#dead", host, cmd.Process.Pid)
+	// Rows left behind as a killed process leaves them: a lease of an hour.
+	leave := func(name, holder string) {
+		now := time.Now().UTC()
+		if _, err := storetest.SQL(t, db).ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)`,
+			name, holder, now.Format("2006-01-02T15:04:05.000000000Z"), now.Add(time.Hour).Format("2006-01-02T15:04:05.000000000Z")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leave("job:nightly", dead)
+	l, err := db.TryLock(ctx, "job:nightly", "me:1", time.Hour)
+	if err != nil {
+		t.Fatalf("a dead holder's lease blocks the lock: %v", err)
+	}
+	if l.TookOver() != dead {
+		t.Errorf("took over %q, want %q", l.TookOver(), dead)
+	}
+	l.Release(ctx)
+	// A holder of another host keeps its lease.
+	leave("job:annual", "other-host:1#x")
+	if _, err := db.TryLock(ctx, "job:annual", "me:1", time.Hour); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("another host's lease: %v, want ErrLocked", err)
+	}
+
+	c1, _ := storetest.SQL(t, db).Conn(ctx)
+	defer c1.Close()
+	if _, err := c1.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	defer c1.ExecContext(ctx, `ROLLBACK`)
+	if _, err := db.TryLock(ctx, "job:busy", "me:1", time.Hour); err == nil || !store.IsTransient(err) {
+		t.Errorf("TryLock on a busy database: %v, want a transient error at once", err)
+	}
 }

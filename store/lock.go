@@ -9,7 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -35,6 +39,9 @@ type Lock struct {
 	holder string
 	lease  time.Duration
 	conn   *sql.Conn // PostgreSQL: the session holding the advisory lock
+	// tookOver names the holder whose lease was taken over because its
+	// process no longer exists ("" otherwise).
+	tookOver string
 
 	lost     chan struct{}
 	lostOnce sync.Once
@@ -117,18 +124,60 @@ func (l *Lock) acquirePostgres(ctx context.Context) error {
 }
 
 func (l *Lock) acquireSQLite(ctx context.Context) error {
+	// On a connection of its own that never waits for another writer
+	// (busy_timeout 0): a busy database is a transient error the caller
+	// may try again, not a wait of up to the pool's busy timeout.
+	conn, err := l.db.pool.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", l.name, err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		return fmt.Errorf("lock %s: %w", l.name, err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA busy_timeout = %d`, sqliteBusyTimeoutMillis))
 	now := l.db.now()
-	res, err := l.db.pool.ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)
+	res, err := conn.ExecContext(ctx, `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
 		WHERE locks.expires_at <= excluded.acquired_at`,
 		l.name, l.holder, l.db.dialect.instant(now), l.db.dialect.instant(now.Add(l.lease)))
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", l.name, err)
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return l.lockedError(ctx)
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
 	}
-	return nil
+	// Held, with a lease still running: by a process of this host that no
+	// longer exists (killed, crashed)? Then its lease is taken over at once.
+	var holder string
+	if err := conn.QueryRowContext(ctx, `SELECT holder FROM locks WHERE name = ?`, l.name).Scan(&holder); err == nil && deadHolder(holder) {
+		res, err := conn.ExecContext(ctx, `UPDATE locks SET holder = ?, acquired_at = ?, expires_at = ? WHERE name = ? AND holder = ?`,
+			l.holder, l.db.dialect.instant(now), l.db.dialect.instant(now.Add(l.lease)), l.name, holder)
+		if err != nil {
+			return fmt.Errorf("lock %s: take over from %s: %w", l.name, holder, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			l.tookOver = holder
+			return nil
+		}
+	}
+	return l.lockedError(ctx)
+}
+
+// deadHolder reports whether holder ("host:pid#token") names a process of
+// this host that no longer runs.
+func deadHolder(holder string) bool {
+	hp, _, _ := strings.Cut(holder, "#")
+	i := strings.LastIndexByte(hp, ':')
+	if i < 0 {
+		return false
+	}
+	host, _ := os.Hostname()
+	pid, err := strconv.Atoi(hp[i+1:])
+	if err != nil || hp[:i] != host || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }
 
 func (l *Lock) lockedError(ctx context.Context) error {
@@ -215,3 +264,7 @@ func (l *Lock) unlockPostgres(ctx context.Context) error {
 	}
 	return l.conn.Close()
 }
+
+// TookOver names the holder whose lease this lock took over because its
+// process no longer exists on this host ("" when the lock was free).
+func (l *Lock) TookOver() string { return l.tookOver }

@@ -197,3 +197,100 @@ func TestLeastPrivilegeRole(t *testing.T) {
 		t.Errorf("issued statement changed: net %s", net)
 	}
 }
+
+// kill -9 in the middle of the nightly job on SQLite, then a restart well
+// within the lock's lease: the dead process's lease is taken over at once,
+// its run is marked abandoned and the catch-up ingests the whole inbox.
+func TestKilledDaemonCatchesUp(t *testing.T) {
+	dsn := ingestTestDB(t, store.EngineSQLite)
+	inbox := t.TempDir()
+	var b strings.Builder
+	b.WriteString(ingestUsageHeader)
+	// 600,000 rows of 600 keys: each day's value sent again and again, so
+	// that the file takes a while to ingest.
+	rows, keys := 0, 0
+	for d := metering.MustDate("2024-06-10"); rows < 600_000; d = d.AddDays(1) {
+		for i := range 1000 {
+			fmt.Fprintf(&b, "%s,R1,VCPU,%d\n", d, i%8+1)
+			rows++
+		}
+		keys++
+	}
+	writeFiles(t, inbox, map[string]string{"big.csv": b.String()})
+	child := exec.Command(os.Args[0], "--db", dsn, "serve", "--nightly", "0 0 1 1 *", "--annual", "off", "--addr", "off", "--inbox", inbox, "--settle", "1s")
+	child.Env = childEnv()
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	db := openTestDB(t, dsn)
+	waitFor(t, "the child's nightly run", func() bool {
+		runs := runsOf(t, db, app.JobNightly)
+		return len(runs) == 1 && runs[0].Status == store.JobStatusRunning
+	})
+	child.Process.Kill() // SIGKILL: no cleanup, the lease row stays
+	child.Wait()
+	if n := usageCount(t, dsn); n != 0 {
+		t.Fatalf("%d rows from a killed ingest, want 0", n)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	var stderr string
+	go func() {
+		defer close(done)
+		_, _, stderr = runMain(t, ctx, "--db", dsn, "serve", "--nightly", "0 0 1 1 *", "--annual", "off", "--addr", "off", "--inbox", inbox, "--settle", "1s")
+	}()
+	waitFor(t, "the catch-up run", func() bool {
+		return statuses(runsOf(t, db, app.JobNightly))[store.JobStatusSucceeded] == 1
+	})
+	cancel()
+	<-done
+	got := statuses(runsOf(t, db, app.JobNightly))
+	if got[store.JobStatusAbandoned] != 1 || got[store.JobStatusSucceeded] != 1 {
+		t.Errorf("history %v, want the killed run abandoned and the catch-up succeeded\n%s", got, stderr)
+	}
+	if !strings.Contains(stderr, "took over the lock") {
+		t.Errorf("the restarted daemon did not take over the dead lease:\n%s", stderr)
+	}
+	if n := usageCount(t, dsn); n != keys {
+		t.Errorf("%d rows after the catch-up, want %d", n, keys)
+	}
+}
+
+func openTestDB(t *testing.T, dsn string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func runsOf(t *testing.T, db *store.DB, job string) []store.JobRun {
+	t.Helper()
+	runs, err := db.JobRuns(context.Background(), store.JobRunFilter{Job: job, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+func statuses(runs []store.JobRun) map[store.JobStatus]int {
+	m := map[store.JobStatus]int{}
+	for _, r := range runs {
+		m[r.Status]++
+	}
+	return m
+}
