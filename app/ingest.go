@@ -1,6 +1,7 @@
 package app
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,6 +32,9 @@ type IngestInput struct {
 	// after its last write (the .part convention); 0 means 60 s, a
 	// negative value takes every file at once.
 	SettleTime time.Duration
+	// KeepDone is how long the compressed files of done/ are kept (0: 90
+	// days, negative: forever); files there are compressed after a day.
+	KeepDone time.Duration
 	// Report, when set, is told of each file's result (and of the retried
 	// rejects, with File ""), as soon as it is committed.
 	Report func(FileReport)
@@ -458,6 +462,9 @@ func (a *App) ingestInbox(ctx context.Context, in IngestInput) (IngestSummary, e
 			}
 		}
 	}
+	if err := a.rotateDone(done, in.KeepDone); err != nil {
+		return ing.sum, fmt.Errorf("inbox: rotate done/: %w", err)
+	}
 	return ing.sum, nil
 }
 
@@ -474,4 +481,79 @@ func moveDone(path, done, name, sha string) error {
 		return err
 	}
 	return nil
+}
+
+// rotateDone compresses the files of done/ last written more than a day
+// ago (NAME → NAME.gz) and removes compressed files older than keep (zero:
+// 90 days; negative: kept forever). A file the ledger holds is never
+// needed again to bill; it is kept for the operator, who may re-ingest it.
+func (a *App) rotateDone(done string, keep time.Duration) error {
+	if keep == 0 {
+		keep = 90 * 24 * time.Hour
+	}
+	entries, err := os.ReadDir(done)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	for _, e := range entries {
+		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(done, e.Name())
+		age := now.Sub(info.ModTime())
+		switch {
+		case strings.HasSuffix(e.Name(), ".gz"):
+			if keep > 0 && age > keep {
+				if err := os.Remove(path); err != nil {
+					return err
+				}
+				a.Log.Info("removed an old ingested file", "file", path, "days", int(age.Hours()/24))
+			}
+		case age > 24*time.Hour:
+			if err := gzipFile(path, info.ModTime()); err != nil {
+				return fmt.Errorf("compress %s: %w", path, err)
+			}
+		}
+	}
+	return nil
+}
+
+// gzipFile replaces path by path.gz, written through a temp file and a
+// rename, keeping the modification time.
+func gzipFile(path string, mtime time.Time) error {
+	in, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.gz")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	zw := gzip.NewWriter(tmp)
+	zw.Name = filepath.Base(path)
+	if _, err := io.Copy(zw, in); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chtimes(tmp.Name(), mtime, mtime); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path+".gz"); err != nil {
+		return err
+	}
+	return os.Remove(path)
 }

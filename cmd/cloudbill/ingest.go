@@ -63,7 +63,7 @@ func ingestScope(in app.IngestInput) string {
 // ingestInput is an ingest of inbox that prints each file's summary on
 // stderr, with a progress bar on a terminal.
 func (c *cli) ingestInput(inbox string) app.IngestInput {
-	return app.IngestInput{Inbox: inbox, SettleTime: c.settle, Report: c.printFile, Progress: c.progress}
+	return app.IngestInput{Inbox: inbox, SettleTime: c.settle, KeepDone: c.keepDone, Report: c.printFile, Progress: c.progress}
 }
 
 // settleFlag adds --settle: how long an inbox file must be left alone
@@ -71,6 +71,8 @@ func (c *cli) ingestInput(inbox string) app.IngestInput {
 func (c *cli) settleFlag(fs *flag.FlagSet) {
 	fs.DurationVar(&c.settle, "settle", envDuration("CLOUDBILL_SETTLE", time.Minute),
 		"an inbox file is taken once nothing has written to it for this long, or at once when it was renamed in after its last write (NAME.part → NAME) (env CLOUDBILL_SETTLE)")
+	fs.DurationVar(&c.keepDone, "keep-done", envDuration("CLOUDBILL_KEEP_DONE", 90*24*time.Hour),
+		"ingested files in the inbox's done/ are gzipped after a day and removed after this long; negative keeps them (env CLOUDBILL_KEEP_DONE)")
 }
 
 // printFile prints one file's outcome on stderr (in JSON mode the logs

@@ -44,9 +44,10 @@ type cli struct {
 	// Verbose asks one-shot runs for their summary and info logs.
 	Verbose bool
 	// creates says the command may create the database (load, migrate).
-	creates bool
-	command string
-	settle  time.Duration // --settle of the inbox
+	creates  bool
+	command  string
+	settle   time.Duration // --settle of the inbox
+	keepDone time.Duration // --keep-done of the inbox
 }
 
 // jsonLogs reports whether stderr carries JSON lines only.
