@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the tools the tests and documents need are present: pdftotext
-# and pdftoppm (poppler-utils), qpdf, and the CJK TrueType font gbsn00lp.ttf
+# and pdftoppm (poppler-utils), qpdf, systemd-analyze (systemd, to check the
+# units' hardening) and the CJK TrueType font gbsn00lp.ttf
 # (fonts-arphic-gbsn00lp). As root on Debian it installs what is missing;
 # otherwise it says exactly what to install.
 set -euo pipefail
@@ -8,6 +9,7 @@ set -euo pipefail
 need=()
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v qpdf >/dev/null || need+=(qpdf)
+command -v systemd-analyze >/dev/null || need+=(systemd)   # the unit hardening test
 if [[ -z "${CLOUDBILL_FONT:-}" ]] && ! ls /usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf >/dev/null 2>&1; then
     need+=(fonts-arphic-gbsn00lp)
 fi
