@@ -111,6 +111,7 @@ func init() {
 		"run":       {"run one job now: nightly or annual", cmdRun},
 		"jobs":      {"list recent job runs", cmdJobs},
 		"demo":      {"fresh embedded database, fixtures, a generated year, every report", cmdDemo},
+		"backup":    {"copy the SQLite database consistently while the daemon runs (PostgreSQL: pg_dump)", cmdBackup},
 	}
 }
 
