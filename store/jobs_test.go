@@ -334,3 +334,18 @@ func TestLockSQLiteDeadHolderAndBusy(t *testing.T) {
 		t.Errorf("TryLock on a busy database: %v, want a transient error at once", err)
 	}
 }
+
+// A database migrated by a newer cloudbill is refused, naming both versions.
+func TestSchemaNewerThanBinary(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := storetest.SQL(t, db).ExecContext(ctx, storetest.SQL(t, db).Rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from the future', 'x')`), 9999); err != nil {
+			t.Fatal(err)
+		}
+		_, err := store.Open(ctx, db.DSN)
+		var newer *store.SchemaNewerError
+		if !errors.As(err, &newer) || newer.Database != 9999 || !strings.Contains(err.Error(), "9999") {
+			t.Fatalf("open a newer database: %v", err)
+		}
+	})
+}

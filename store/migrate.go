@@ -24,11 +24,19 @@ const migrationLock = 7420011
 func (db *DB) Migrate(ctx context.Context) error {
 	// Probe before creating: a least-privilege role (deploy/postgres-setup.sql)
 	// may read schema_migrations but not run DDL, not even CREATE … IF NOT EXISTS.
-	var applied int
-	if err := db.pool.GetContext(ctx, &applied, `SELECT count(*) FROM schema_migrations`); err != nil {
+	// A current schema is only read: no write transaction, so that reading
+	// commands never wait for (or block) a long ingest on SQLite.
+	var versions []int
+	if err := db.pool.SelectContext(ctx, &versions, `SELECT version FROM schema_migrations`); err != nil {
 		if _, err := db.pool.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
+	}
+	applied := map[int]bool{}
+	newest := 0
+	for _, v := range versions {
+		applied[v] = true
+		newest = max(newest, v)
 	}
 	dir := db.dialect.migrations
 	entries, err := fs.ReadDir(migrations, dir)
@@ -36,6 +44,12 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	type migration struct {
+		version int
+		name    string
+	}
+	var todo []migration
+	known := 0
 	for _, e := range entries {
 		name := e.Name()
 		if !strings.HasSuffix(name, ".sql") {
@@ -45,6 +59,16 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: name must start with a number", name)
 		}
+		known = max(known, version)
+		if !applied[version] {
+			todo = append(todo, migration{version, name})
+		}
+	}
+	if newest > known {
+		return &SchemaNewerError{Database: newest, Binary: known}
+	}
+	for _, m := range todo {
+		version, name := m.version, m.name
 		body, err := fs.ReadFile(migrations, path.Join(dir, name))
 		if err != nil {
 			return err
@@ -80,6 +104,14 @@ func (db *DB) applyMigration(ctx context.Context, version int, name, body string
 		return err
 	}
 	return tx.Commit()
+}
+
+// SchemaNewerError refuses a database migrated by a newer cloudbill: this
+// binary does not know its schema and could corrupt it.
+type SchemaNewerError struct{ Database, Binary int }
+
+func (e *SchemaNewerError) Error() string {
+	return fmt.Sprintf("the database is at schema version %d, newer than this cloudbill knows (%d): run the cloudbill that migrated it, or a newer one", e.Database, e.Binary)
 }
 
 // SchemaVersion returns the number of the latest migration applied (0 for
