@@ -9,8 +9,9 @@ BIN := bin/cloudbill
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-build: ## build bin/cloudbill
+build: ## build bin/cloudbill (and bin/measure, the benchmarks' driver)
 	$(GO) build -o $(BIN) ./cmd/cloudbill
+	$(GO) build -o bin/measure ./scripts/measure
 
 deps: ## install poppler-utils, qpdf and the CJK font when missing (as root), or say what to install
 	@scripts/deps.sh

@@ -36,12 +36,12 @@ for engine in $engines; do
     fi
     # Ingestion kept the summaries: the first refresh is the nightly case.
     echo "refresh after ingestion (summaries kept by ingest):"
-    $bin --db "$dsn" findings --as-of 2024-12-31 --measure 2>/dev/null
+    bin/measure --db "$dsn" findings --as-of 2024-12-31 2>/dev/null
     # Other idle thresholds make the refresh rebuild the idle summary in one
     # pass over activity (as after a replaced activity row).
     policy=$(mktemp)
     printf 'idle.cpu_avg_below = 4\n' > "$policy"
     echo "refresh with other idle thresholds (rebuilds the idle summary):"
-    CLOUDBILL_POLICY=$policy $bin --db "$dsn" findings --as-of 2024-12-31 --measure 2>/dev/null | grep '^measure'
+    CLOUDBILL_POLICY=$policy bin/measure --db "$dsn" findings --as-of 2024-12-31 2>/dev/null | grep '^measure'
     rm -f "$policy"
 done

@@ -30,6 +30,6 @@ for n in $sizes; do
         if [[ $engine == postgres ]]; then
             psql -q "$pgurl" -c "VACUUM ANALYZE" >/dev/null
         fi
-        $bin --db "$dsn" settle --year 2024 --measure 2>/dev/null | grep '^measure'
+        bin/measure --db "$dsn" settle --year 2024 2>/dev/null | grep '^measure'
     done
 done

@@ -1,0 +1,100 @@
+// Command measure is the settlement and findings benchmarks' driver
+// (scripts/bench-settle.sh, scripts/bench-findings.sh): it times a full
+// scan of the rows a pass would otherwise read (the yardstick), then the
+// pass itself through the application layer, and prints both, their ratio
+// and the peak RSS. It is not part of the product.
+//
+//	measure --db DSN settle --year 2024
+//	measure --db DSN findings --as-of 2024-12-31
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"syscall"
+	"time"
+	_ "time/tzdata"
+
+	"cloudbill/app"
+	"cloudbill/metering"
+	"cloudbill/store"
+	"cloudbill/store/storetest"
+)
+
+func main() {
+	dsn := flag.String("db", os.Getenv("CLOUDBILL_DB"), "database")
+	year := flag.Int("year", 2024, "settle: the year")
+	asOf := flag.String("as-of", "2024-12-31", "findings: the as-of date")
+	debug := flag.Bool("phases", false, "print the store's phase timings (debug logs) on stderr")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: measure --db DSN settle|findings [--year Y] [--as-of D]")
+		os.Exit(2)
+	}
+	if err := run(context.Background(), *dsn, flag.Arg(0), *year, *asOf, *debug); err != nil {
+		fmt.Fprintln(os.Stderr, "measure:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, dsn, what string, year int, asOfText string, debug bool) error {
+	opts := store.Options{}
+	if debug {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	db, err := store.OpenWith(ctx, dsn, opts)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a := app.New(db, nil)
+	var rows int64
+	var scan, pass time.Duration
+	switch what {
+	case "settle":
+		t0 := time.Now()
+		if rows, err = storetest.ScanUsage(ctx, db, year); err != nil {
+			return err
+		}
+		scan = time.Since(t0)
+		t1 := time.Now()
+		if _, err := a.Settle(ctx, app.YearInput{Year: year}); err != nil {
+			return err
+		}
+		pass = time.Since(t1)
+		what = "usage rows; full scan %.2fs; settle %.2fs; settle/scan %.2f"
+	case "findings":
+		d, err := metering.ParseDate(asOfText)
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if rows, err = storetest.ScanActivity(ctx, db); err != nil {
+			return err
+		}
+		scan = time.Since(t0)
+		t1 := time.Now()
+		fs, _, err := a.RefreshFindings(ctx, app.FindingsInput{AsOf: d})
+		if err != nil {
+			return err
+		}
+		pass = time.Since(t1)
+		fmt.Printf("%d findings as of %s\n", len(fs), d)
+		what = "activity rows; full scan %.2fs; findings %.2fs; findings/scan %.2f"
+	default:
+		return fmt.Errorf("unknown pass %q: settle or findings", what)
+	}
+	fmt.Printf("measure %s: %d "+what+"; peak RSS %d MB\n", db.Engine, rows, scan.Seconds(), pass.Seconds(), pass.Seconds()/scan.Seconds(), peakRSSMB())
+	return nil
+}
+
+// peakRSSMB is this process's peak resident set size in MB (Linux: maxrss
+// is in KiB).
+func peakRSSMB() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Maxrss / 1024
+}
