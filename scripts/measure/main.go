@@ -30,6 +30,17 @@ func main() {
 	asOf := flag.String("as-of", "2024-12-31", "findings: the as-of date")
 	debug := flag.Bool("phases", false, "print the store's phase timings (debug logs) on stderr")
 	flag.Parse()
+	// Flags may come after the pass's name too.
+	if flag.NArg() > 1 {
+		what := flag.Arg(0)
+		flag.CommandLine.Parse(flag.Args()[1:])
+		os.Args = []string{os.Args[0], what}
+		if flag.NArg() > 0 {
+			fmt.Fprintf(os.Stderr, "measure: unexpected arguments %q\n", flag.Args())
+			os.Exit(2)
+		}
+		flag.CommandLine.Parse([]string{what})
+	}
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: measure --db DSN settle|findings [--year Y] [--as-of D]")
 		os.Exit(2)
