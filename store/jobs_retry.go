@@ -58,8 +58,5 @@ func IsTransient(err error) bool {
 		return false
 	}
 	var netErr *net.OpError
-	if errors.As(err, &netErr) {
-		return true
-	}
-	return false
+	return errors.As(err, &netErr)
 }

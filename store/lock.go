@@ -210,7 +210,9 @@ func (l *Lock) keep() {
 		var res sql.Result
 		var err error
 		if l.conn != nil {
-			res, err = l.conn.ExecContext(ctx, `UPDATE locks SET expires_at = $1 WHERE name = $2 AND holder = $3`,
+			// PostgreSQL: the advisory lock is the mutex; the row only shows
+			// who holds it, so its renewal's count does not matter.
+			_, err = l.conn.ExecContext(ctx, `UPDATE locks SET expires_at = $1 WHERE name = $2 AND holder = $3`,
 				now.Add(l.lease), l.name, l.holder)
 			if err != nil {
 				cancel()
