@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"cloudbill/app"
+	"cloudbill/app/apptest"
 	"cloudbill/daemon"
 	"cloudbill/metering"
 	"cloudbill/store"
@@ -28,61 +29,11 @@ import (
 
 const defaultNightly = "30 1 * * *"
 
-var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// testRunner is a runner with the given jobs, holder and clock, and
-// millisecond backoffs.
-func testRunner(db *store.DB, holder string, now func() time.Time, jobs map[string]app.JobFunc) *app.Runner {
-	r := app.NewRunner(db, discardLog, jobs)
-	r.Holder = holder
-	r.Backoff = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
-	if now != nil {
-		r.Now = now
-	}
-	return r
-}
-
-func fixedClock(s string) func() time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, metering.Shanghai)
-	if err != nil {
-		panic(err)
-	}
-	return func() time.Time { return t }
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func runsOf(t *testing.T, db *store.DB, job string) []store.JobRun {
-	t.Helper()
-	runs, err := db.JobRuns(context.Background(), store.JobRunFilter{Job: job, Limit: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return runs
-}
-
-func statuses(runs []store.JobRun) map[store.JobStatus]int {
-	m := map[store.JobStatus]int{}
-	for _, r := range runs {
-		m[r.Status]++
-	}
-	return m
-}
-
 func TestJobHistory(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		var flakyCalls atomic.Int32
-		r := testRunner(db, "test:1", fixedClock("2024-06-02 01:30"), map[string]app.JobFunc{
+		r := apptest.Runner(db, "test:1", apptest.Clock("2024-06-02 01:30"), map[string]app.JobFunc{
 			"ok": func(ctx context.Context) (app.JobResult, error) {
 				return app.JobResult{Scope: "date=2024-06-01", Counts: map[string]int64{app.CountRowsIngested: 42, app.CountRowsRejected: 1}}, nil
 			},
@@ -116,7 +67,7 @@ func TestJobHistory(t *testing.T) {
 				if (err != nil) != (c.wantErr != "") || (err != nil && !strings.Contains(err.Error(), c.wantErr)) {
 					t.Fatalf("Run error %v, want %q", err, c.wantErr)
 				}
-				got := runsOf(t, db, c.job)
+				got := apptest.Runs(t, db, c.job)
 				if len(got) != 1 {
 					t.Fatalf("%d runs recorded, want 1", len(got))
 				}
@@ -130,7 +81,7 @@ func TestJobHistory(t *testing.T) {
 		if n := flakyCalls.Load(); n != 3 {
 			t.Errorf("flaky job called %d times, want 3 (two transient failures retried)", n)
 		}
-		if got := runsOf(t, db, "ok")[0].Counts; got[app.CountRowsIngested] != 42 || got[app.CountRowsRejected] != 1 {
+		if got := apptest.Runs(t, db, "ok")[0].Counts; got[app.CountRowsIngested] != 42 || got[app.CountRowsRejected] != 1 {
 			t.Errorf("counts %v", got)
 		}
 		if _, err := r.Run(ctx, "weekly"); err == nil {
@@ -167,7 +118,7 @@ func TestTwoDaemonsRunAJobOnce(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { db.Close() })
-				r := testRunner(db, fmt.Sprintf("daemon-%d:%d", i, 100+i), nil, map[string]app.JobFunc{app.JobNightly: body})
+				r := apptest.Runner(db, fmt.Sprintf("daemon-%d:%d", i, 100+i), nil, map[string]app.JobFunc{app.JobNightly: body})
 				go func() {
 					run, err := r.Run(ctx, app.JobNightly)
 					if err != nil {
@@ -202,17 +153,17 @@ func TestTwoDaemonsRunAJobOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer check.Close()
-			got := statuses(runsOf(t, check, app.JobNightly))
+			got := apptest.Statuses(apptest.Runs(t, check, app.JobNightly))
 			if got[store.JobStatusSucceeded] != 1 || got[store.JobStatusSkipped] != daemons-1 || len(got) != 2 {
 				t.Errorf("history %v, want 1 succeeded and %d skipped", got, daemons-1)
 			}
-			for _, r := range runsOf(t, check, app.JobNightly) {
+			for _, r := range apptest.Runs(t, check, app.JobNightly) {
 				if r.Status == store.JobStatusSkipped && !strings.Contains(r.Error, "lock held") {
 					t.Errorf("skipped run without its reason: %+v", r)
 				}
 			}
 			// Once the holder is done, the next run goes ahead.
-			r := testRunner(check, "later:1", nil, map[string]app.JobFunc{app.JobNightly: func(context.Context) (app.JobResult, error) { return app.JobResult{}, nil }})
+			r := apptest.Runner(check, "later:1", nil, map[string]app.JobFunc{app.JobNightly: func(context.Context) (app.JobResult, error) { return app.JobResult{}, nil }})
 			if run, err := r.Run(ctx, app.JobNightly); err != nil || run.Status != store.JobStatusSucceeded {
 				t.Errorf("run after release: %+v %v", run, err)
 			}
@@ -263,8 +214,8 @@ func TestShutdownDuringJob(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				storetest.Clear(t, db, "probe", "job_runs")
 				started, finish := make(chan struct{}, 1), make(chan struct{})
-				r := testRunner(db, "test:1", nil, map[string]app.JobFunc{"probe": probeJob(t, db, started, finish)})
-				d := &daemon.Daemon{Runner: r, Log: discardLog, Config: daemon.Config{
+				r := apptest.Runner(db, "test:1", nil, map[string]app.JobFunc{"probe": probeJob(t, db, started, finish)})
+				d := &daemon.Daemon{Runner: r, Log: apptest.Discard, Config: daemon.Config{
 					Schedules: map[string]string{"probe": "0 0 1 1 *"}, // not in this test's lifetime
 					CatchUp:   []string{"probe"},                       // never ran: runs at start
 					Grace:     c.grace,
@@ -302,7 +253,7 @@ func TestShutdownDuringJob(t *testing.T) {
 				if n := probeRows(t, db); n != c.rows {
 					t.Errorf("probe has %d rows, want %d", n, c.rows)
 				}
-				runs := runsOf(t, db, "probe")
+				runs := apptest.Runs(t, db, "probe")
 				if len(runs) != 1 || runs[0].Status != c.status || !strings.Contains(runs[0].Error, c.errText) {
 					t.Errorf("history %+v, want one %s run", runs, c.status)
 				}
@@ -318,7 +269,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		at := func(s string) time.Time { return fixedClock(s)() }
+		at := func(s string) time.Time { return apptest.Clock(s)() }
 		cases := []struct {
 			name    string
 			history []store.JobRun
@@ -345,7 +296,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				d := &daemon.Daemon{Runner: testRunner(db, "t:1", fixedClock(c.now), nil), Log: discardLog}
+				d := &daemon.Daemon{Runner: apptest.Runner(db, "t:1", apptest.Clock(c.now), nil), Log: apptest.Discard}
 				missed, _, err := d.Runner.Missed(ctx, app.JobNightly, sched)
 				if err != nil || missed != c.missed {
 					t.Errorf("missed = %v, %v; want %v", missed, err, c.missed)
@@ -359,7 +310,7 @@ func TestMissedRunCatchUp(t *testing.T) {
 				FinishedAt: at("2024-06-01 01:31"), Status: store.JobStatusSucceeded}); err != nil {
 				t.Fatal(err)
 			}
-			now := fixedClock("2024-06-05 10:00")
+			now := apptest.Clock("2024-06-05 10:00")
 			var calls atomic.Int32
 			var asOf metering.Date
 			jobs := map[string]app.JobFunc{app.JobNightly: func(context.Context) (app.JobResult, error) {
@@ -367,13 +318,15 @@ func TestMissedRunCatchUp(t *testing.T) {
 				asOf = app.Yesterday(now())
 				return app.JobResult{Scope: "date=" + asOf.String()}, nil
 			}}
-			d := &daemon.Daemon{Runner: testRunner(db, "t:1", now, jobs), Log: discardLog, Config: daemon.Config{
+			d := &daemon.Daemon{Runner: apptest.Runner(db, "t:1", now, jobs), Log: apptest.Discard, Config: daemon.Config{
 				Schedules: map[string]string{app.JobNightly: defaultNightly}, CatchUp: []string{app.JobNightly}, Grace: time.Minute,
 			}}
 			ctx, cancel := context.WithCancel(ctx)
 			done := make(chan error, 1)
 			go func() { done <- d.Run(ctx) }()
-			waitFor(t, "the catch-up run", func() bool { return statuses(runsOf(t, db, app.JobNightly))[store.JobStatusSucceeded] == 2 })
+			apptest.WaitFor(t, "the catch-up run", func() bool {
+				return apptest.Statuses(apptest.Runs(t, db, app.JobNightly))[store.JobStatusSucceeded] == 2
+			})
 			time.Sleep(50 * time.Millisecond) // a second catch-up would show now
 			cancel()
 			if err := <-done; err != nil {
@@ -405,13 +358,13 @@ func mustSchedule(t *testing.T, spec string) interface{ Next(time.Time) time.Tim
 
 func TestMetricsAndHealth(t *testing.T) {
 	db := storetest.Open(t, store.EngineSQLite)
-	r := testRunner(db, "t:1", nil, map[string]app.JobFunc{app.JobNightly: func(context.Context) (app.JobResult, error) {
+	r := apptest.Runner(db, "t:1", nil, map[string]app.JobFunc{app.JobNightly: func(context.Context) (app.JobResult, error) {
 		return app.JobResult{Counts: map[string]int64{app.CountRowsIngested: 1500, app.CountRowsRejected: 7}}, nil
 	}})
 	m := daemon.NewMetrics("test")
 	r.Observe = m.Observe
 	addr := make(chan string, 1)
-	d := &daemon.Daemon{Runner: r, Metrics: m, Log: discardLog, Listening: func(a string) { addr <- a }, Config: daemon.Config{
+	d := &daemon.Daemon{Runner: r, Metrics: m, Log: apptest.Discard, Listening: func(a string) { addr <- a }, Config: daemon.Config{
 		Schedules: map[string]string{app.JobNightly: defaultNightly}, CatchUp: []string{app.JobNightly}, Addr: "127.0.0.1:0",
 	}}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -422,8 +375,8 @@ func TestMetricsAndHealth(t *testing.T) {
 		<-done
 	}()
 	base := "http://" + <-addr
-	waitFor(t, "the catch-up run", func() bool {
-		return len(runsOf(t, db, app.JobNightly)) == 1 && runsOf(t, db, app.JobNightly)[0].Status == store.JobStatusSucceeded
+	apptest.WaitFor(t, "the catch-up run", func() bool {
+		return len(apptest.Runs(t, db, app.JobNightly)) == 1 && apptest.Runs(t, db, app.JobNightly)[0].Status == store.JobStatusSucceeded
 	})
 
 	get := func(path string) (int, string) {
@@ -437,7 +390,7 @@ func TestMetricsAndHealth(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	var body string
-	waitFor(t, "the run in the metrics", func() bool {
+	apptest.WaitFor(t, "the run in the metrics", func() bool {
 		_, body = get("/metrics")
 		return strings.Contains(body, "cloudbill_rows_ingested_total 1500")
 	})
@@ -494,8 +447,8 @@ func TestTwoDaemonsRunEachTickOnce(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { db.Close() })
-				r := testRunner(db, fmt.Sprintf("daemon-%d:%d", i, 200+i), nil, map[string]app.JobFunc{"tick": body})
-				d := &daemon.Daemon{Runner: r, Log: discardLog, Config: daemon.Config{
+				r := apptest.Runner(db, fmt.Sprintf("daemon-%d:%d", i, 200+i), nil, map[string]app.JobFunc{"tick": body})
+				d := &daemon.Daemon{Runner: r, Log: apptest.Discard, Config: daemon.Config{
 					Schedules: map[string]string{"tick": "*/2 * * * * *"}, Grace: time.Second,
 				}}
 				wg.Go(func() {
@@ -509,11 +462,11 @@ func TestTwoDaemonsRunEachTickOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { check.Close() })
-			waitFor(t, "three ticks", func() bool { return statuses(runsOf(t, check, "tick"))[store.JobStatusSucceeded] >= 3 })
+			apptest.WaitFor(t, "three ticks", func() bool { return apptest.Statuses(apptest.Runs(t, check, "tick"))[store.JobStatusSucceeded] >= 3 })
 			cancel()
 			wg.Wait()
 			ticks := map[time.Time]int{}
-			for _, r := range runsOf(t, check, "tick") {
+			for _, r := range apptest.Runs(t, check, "tick") {
 				if r.Scheduled.IsZero() {
 					t.Errorf("a scheduled run without its tick: %+v", r)
 				}
@@ -548,7 +501,7 @@ func TestDatabaseDownAtTick(t *testing.T) {
 		defer mu.Unlock()
 		return logs.Write(p)
 	}), nil))
-	r := testRunner(db, "t:1", nil, map[string]app.JobFunc{"tick": func(context.Context) (app.JobResult, error) {
+	r := apptest.Runner(db, "t:1", nil, map[string]app.JobFunc{"tick": func(context.Context) (app.JobResult, error) {
 		return app.JobResult{}, nil
 	}})
 	r.Log = log
@@ -580,7 +533,7 @@ func TestDatabaseDownAtTick(t *testing.T) {
 	back := storetest.Open(t, store.EngineSQLite)
 	r.DB = back
 	r.FlushPending(context.Background())
-	runs := runsOf(t, back, "tick")
+	runs := apptest.Runs(t, back, "tick")
 	if r.Pending() != 0 || len(runs) != 1 || runs[0].Status != store.JobStatusFailed || runs[0].Error == "" {
 		t.Errorf("after the database is back: pending %d, runs %+v", r.Pending(), runs)
 	}

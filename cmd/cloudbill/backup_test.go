@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"cloudbill/app"
+	"cloudbill/app/apptest"
 	"cloudbill/metering"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
@@ -40,7 +41,7 @@ func TestBackupWhileIngesting(t *testing.T) {
 				_, err := app.New(db, nil).Ingest(context.Background(), app.IngestInput{Inbox: inbox})
 				ingested <- err
 			}()
-			waitFor(t, "the first file", func() bool { return usageCount(t, dsn) > 0 })
+			apptest.WaitFor(t, "the first file", func() bool { return usageCount(t, dsn) > 0 })
 
 			var restored string
 			switch e {

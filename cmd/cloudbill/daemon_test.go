@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"os"
 	"os/exec"
@@ -17,32 +15,11 @@ import (
 	"time"
 
 	"cloudbill/app"
+	"cloudbill/app/apptest"
 	"cloudbill/metering"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
 )
-
-var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// testRunner is a runner with the given jobs, holder and clock, and
-// millisecond backoffs.
-func testRunner(db *store.DB, holder string, now func() time.Time, jobs map[string]app.JobFunc) *app.Runner {
-	r := app.NewRunner(db, discardLog, jobs)
-	r.Holder = holder
-	r.Backoff = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
-	if now != nil {
-		r.Now = now
-	}
-	return r
-}
-
-func fixedClock(s string) func() time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, metering.Shanghai)
-	if err != nil {
-		panic(err)
-	}
-	return func() time.Time { return t }
-}
 
 // runMain runs the command line in-process and returns exit status and output.
 func runMain(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
@@ -100,7 +77,7 @@ func TestCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		r := testRunner(db, "t:1", fixedClock("2024-06-02 01:30"), map[string]app.JobFunc{
+		r := apptest.Runner(db, "t:1", apptest.Clock("2024-06-02 01:30"), map[string]app.JobFunc{
 			app.JobNightly: func(context.Context) (app.JobResult, error) {
 				return app.JobResult{Scope: "date=2024-06-01", Counts: map[string]int64{app.CountRowsIngested: 9}}, nil
 			},
@@ -186,7 +163,7 @@ func TestLeastPrivilegeRole(t *testing.T) {
 		t.Fatalf("daemon role opens a migrated database: %v", err)
 	}
 	defer d.Close()
-	r := testRunner(d, "lp:1", nil, map[string]app.JobFunc{app.JobNightly: func(ctx context.Context) (app.JobResult, error) {
+	r := apptest.Runner(d, "lp:1", nil, map[string]app.JobFunc{app.JobNightly: func(ctx context.Context) (app.JobResult, error) {
 		return app.JobResult{}, storetest.WriteWithTempTable(ctx, t, d)
 	}})
 	if run, err := r.Run(ctx, app.JobNightly); err != nil || run.Status != store.JobStatusSucceeded {
@@ -223,8 +200,8 @@ func TestKilledDaemonCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := openTestDB(t, dsn)
-	waitFor(t, "the child's nightly run", func() bool {
-		runs := runsOf(t, db, app.JobNightly)
+	apptest.WaitFor(t, "the child's nightly run", func() bool {
+		runs := apptest.Runs(t, db, app.JobNightly)
 		return len(runs) == 1 && runs[0].Status == store.JobStatusRunning
 	})
 	child.Process.Kill() // SIGKILL: no cleanup, the lease row stays
@@ -240,12 +217,12 @@ func TestKilledDaemonCatchesUp(t *testing.T) {
 		defer close(done)
 		_, _, stderr = runMain(t, ctx, "--db", dsn, "serve", "--nightly", "0 0 1 1 *", "--annual", "off", "--addr", "off", "--inbox", inbox, "--settle", "1s")
 	}()
-	waitFor(t, "the catch-up run", func() bool {
-		return statuses(runsOf(t, db, app.JobNightly))[store.JobStatusSucceeded] == 1
+	apptest.WaitFor(t, "the catch-up run", func() bool {
+		return apptest.Statuses(apptest.Runs(t, db, app.JobNightly))[store.JobStatusSucceeded] == 1
 	})
 	cancel()
 	<-done
-	got := statuses(runsOf(t, db, app.JobNightly))
+	got := apptest.Statuses(apptest.Runs(t, db, app.JobNightly))
 	if got[store.JobStatusAbandoned] != 1 || got[store.JobStatusSucceeded] != 1 {
 		t.Errorf("history %v, want the killed run abandoned and the catch-up succeeded\n%s", got, stderr)
 	}
@@ -265,32 +242,4 @@ func openTestDB(t *testing.T, dsn string) *store.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func runsOf(t *testing.T, db *store.DB, job string) []store.JobRun {
-	t.Helper()
-	runs, err := db.JobRuns(context.Background(), store.JobRunFilter{Job: job, Limit: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return runs
-}
-
-func statuses(runs []store.JobRun) map[store.JobStatus]int {
-	m := map[store.JobStatus]int{}
-	for _, r := range runs {
-		m[r.Status]++
-	}
-	return m
 }
