@@ -52,6 +52,16 @@ func (c *Catalogue) Items() []string {
 	return out
 }
 
+// Billable is the billable quantity of a day (DESIGN.md §2.2): the metered
+// quantity, but never more than the approved one, min(metered, approved).
+// The excess, metered − Billable, is not payable.
+func Billable(metered, approved decimal.Decimal) decimal.Decimal {
+	if metered.LessThan(approved) {
+		return metered
+	}
+	return approved
+}
+
 // Sum accumulates amounts of the form quantity × price × days ÷ cycle days
 // exactly, as a rational number: no rounding happens until Rounded. The
 // zero value is an empty sum.

@@ -64,10 +64,10 @@ func NewSettlement(year int, cat *Catalogue, placement map[string]Placement) *Se
 	return &Settlement{year: year, catalogue: cat, placement: placement, lines: map[lineKey]*lineAcc{}}
 }
 
-// Add rates one day group: billable quantity = min(metered, approved);
+// Add rates one day group: billable quantity = Billable(metered, approved);
 // amount = quantity × price × days ÷ cycle days, kept exact.
 func (s *Settlement) Add(g DayGroup) error {
-	q := decimal.Min(g.Metered, g.Approved)
+	q := Billable(g.Metered, g.Approved)
 	if !q.IsPositive() || g.Days <= 0 {
 		return nil
 	}

@@ -349,8 +349,8 @@ func (d *Detector) addValue(i int, item string, q decimal.Decimal, s span) {
 }
 
 // addBilled adds to finding i the money billed for resource r over s:
-// every approved item, min(metered, approved) on each metered day of the
-// billing window.
+// every approved item, billing.Billable(metered, approved) on each metered
+// day of the billing window.
 func (d *Detector) addBilled(i int, r *resState, s span) {
 	s = s.cut(r.window)
 	if s.empty() {
@@ -364,7 +364,7 @@ func (d *Detector) addBilled(i int, r *resState, s span) {
 			}
 			for _, a := range r.approvals[item] {
 				if as := us.cut(a.span); !as.empty() && a.Qty.IsPositive() {
-					d.addValue(i, item, decimal.Min(u.Qty, a.Qty), as)
+					d.addValue(i, item, billing.Billable(u.Qty, a.Qty), as)
 				}
 			}
 		}
@@ -408,8 +408,8 @@ func (d *Detector) usageFindings(r *resState, item string) {
 			if day < as.From {
 				pieces = append(pieces, piece{FindingBeyondApproval, span{day, as.From}, u.Qty})
 			}
-			if u.Qty.GreaterThan(a.Qty) {
-				pieces = append(pieces, piece{FindingBeyondApproval, as, u.Qty.Sub(a.Qty)})
+			if excess := u.Qty.Sub(billing.Billable(u.Qty, a.Qty)); excess.IsPositive() {
+				pieces = append(pieces, piece{FindingBeyondApproval, as, excess})
 			}
 			day = as.To
 		}
