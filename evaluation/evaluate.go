@@ -95,7 +95,7 @@ func Evaluate(year int, providers []string, scores []Score, obligations []Obliga
 
 // RatDecimal converts an exact fraction to a decimal: exactly when its
 // decimal expansion is finite (at most 30 places), otherwise rounded half
-// away from zero to 12 places.
+// away from zero to 12 places (billing.Round).
 func RatDecimal(r *big.Rat) decimal.Decimal {
 	den := new(big.Int).Set(r.Denom())
 	for _, f := range []int64{2, 5} {
@@ -113,19 +113,7 @@ func RatDecimal(r *big.Rat) decimal.Decimal {
 	if den.Cmp(big.NewInt(1)) == 0 {
 		places = 30
 	}
-	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)), nil)
-	num := new(big.Int).Mul(r.Num(), scale)
-	q, m := new(big.Int).QuoRem(num, r.Denom(), new(big.Int))
-	m2 := new(big.Int).Abs(m)
-	m2.Lsh(m2, 1)
-	if m2.Cmp(r.Denom()) >= 0 {
-		if num.Sign() < 0 {
-			q.Sub(q, big.NewInt(1))
-		} else {
-			q.Add(q, big.NewInt(1))
-		}
-	}
-	d := decimal.NewFromBigInt(q, -places)
+	d := billing.Round(r, places)
 	// drop trailing zeros
 	return decimal.RequireFromString(d.String())
 }
