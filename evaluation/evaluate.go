@@ -81,13 +81,7 @@ func Evaluate(year int, providers []string, scores []Score, obligations []Obliga
 		}
 		annual.Quo(annual, big.NewRat(int64(len(periods)), 1))
 		ev.Annual = RatDecimal(annual)
-		ev.Coefficient = p.Below
-		for _, t := range p.Tiers {
-			if annual.Cmp(t.Min.Rat()) >= 0 {
-				ev.Coefficient = t.Coefficient
-				break
-			}
-		}
+		ev.Coefficient = p.Coefficient(annual)
 		out = append(out, ev)
 	}
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -75,10 +76,12 @@ func DefaultPolicy() Policy {
 	}
 }
 
-// Coefficient returns the tier coefficient of an annual score.
-func (p Policy) Coefficient(score decimal.Decimal) decimal.Decimal {
+// Coefficient returns the tier coefficient of an annual score, compared
+// exactly with the tiers' minimums (an annual score of exactly 85 is in
+// the ≥ 85 tier; one a hair below it, however it would round, is not).
+func (p Policy) Coefficient(score *big.Rat) decimal.Decimal {
 	for _, t := range p.Tiers {
-		if score.GreaterThanOrEqual(t.Min) {
+		if score.Cmp(t.Min.Rat()) >= 0 {
 			return t.Coefficient
 		}
 	}
