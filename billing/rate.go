@@ -39,9 +39,6 @@ func (c *Catalogue) At(item string, d metering.Date) (PriceVersion, bool) {
 // Versions returns the versions of item, oldest first.
 func (c *Catalogue) Versions(item string) []PriceVersion { return c.byItem[item] }
 
-// Has reports whether item has any version.
-func (c *Catalogue) Has(item string) bool { return len(c.byItem[item]) > 0 }
-
 // Items returns every item code, sorted.
 func (c *Catalogue) Items() []string {
 	out := make([]string, 0, len(c.byItem))
@@ -92,9 +89,6 @@ func (s *Sum) AddDays(q decimal.Decimal, v PriceVersion, from, to metering.Date)
 		d = end
 	}
 }
-
-// Add adds another sum.
-func (s *Sum) Add(o *Sum) { s.r.Add(&s.r, &o.r) }
 
 // Exact returns the sum as a decimal with up to 12 decimal places, for
 // display and tracing only (rounded half away from zero).

@@ -25,18 +25,18 @@ import (
 func Evaluate(year int, providers []string, scores []Score, obligations []Obligation, p Policy) ([]billing.ProviderEvaluation, error) {
 	prefix := fmt.Sprintf("%d", year) + "Q"
 	// provider → period → dimension → evaluator scores
-	byProv := map[string]map[string]map[string][]decimal.Decimal{}
+	byProv := map[string]map[string]map[Dimension][]decimal.Decimal{}
 	for _, s := range scores {
 		if !strings.HasPrefix(s.Period, prefix) {
 			continue
 		}
 		q := byProv[s.ProviderCode]
 		if q == nil {
-			q = map[string]map[string][]decimal.Decimal{}
+			q = map[string]map[Dimension][]decimal.Decimal{}
 			byProv[s.ProviderCode] = q
 		}
 		if q[s.Period] == nil {
-			q[s.Period] = map[string][]decimal.Decimal{}
+			q[s.Period] = map[Dimension][]decimal.Decimal{}
 		}
 		q[s.Period][s.Dimension] = append(q[s.Period][s.Dimension], s.Score)
 	}
@@ -72,7 +72,7 @@ func Evaluate(year int, providers []string, scores []Score, obligations []Obliga
 				} else {
 					return nil, fmt.Errorf("provider %s quarter %s has no %s scores", prov, period, dim)
 				}
-				qs.Dimensions[dim] = RatDecimal(v)
+				qs.Dimensions[string(dim)] = RatDecimal(v)
 				total.Add(total, new(big.Rat).Mul(p.Weights[dim].Rat(), v))
 			}
 			qs.Score = RatDecimal(total)

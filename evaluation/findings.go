@@ -9,14 +9,16 @@ import (
 	"cloudbill/metering"
 )
 
-// Suggested actions of idle and zombie findings (DESIGN.md §2.6): idle
-// runs shorter than the policy's reclaim.min_days are to be rectified
-// within rectify.working_days working days, longer ones and zombies
-// reclaimed. The other kinds carry no action code: what to do follows from
-// the kind (reports word it).
+// Action is the suggested action of an idle or zombie finding (DESIGN.md
+// §2.6): idle runs shorter than the policy's reclaim.min_days are to be
+// rectified within rectify.working_days working days, longer ones and
+// zombies reclaimed. The other kinds carry no action code: what to do
+// follows from the kind (reports word it).
+type Action string
+
 const (
-	ActionRectify = "rectify"
-	ActionReclaim = "reclaim"
+	ActionRectify Action = "rectify"
+	ActionReclaim Action = "reclaim"
 )
 
 // Place is where a resource sits: its system, department, district,
@@ -207,7 +209,7 @@ func (d *Detector) finding(kind FindingKind, r *resState, item string, s span) F
 		FirstDay: s.From, LastDay: s.To.AddDays(-1), Days: s.To.Sub(s.From)}
 }
 
-func (d *Detector) idleAction(days int) string {
+func (d *Detector) idleAction(days int) Action {
 	if days >= d.p.ReclaimMinDays {
 		return ActionReclaim
 	}
@@ -524,16 +526,4 @@ func SortFindings(fs []Finding) {
 		}
 		return a.FirstDay < b.FirstDay
 	})
-}
-
-// FindingsOfYear keeps the findings whose run overlaps year.
-func FindingsOfYear(fs []Finding, year int) []Finding {
-	from, to := metering.YearStart(year), metering.YearEnd(year)
-	var out []Finding
-	for _, f := range fs {
-		if f.FirstDay < to && f.LastDay >= from {
-			out = append(out, f)
-		}
-	}
-	return out
 }

@@ -95,7 +95,7 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	d.section("一、考核得分（按服务商、季度、维度）", 25)
 	spec := []column{{"季度", 22, "L"}}
 	for _, dim := range evaluation.Dimensions {
-		spec = append(spec, column{dimensionName(dim), 26, "R"})
+		spec = append(spec, column{dimensionName(string(dim)), 26, "R"})
 	}
 	spec = append(spec, column{"季度得分", 26, "R"})
 	d.table(cols(spec...))
@@ -107,7 +107,7 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 			cells := []string{q.Period}
 			for _, dim := range evaluation.Dimensions {
 				s := "—"
-				if v, ok := q.Dimensions[dim]; ok {
+				if v, ok := q.Dimensions[string(dim)]; ok {
 					s = score(v)
 					if dim == evaluation.DimensionResponse && q.ResponseFromSLA {
 						s += "（SLA）"
@@ -132,16 +132,16 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 		groups := map[key]map[string]decimal.Decimal{}
 		var keys []key
 		for _, s := range b.Scores {
-			k := key{s.ProviderCode, s.Period, s.Dimension}
+			k := key{s.ProviderCode, s.Period, string(s.Dimension)}
 			if groups[k] == nil {
 				groups[k] = map[string]decimal.Decimal{}
 				keys = append(keys, k)
 			}
-			groups[k][s.Evaluator] = s.Score
+			groups[k][string(s.Evaluator)] = s.Score
 		}
 		dimOrder := map[string]int{}
 		for i, dim := range evaluation.Dimensions {
-			dimOrder[dim] = i
+			dimOrder[string(dim)] = i
 		}
 		sort.Slice(keys, func(i, j int) bool {
 			a, c := keys[i], keys[j]
@@ -157,8 +157,8 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 			g := groups[k]
 			cells := []string{dir.providerName(k.prov), k.period, dimensionName(k.dim)}
 			var sum decimal.Decimal
-			for _, ev := range []string{evaluation.EvaluatorDepartment, evaluation.EvaluatorThirdParty, evaluation.EvaluatorPublic} {
-				if v, ok := g[ev]; ok {
+			for _, ev := range []evaluation.Evaluator{evaluation.EvaluatorDepartment, evaluation.EvaluatorThirdParty, evaluation.EvaluatorPublic} {
+				if v, ok := g[string(ev)]; ok {
 					cells = append(cells, score(v))
 					sum = sum.Add(v)
 				} else {

@@ -17,7 +17,7 @@ var kindOrder = map[evaluation.FindingKind]int{
 // findingAction is the finding's suggested action, in Chinese.
 func findingAction(f evaluation.Finding) string {
 	if f.Action != "" {
-		return action(f.Action)
+		return action(string(f.Action))
 	}
 	switch f.Kind {
 	case evaluation.FindingIdle:

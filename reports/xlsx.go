@@ -180,7 +180,7 @@ func renderXLSX(b *Bundle, dir *directory) ([]byte, error) {
 		for _, q := range qs {
 			cells := []any{p.ProviderCode, dir.providerName(p.ProviderCode), q.Period}
 			for _, dim := range evaluation.Dimensions {
-				if v, ok := q.Dimensions[dim]; ok {
+				if v, ok := q.Dimensions[string(dim)]; ok {
 					cells = append(cells, v)
 				} else {
 					cells = append(cells, nil)

@@ -196,7 +196,7 @@ func readReference(dir string) (*store.Reference, []store.LoadedFile, []metering
 	resources := unique("resources", "id", keysOf(ref.Resources, func(r metering.Resource) string { return r.ID }))
 	unique("calendar", "date", keysOf(ref.Calendar, func(c evaluation.CalendarDay) string { return c.Day.String() }))
 	unique("scores", "score", keysOf(ref.Scores, func(s evaluation.Score) string {
-		return s.ProviderCode + " " + s.Period + " " + s.Dimension + " " + s.Evaluator
+		return s.ProviderCode + " " + s.Period + " " + string(s.Dimension) + " " + string(s.Evaluator)
 	}))
 
 	for i, d := range ref.Departments {
