@@ -32,9 +32,11 @@ type Place struct {
 	Kind           metering.Kind `db:"kind"`
 }
 
-// IdleActivity reports whether one day of activity is idle for a resource
-// of family f under the policy (service kinds are never idle).
-func (p Policy) IdleActivity(f metering.Family, cpuAvg, cpuMax, diskUsed decimal.Decimal, netBytes int64) bool {
+// IdleDay reports whether one day of activity is idle for a resource of
+// family f under the policy (DESIGN.md §2.6; service kinds are never
+// idle): the one definition of an idle day, for the ingest and the
+// rebuild of the idle summary alike.
+func (p Policy) IdleDay(f metering.Family, cpuAvg, cpuMax, diskUsed decimal.Decimal, netBytes int64) bool {
 	switch f {
 	case metering.FamilyCompute:
 		return cpuAvg.LessThan(p.IdleCPUAvgBelow) && cpuMax.LessThan(p.IdleCPUMaxBelow) && netBytes < p.IdleNetBytesBelow
