@@ -68,7 +68,7 @@ type resState struct {
 	confirmed bool
 	released  metering.NullDate
 	items     []string              // approved items, sorted
-	approvals map[string][]approval // per item, in date order, non-empty spans
+	approvals map[string][]approval // per item, in date order (billing.Lifecycle.Approvals)
 	idle      []span                // raw idle runs of activity
 	usage     map[string][]usageRun // per item, metered runs up to as-of
 }
@@ -111,9 +111,9 @@ type Detector struct {
 
 // NewDetector prepares a detector as of asOf from the resources' places,
 // the lifecycle events (those after asOf are ignored), the catalogue and
-// the policy. Billing window = confirmed ≤ d < released, and d ≤ asOf;
-// the approved quantity on d is that of the latest approved/changed event
-// of the item dated on or before d.
+// the policy. The billing window and the approvals are those of
+// billing.Lifecycles (the ones settlement bills by), the window ending
+// after asOf at the latest.
 func NewDetector(places []Place, events []metering.Event, versions []billing.PriceVersion, p Policy, asOf metering.Date) *Detector {
 	d := &Detector{p: p, asOf: asOf, cat: billing.NewCatalogue(versions), res: map[string]*resState{}}
 	for _, pl := range places {
@@ -128,50 +128,18 @@ func NewDetector(places []Place, events []metering.Event, versions []billing.Pri
 			evs = append(evs, e)
 		}
 	}
-	sort.SliceStable(evs, func(i, j int) bool {
-		if evs[i].ResourceID != evs[j].ResourceID {
-			return evs[i].ResourceID < evs[j].ResourceID
-		}
-		if evs[i].Day != evs[j].Day {
-			return evs[i].Day < evs[j].Day
-		}
-		return evs[i].At.Before(evs[j].At)
-	})
-	var confirmed = map[string]metering.NullDate{}
-	for _, e := range evs {
-		r := d.res[e.ResourceID]
-		switch e.Kind {
-		case metering.EventConfirmed:
-			if c := confirmed[e.ResourceID]; !c.Valid || e.Day < c.Date {
-				confirmed[e.ResourceID] = metering.NullDate{Date: e.Day, Valid: true}
+	for _, l := range billing.Lifecycles(evs) {
+		r := d.res[l.ResourceID]
+		r.released = l.Released
+		for _, a := range l.Approvals { // by item, then day
+			if len(r.approvals[a.ItemCode]) == 0 {
+				r.items = append(r.items, a.ItemCode)
 			}
-		case metering.EventReleased:
-			if !r.released.Valid || e.Day < r.released.Date {
-				r.released = metering.NullDate{Date: e.Day, Valid: true}
-			}
-		case metering.EventApproved, metering.EventChanged:
-			list := r.approvals[e.ItemCode]
-			if n := len(list); n > 0 {
-				list[n-1].To = e.Day
-				if list[n-1].empty() {
-					list = list[:n-1]
-				}
-			} else {
-				r.items = append(r.items, e.ItemCode)
-			}
-			r.approvals[e.ItemCode] = append(list, approval{span{e.Day, metering.Date(1 << 30)}, e.Quantity})
+			r.approvals[a.ItemCode] = append(r.approvals[a.ItemCode], approval{span{a.From, a.To}, a.Quantity})
 		}
-	}
-	for _, id := range d.ids {
-		r := d.res[id]
-		sort.Strings(r.items)
-		if c, ok := confirmed[id]; ok {
+		if from, to, ok := l.Window(); ok {
 			r.confirmed = true
-			end := asOf.AddDays(1)
-			if r.released.Valid {
-				end = min(end, r.released.Date)
-			}
-			r.window = span{c.Date, end}
+			r.window = span{from, min(to, asOf.AddDays(1))}
 		}
 	}
 	return d
@@ -342,7 +310,7 @@ func (d *Detector) addValue(i int, item string, q decimal.Decimal, s span) {
 		return
 	}
 	for _, v := range d.cat.Versions(item) {
-		vs := span{v.EffectiveFrom, metering.Date(1 << 30)}
+		vs := span{v.EffectiveFrom, billing.OpenEnd}
 		if v.EffectiveTo.Valid {
 			vs.To = v.EffectiveTo.Date
 		}
@@ -394,7 +362,7 @@ func (d *Detector) usageFindings(r *resState, item string) {
 			pieces = append(pieces, piece{FindingUnconfirmed, u.span, u.Qty})
 			continue
 		case r.released.Valid:
-			if after := u.span.cut(span{r.released.Date, metering.Date(1 << 30)}); !after.empty() {
+			if after := u.span.cut(span{r.released.Date, billing.OpenEnd}); !after.empty() {
 				pieces = append(pieces, piece{FindingAfterRelease, after, u.Qty})
 			}
 		}
