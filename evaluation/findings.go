@@ -21,6 +21,16 @@ const (
 	ActionReclaim Action = "reclaim"
 )
 
+// IdleAction is the suggested action of an idle run of days days: reclaim
+// from reclaim.min_days on, else rectify (within RectifyWorkdays working
+// days). Zombies are always reclaimed.
+func (p Policy) IdleAction(days int) Action {
+	if days >= p.ReclaimMinDays {
+		return ActionReclaim
+	}
+	return ActionRectify
+}
+
 // Place is where a resource sits: its system, department, district,
 // provider and kind.
 type Place struct {
@@ -179,13 +189,6 @@ func (d *Detector) finding(kind FindingKind, r *resState, item string, s span) F
 		FirstDay: s.From, LastDay: s.To.AddDays(-1), Days: s.To.Sub(s.From)}
 }
 
-func (d *Detector) idleAction(days int) Action {
-	if days >= d.p.ReclaimMinDays {
-		return ActionReclaim
-	}
-	return ActionRectify
-}
-
 // prepare sorts the usage runs of every pair, merging adjacent runs of
 // equal quantity, and clips the idle runs to the billing window.
 func (d *Detector) prepare() {
@@ -224,7 +227,7 @@ func (d *Detector) idleFindings() {
 		for _, s := range r.idle {
 			if s.To.Sub(s.From) >= d.p.IdleMinDays {
 				f := d.finding(FindingIdle, r, "", s)
-				f.Action = d.idleAction(f.Days)
+				f.Action = d.p.IdleAction(f.Days)
 				d.addBilled(d.add(f), r, s)
 			}
 		}
