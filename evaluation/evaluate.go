@@ -61,11 +61,7 @@ func Evaluate(year int, providers []string, scores []Score, obligations []Obliga
 			for _, dim := range Dimensions {
 				var v *big.Rat
 				if list := dims[dim]; len(list) > 0 {
-					v = new(big.Rat)
-					for _, s := range list {
-						v.Add(v, s.Rat())
-					}
-					v.Quo(v, big.NewRat(int64(len(list)), 1))
+					v = DimensionScore(list)
 				} else if dim == DimensionResponse && p.ResponseFallback == ResponseFallbackSLA {
 					v = shares[prov][period].Percent(p.ResponseNoneDue)
 					qs.ResponseFromSLA = true
@@ -85,6 +81,20 @@ func Evaluate(year int, providers []string, scores []Score, obligations []Obliga
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// DimensionScore is a provider's score in one dimension and quarter: the
+// mean of the scores of the evaluator groups present, exact (none present:
+// zero).
+func DimensionScore(groups []decimal.Decimal) *big.Rat {
+	v := new(big.Rat)
+	if len(groups) == 0 {
+		return v
+	}
+	for _, s := range groups {
+		v.Add(v, s.Rat())
+	}
+	return v.Quo(v, big.NewRat(int64(len(groups)), 1))
 }
 
 // RatDecimal converts an exact fraction to a decimal: exactly when its

@@ -206,7 +206,7 @@ func renderXLSX(b *Bundle, dir *directory) ([]byte, error) {
 			done = o.Done.Date.String()
 		}
 		s.put(o.ProviderCode, o.ResourceID, kindName(string(o.Kind)), o.Started.String(), o.Due.String(), done,
-			kindName(string(o.Status)), o.LateWorkingDays, quarterOf(o.Due))
+			kindName(string(o.Status)), o.LateWorkingDays, evaluation.Quarter(o.Due))
 	}
 
 	s = newSheet("资源使用评估")
