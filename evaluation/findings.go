@@ -122,8 +122,8 @@ type Detector struct {
 // NewDetector prepares a detector as of asOf from the resources' places,
 // the lifecycle events (those after asOf are ignored), the catalogue and
 // the policy. The billing window and the approvals are those of
-// billing.Lifecycles (the ones settlement bills by), the window ending
-// after asOf at the latest.
+// billing.Lifecycles (the ones settlement bills by), the window clipped to
+// end on asOf at the latest.
 func NewDetector(places []Place, events []metering.Event, versions []billing.PriceVersion, p Policy, asOf metering.Date) *Detector {
 	d := &Detector{p: p, asOf: asOf, cat: billing.NewCatalogue(versions), res: map[string]*resState{}}
 	for _, pl := range places {
