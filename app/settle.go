@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"cloudbill/billing"
-	"cloudbill/store"
 )
 
 // SettleResult is a settlement run's outcome: the statement and whether it
@@ -85,20 +84,44 @@ func (a *App) Settle(ctx context.Context, in YearInput) (SettleResult, error) {
 		a.Log.Debug("settle: events and evaluation inputs", "seconds", time.Since(t0).Seconds())
 		evalc <- evalResult{in, err}
 	}()
-	t0 := time.Now()
-	err = db.DayGroups(ctx, year, segc, func(g billing.DayGroup) error {
-		s, err := settlement()
-		if err != nil {
-			return err
+	// The year's usage months are streamed here while the events goroutine
+	// cuts the segments: the tally keeps the months read before the
+	// segments arrive, then matches each month with them and counts its
+	// billable days; its day groups are rated by the settlement.
+	errNoSegments := errors.New("no segments")
+	tally := billing.NewTally()
+	receive := func(segs []billing.Segment, ok bool) error {
+		if !ok {
+			return errNoSegments // the events goroutine has the cause
 		}
-		return s.Add(g)
+		return tally.SetSegments(segs)
+	}
+	t0 := time.Now()
+	err = db.UsageMonths(ctx, year, func(m billing.UsageMonth) error {
+		if !tally.Ready() {
+			select {
+			case segs, ok := <-segc:
+				if err := receive(segs, ok); err != nil {
+					return err
+				}
+			default:
+			}
+		}
+		return tally.Add(m)
 	})
+	if err == nil && !tally.Ready() {
+		segs, ok := <-segc
+		err = receive(segs, ok)
+	}
 	if err == nil {
-		_, err = settlement() // a year without day groups
+		a.Log.Debug("settle: usage months", "seconds", time.Since(t0).Seconds())
+		if s, err = settlement(); err == nil {
+			err = tally.Groups(s.Add)
+		}
 	}
 	if err != nil {
 		ev := <-evalc
-		if errors.Is(err, store.ErrNoSegments) && ev.err != nil {
+		if errors.Is(err, errNoSegments) && ev.err != nil {
 			err = ev.err
 		}
 		return SettleResult{}, fmt.Errorf("settle %d: %w", year, err)

@@ -39,9 +39,6 @@ func (c *Catalogue) At(item string, d metering.Date) (PriceVersion, bool) {
 // Versions returns the versions of item, oldest first.
 func (c *Catalogue) Versions(item string) []PriceVersion { return c.byItem[item] }
 
-// Has reports whether item has any version.
-func (c *Catalogue) Has(item string) bool { return len(c.byItem[item]) > 0 }
-
 // Items returns every item code, sorted.
 func (c *Catalogue) Items() []string {
 	out := make([]string, 0, len(c.byItem))
@@ -50,6 +47,16 @@ func (c *Catalogue) Items() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Billable is the billable quantity of a day (DESIGN.md §2.2): the metered
+// quantity, but never more than the approved one, min(metered, approved).
+// The excess, metered − Billable, is not payable.
+func Billable(metered, approved decimal.Decimal) decimal.Decimal {
+	if metered.LessThan(approved) {
+		return metered
+	}
+	return approved
 }
 
 // Sum accumulates amounts of the form quantity × price × days ÷ cycle days
@@ -83,25 +90,28 @@ func (s *Sum) AddDays(q decimal.Decimal, v PriceVersion, from, to metering.Date)
 	}
 }
 
-// Add adds another sum.
-func (s *Sum) Add(o *Sum) { s.r.Add(&s.r, &o.r) }
-
 // Exact returns the sum as a decimal with up to 12 decimal places, for
 // display and tracing only (rounded half away from zero).
-func (s *Sum) Exact() decimal.Decimal { return ratRound(&s.r, 12) }
+func (s *Sum) Exact() decimal.Decimal { return Round(&s.r, 12) }
 
 // Rounded returns the sum rounded once, half away from zero, to 0.01 元.
-func (s *Sum) Rounded() decimal.Decimal { return ratRound(&s.r, 2) }
+func (s *Sum) Rounded() decimal.Decimal { return Round(&s.r, moneyPlaces) }
 
 // Rat returns a copy of the exact value.
 func (s *Sum) Rat() *big.Rat { return new(big.Rat).Set(&s.r) }
 
+// moneyPlaces is the precision of money: 0.01 元.
+const moneyPlaces = 2
+
 // RoundMoney rounds an amount once, half away from zero, to 0.01 元: the
 // single rounding rule of DESIGN.md §2.3.
-func RoundMoney(d decimal.Decimal) decimal.Decimal { return d.Round(2) }
+func RoundMoney(d decimal.Decimal) decimal.Decimal { return Round(d.Rat(), moneyPlaces) }
 
-// ratRound rounds r half away from zero to places decimal places.
-func ratRound(r *big.Rat, places int32) decimal.Decimal {
+// Round rounds r half away from zero to places decimal places: the one
+// implementation of the rounding rule. Money is rounded to 0.01 元
+// (RoundMoney, Sum.Rounded); exact values are shown with more places
+// (Sum.Exact, evaluation scores).
+func Round(r *big.Rat, places int32) decimal.Decimal {
 	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)), nil)
 	num := new(big.Int).Mul(r.Num(), scale)
 	den := r.Denom()

@@ -12,19 +12,20 @@ import (
 	"cloudbill/metering"
 )
 
-// DayGroup is what the store's grouped query returns: the number of days in
-// one year on which a resource's item was metered at Metered while Approved
-// was in force, inside the billing window, under the price version starting
-// EffectiveFrom, within one month (Month, 1–12) for month-cycle items or the
-// whole year (Month 0) otherwise.
+// DayGroup is what a Tally yields: the number of days in one year on
+// which a resource's item was billable at Metered (the metered quantity,
+// or the approved one for days metered at or above it) while Approved was
+// in force, inside the billing window, under the price version starting
+// EffectiveFrom, within one month (Month, 1–12) for month-cycle items or
+// the whole year (Month 0) otherwise.
 type DayGroup struct {
-	ResourceID    string          `db:"resource_id"`
-	ItemCode      string          `db:"item_code"`
-	EffectiveFrom metering.Date   `db:"effective_from"`
-	Month         int             `db:"month"`
-	Metered       decimal.Decimal `db:"metered"`
-	Approved      decimal.Decimal `db:"approved"`
-	Days          int             `db:"days"`
+	ResourceID    string
+	ItemCode      string
+	EffectiveFrom metering.Date
+	Month         int
+	Metered       decimal.Decimal
+	Approved      decimal.Decimal
+	Days          int
 }
 
 // Placement says where a resource is billed: provider and the
@@ -64,10 +65,10 @@ func NewSettlement(year int, cat *Catalogue, placement map[string]Placement) *Se
 	return &Settlement{year: year, catalogue: cat, placement: placement, lines: map[lineKey]*lineAcc{}}
 }
 
-// Add rates one day group: billable quantity = min(metered, approved);
+// Add rates one day group: billable quantity = Billable(metered, approved);
 // amount = quantity × price × days ÷ cycle days, kept exact.
 func (s *Settlement) Add(g DayGroup) error {
-	q := decimal.Min(g.Metered, g.Approved)
+	q := Billable(g.Metered, g.Approved)
 	if !q.IsPositive() || g.Days <= 0 {
 		return nil
 	}

@@ -25,18 +25,18 @@ import (
 func Evaluate(year int, providers []string, scores []Score, obligations []Obligation, p Policy) ([]billing.ProviderEvaluation, error) {
 	prefix := fmt.Sprintf("%d", year) + "Q"
 	// provider → period → dimension → evaluator scores
-	byProv := map[string]map[string]map[string][]decimal.Decimal{}
+	byProv := map[string]map[string]map[Dimension][]decimal.Decimal{}
 	for _, s := range scores {
 		if !strings.HasPrefix(s.Period, prefix) {
 			continue
 		}
 		q := byProv[s.ProviderCode]
 		if q == nil {
-			q = map[string]map[string][]decimal.Decimal{}
+			q = map[string]map[Dimension][]decimal.Decimal{}
 			byProv[s.ProviderCode] = q
 		}
 		if q[s.Period] == nil {
-			q[s.Period] = map[string][]decimal.Decimal{}
+			q[s.Period] = map[Dimension][]decimal.Decimal{}
 		}
 		q[s.Period][s.Dimension] = append(q[s.Period][s.Dimension], s.Score)
 	}
@@ -61,18 +61,14 @@ func Evaluate(year int, providers []string, scores []Score, obligations []Obliga
 			for _, dim := range Dimensions {
 				var v *big.Rat
 				if list := dims[dim]; len(list) > 0 {
-					v = new(big.Rat)
-					for _, s := range list {
-						v.Add(v, s.Rat())
-					}
-					v.Quo(v, big.NewRat(int64(len(list)), 1))
+					v = DimensionScore(list)
 				} else if dim == DimensionResponse && p.ResponseFallback == ResponseFallbackSLA {
 					v = shares[prov][period].Percent(p.ResponseNoneDue)
 					qs.ResponseFromSLA = true
 				} else {
 					return nil, fmt.Errorf("provider %s quarter %s has no %s scores", prov, period, dim)
 				}
-				qs.Dimensions[dim] = RatDecimal(v)
+				qs.Dimensions[string(dim)] = RatDecimal(v)
 				total.Add(total, new(big.Rat).Mul(p.Weights[dim].Rat(), v))
 			}
 			qs.Score = RatDecimal(total)
@@ -81,21 +77,29 @@ func Evaluate(year int, providers []string, scores []Score, obligations []Obliga
 		}
 		annual.Quo(annual, big.NewRat(int64(len(periods)), 1))
 		ev.Annual = RatDecimal(annual)
-		ev.Coefficient = p.Below
-		for _, t := range p.Tiers {
-			if annual.Cmp(t.Min.Rat()) >= 0 {
-				ev.Coefficient = t.Coefficient
-				break
-			}
-		}
+		ev.Coefficient = p.Coefficient(annual)
 		out = append(out, ev)
 	}
 	return out, nil
 }
 
+// DimensionScore is a provider's score in one dimension and quarter: the
+// mean of the scores of the evaluator groups present, exact (none present:
+// zero).
+func DimensionScore(groups []decimal.Decimal) *big.Rat {
+	v := new(big.Rat)
+	if len(groups) == 0 {
+		return v
+	}
+	for _, s := range groups {
+		v.Add(v, s.Rat())
+	}
+	return v.Quo(v, big.NewRat(int64(len(groups)), 1))
+}
+
 // RatDecimal converts an exact fraction to a decimal: exactly when its
 // decimal expansion is finite (at most 30 places), otherwise rounded half
-// away from zero to 12 places.
+// away from zero to 12 places (billing.Round).
 func RatDecimal(r *big.Rat) decimal.Decimal {
 	den := new(big.Int).Set(r.Denom())
 	for _, f := range []int64{2, 5} {
@@ -113,19 +117,7 @@ func RatDecimal(r *big.Rat) decimal.Decimal {
 	if den.Cmp(big.NewInt(1)) == 0 {
 		places = 30
 	}
-	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)), nil)
-	num := new(big.Int).Mul(r.Num(), scale)
-	q, m := new(big.Int).QuoRem(num, r.Denom(), new(big.Int))
-	m2 := new(big.Int).Abs(m)
-	m2.Lsh(m2, 1)
-	if m2.Cmp(r.Denom()) >= 0 {
-		if num.Sign() < 0 {
-			q.Sub(q, big.NewInt(1))
-		} else {
-			q.Add(q, big.NewInt(1))
-		}
-	}
-	d := decimal.NewFromBigInt(q, -places)
+	d := billing.Round(r, places)
 	// drop trailing zeros
 	return decimal.RequireFromString(d.String())
 }

@@ -9,15 +9,27 @@ import (
 	"cloudbill/metering"
 )
 
-// Suggested actions of idle and zombie findings (DESIGN.md §2.6): idle
-// runs shorter than the policy's reclaim.min_days are to be rectified
-// within rectify.working_days working days, longer ones and zombies
-// reclaimed. The other kinds carry no action code: what to do follows from
-// the kind (reports word it).
+// Action is the suggested action of an idle or zombie finding (DESIGN.md
+// §2.6): idle runs shorter than the policy's reclaim.min_days are to be
+// rectified within rectify.working_days working days, longer ones and
+// zombies reclaimed. The other kinds carry no action code: what to do
+// follows from the kind (reports word it).
+type Action string
+
 const (
-	ActionRectify = "rectify"
-	ActionReclaim = "reclaim"
+	ActionRectify Action = "rectify"
+	ActionReclaim Action = "reclaim"
 )
+
+// IdleAction is the suggested action of an idle run of days days: reclaim
+// from reclaim.min_days on, else rectify (within RectifyWorkdays working
+// days). Zombies are always reclaimed.
+func (p Policy) IdleAction(days int) Action {
+	if days >= p.ReclaimMinDays {
+		return ActionReclaim
+	}
+	return ActionRectify
+}
 
 // Place is where a resource sits: its system, department, district,
 // provider and kind.
@@ -30,9 +42,11 @@ type Place struct {
 	Kind           metering.Kind `db:"kind"`
 }
 
-// IdleActivity reports whether one day of activity is idle for a resource
-// of family f under the policy (service kinds are never idle).
-func (p Policy) IdleActivity(f metering.Family, cpuAvg, cpuMax, diskUsed decimal.Decimal, netBytes int64) bool {
+// IdleDay reports whether one day of activity is idle for a resource of
+// family f under the policy (DESIGN.md §2.6; service kinds are never
+// idle): the one definition of an idle day, for the ingest and the
+// rebuild of the idle summary alike.
+func (p Policy) IdleDay(f metering.Family, cpuAvg, cpuMax, diskUsed decimal.Decimal, netBytes int64) bool {
 	switch f {
 	case metering.FamilyCompute:
 		return cpuAvg.LessThan(p.IdleCPUAvgBelow) && cpuMax.LessThan(p.IdleCPUMaxBelow) && netBytes < p.IdleNetBytesBelow
@@ -64,7 +78,7 @@ type resState struct {
 	confirmed bool
 	released  metering.NullDate
 	items     []string              // approved items, sorted
-	approvals map[string][]approval // per item, in date order, non-empty spans
+	approvals map[string][]approval // per item, in date order (billing.Lifecycle.Approvals)
 	idle      []span                // raw idle runs of activity
 	usage     map[string][]usageRun // per item, metered runs up to as-of
 }
@@ -107,9 +121,9 @@ type Detector struct {
 
 // NewDetector prepares a detector as of asOf from the resources' places,
 // the lifecycle events (those after asOf are ignored), the catalogue and
-// the policy. Billing window = confirmed ≤ d < released, and d ≤ asOf;
-// the approved quantity on d is that of the latest approved/changed event
-// of the item dated on or before d.
+// the policy. The billing window and the approvals are those of
+// billing.Lifecycles (the ones settlement bills by), the window clipped to
+// end on asOf at the latest.
 func NewDetector(places []Place, events []metering.Event, versions []billing.PriceVersion, p Policy, asOf metering.Date) *Detector {
 	d := &Detector{p: p, asOf: asOf, cat: billing.NewCatalogue(versions), res: map[string]*resState{}}
 	for _, pl := range places {
@@ -124,50 +138,18 @@ func NewDetector(places []Place, events []metering.Event, versions []billing.Pri
 			evs = append(evs, e)
 		}
 	}
-	sort.SliceStable(evs, func(i, j int) bool {
-		if evs[i].ResourceID != evs[j].ResourceID {
-			return evs[i].ResourceID < evs[j].ResourceID
-		}
-		if evs[i].Day != evs[j].Day {
-			return evs[i].Day < evs[j].Day
-		}
-		return evs[i].At.Before(evs[j].At)
-	})
-	var confirmed = map[string]metering.NullDate{}
-	for _, e := range evs {
-		r := d.res[e.ResourceID]
-		switch e.Kind {
-		case metering.EventConfirmed:
-			if c := confirmed[e.ResourceID]; !c.Valid || e.Day < c.Date {
-				confirmed[e.ResourceID] = metering.NullDate{Date: e.Day, Valid: true}
+	for _, l := range billing.Lifecycles(evs) {
+		r := d.res[l.ResourceID]
+		r.released = l.Released
+		for _, a := range l.Approvals { // by item, then day
+			if len(r.approvals[a.ItemCode]) == 0 {
+				r.items = append(r.items, a.ItemCode)
 			}
-		case metering.EventReleased:
-			if !r.released.Valid || e.Day < r.released.Date {
-				r.released = metering.NullDate{Date: e.Day, Valid: true}
-			}
-		case metering.EventApproved, metering.EventChanged:
-			list := r.approvals[e.ItemCode]
-			if n := len(list); n > 0 {
-				list[n-1].To = e.Day
-				if list[n-1].empty() {
-					list = list[:n-1]
-				}
-			} else {
-				r.items = append(r.items, e.ItemCode)
-			}
-			r.approvals[e.ItemCode] = append(list, approval{span{e.Day, metering.Date(1 << 30)}, e.Quantity})
+			r.approvals[a.ItemCode] = append(r.approvals[a.ItemCode], approval{span{a.From, a.To}, a.Quantity})
 		}
-	}
-	for _, id := range d.ids {
-		r := d.res[id]
-		sort.Strings(r.items)
-		if c, ok := confirmed[id]; ok {
+		if from, to, ok := l.Window(); ok {
 			r.confirmed = true
-			end := asOf.AddDays(1)
-			if r.released.Valid {
-				end = min(end, r.released.Date)
-			}
-			r.window = span{c.Date, end}
+			r.window = span{from, min(to, asOf.AddDays(1))}
 		}
 	}
 	return d
@@ -205,13 +187,6 @@ func (d *Detector) finding(kind FindingKind, r *resState, item string, s span) F
 	return Finding{Kind: kind, DistrictCode: r.place.DistrictCode, DepartmentCode: r.place.DepartmentCode,
 		SystemID: r.place.SystemID, ResourceID: r.place.ResourceID, ItemCode: item,
 		FirstDay: s.From, LastDay: s.To.AddDays(-1), Days: s.To.Sub(s.From)}
-}
-
-func (d *Detector) idleAction(days int) string {
-	if days >= d.p.ReclaimMinDays {
-		return ActionReclaim
-	}
-	return ActionRectify
 }
 
 // prepare sorts the usage runs of every pair, merging adjacent runs of
@@ -252,7 +227,7 @@ func (d *Detector) idleFindings() {
 		for _, s := range r.idle {
 			if s.To.Sub(s.From) >= d.p.IdleMinDays {
 				f := d.finding(FindingIdle, r, "", s)
-				f.Action = d.idleAction(f.Days)
+				f.Action = d.p.IdleAction(f.Days)
 				d.addBilled(d.add(f), r, s)
 			}
 		}
@@ -338,7 +313,7 @@ func (d *Detector) addValue(i int, item string, q decimal.Decimal, s span) {
 		return
 	}
 	for _, v := range d.cat.Versions(item) {
-		vs := span{v.EffectiveFrom, metering.Date(1 << 30)}
+		vs := span{v.EffectiveFrom, billing.OpenEnd}
 		if v.EffectiveTo.Valid {
 			vs.To = v.EffectiveTo.Date
 		}
@@ -349,8 +324,8 @@ func (d *Detector) addValue(i int, item string, q decimal.Decimal, s span) {
 }
 
 // addBilled adds to finding i the money billed for resource r over s:
-// every approved item, min(metered, approved) on each metered day of the
-// billing window.
+// every approved item, billing.Billable(metered, approved) on each metered
+// day of the billing window.
 func (d *Detector) addBilled(i int, r *resState, s span) {
 	s = s.cut(r.window)
 	if s.empty() {
@@ -364,7 +339,7 @@ func (d *Detector) addBilled(i int, r *resState, s span) {
 			}
 			for _, a := range r.approvals[item] {
 				if as := us.cut(a.span); !as.empty() && a.Qty.IsPositive() {
-					d.addValue(i, item, decimal.Min(u.Qty, a.Qty), as)
+					d.addValue(i, item, billing.Billable(u.Qty, a.Qty), as)
 				}
 			}
 		}
@@ -390,7 +365,7 @@ func (d *Detector) usageFindings(r *resState, item string) {
 			pieces = append(pieces, piece{FindingUnconfirmed, u.span, u.Qty})
 			continue
 		case r.released.Valid:
-			if after := u.span.cut(span{r.released.Date, metering.Date(1 << 30)}); !after.empty() {
+			if after := u.span.cut(span{r.released.Date, billing.OpenEnd}); !after.empty() {
 				pieces = append(pieces, piece{FindingAfterRelease, after, u.Qty})
 			}
 		}
@@ -408,8 +383,8 @@ func (d *Detector) usageFindings(r *resState, item string) {
 			if day < as.From {
 				pieces = append(pieces, piece{FindingBeyondApproval, span{day, as.From}, u.Qty})
 			}
-			if u.Qty.GreaterThan(a.Qty) {
-				pieces = append(pieces, piece{FindingBeyondApproval, as, u.Qty.Sub(a.Qty)})
+			if excess := u.Qty.Sub(billing.Billable(u.Qty, a.Qty)); excess.IsPositive() {
+				pieces = append(pieces, piece{FindingBeyondApproval, as, excess})
 			}
 			day = as.To
 		}
@@ -524,16 +499,4 @@ func SortFindings(fs []Finding) {
 		}
 		return a.FirstDay < b.FirstDay
 	})
-}
-
-// FindingsOfYear keeps the findings whose run overlaps year.
-func FindingsOfYear(fs []Finding, year int) []Finding {
-	from, to := metering.YearStart(year), metering.YearEnd(year)
-	var out []Finding
-	for _, f := range fs {
-		if f.FirstDay < to && f.LastDay >= from {
-			out = append(out, f)
-		}
-	}
-	return out
 }

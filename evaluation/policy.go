@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -16,10 +17,12 @@ type Tier struct {
 	Coefficient decimal.Decimal
 }
 
-// Response fallbacks: what a quarter without response scores uses.
+// ResponseFallback is what a quarter without response scores uses.
+type ResponseFallback string
+
 const (
-	ResponseFallbackSLA  = "sla"  // 100 × the SLA on-time share
-	ResponseFallbackNone = "none" // a missing response dimension is an error
+	ResponseFallbackSLA  ResponseFallback = "sla"  // 100 × the SLA on-time share
+	ResponseFallbackNone ResponseFallback = "none" // a missing response dimension is an error
 )
 
 // Policy holds every evaluation rule that is a choice rather than a law:
@@ -28,11 +31,11 @@ const (
 // DESIGN.md; ParsePolicy reads a policy file (see the package doc and
 // docs/policy.md for the format and every key).
 type Policy struct {
-	Weights          map[string]decimal.Decimal // by dimension; they add up to 1
-	Tiers            []Tier                     // highest Min first
-	Below            decimal.Decimal            // coefficient under the lowest tier
-	ResponseFallback string                     // sla or none
-	ResponseNoneDue  decimal.Decimal            // response score of a quarter with no obligation due
+	Weights          map[Dimension]decimal.Decimal // they add up to 1
+	Tiers            []Tier                        // highest Min first
+	Below            decimal.Decimal               // coefficient under the lowest tier
+	ResponseFallback ResponseFallback              // sla or none
+	ResponseNoneDue  decimal.Decimal               // response score of a quarter with no obligation due
 
 	SLADays map[ObligationKind]int // limit in working days
 
@@ -50,7 +53,7 @@ type Policy struct {
 func DefaultPolicy() Policy {
 	d := decimal.RequireFromString
 	return Policy{
-		Weights: map[string]decimal.Decimal{
+		Weights: map[Dimension]decimal.Decimal{
 			DimensionResponse: d("0.25"), DimensionQuality: d("0.35"),
 			DimensionSatisfaction: d("0.20"), DimensionSecurity: d("0.20"),
 		},
@@ -75,10 +78,12 @@ func DefaultPolicy() Policy {
 	}
 }
 
-// Coefficient returns the tier coefficient of an annual score.
-func (p Policy) Coefficient(score decimal.Decimal) decimal.Decimal {
+// Coefficient returns the tier coefficient of an annual score, compared
+// exactly with the tiers' minimums (an annual score of exactly 85 is in
+// the ≥ 85 tier; one a hair below it, however it would round, is not).
+func (p Policy) Coefficient(score *big.Rat) decimal.Decimal {
 	for _, t := range p.Tiers {
-		if score.GreaterThanOrEqual(t.Min) {
+		if score.Cmp(t.Min.Rat()) >= 0 {
 			return t.Coefficient
 		}
 	}
@@ -138,8 +143,8 @@ func parseDec(v, lo, hi string) (decimal.Decimal, error) {
 	return x, nil
 }
 
-func weightKey(dim, comment string) policyKey {
-	return policyKey{"weight." + dim, comment,
+func weightKey(dim Dimension, comment string) policyKey {
+	return policyKey{"weight." + string(dim), comment,
 		func(p *Policy) string { return atLeast2(p.Weights[dim]) },
 		func(p *Policy, v string) error {
 			x, err := parseDec(v, "0", "1")
@@ -209,12 +214,12 @@ var policyKeys = []policyKey{
 			return err
 		}},
 	{name: "response.fallback", comment: "A quarter without response scores: sla = 100 × the share of provision/change/exit obligations due in the quarter met on time; none = error.",
-		get: func(p *Policy) string { return p.ResponseFallback },
+		get: func(p *Policy) string { return string(p.ResponseFallback) },
 		set: func(p *Policy, v string) error {
-			if v != ResponseFallbackSLA && v != ResponseFallbackNone {
+			if f := ResponseFallback(v); f != ResponseFallbackSLA && f != ResponseFallbackNone {
 				return fmt.Errorf("%q is not sla or none", v)
 			}
-			p.ResponseFallback = v
+			p.ResponseFallback = ResponseFallback(v)
 			return nil
 		}},
 	decKey("response.none_due", "The response score of a quarter with no obligation due (fallback sla).",
@@ -335,7 +340,7 @@ func (p Policy) Validate() error {
 
 func (p Policy) clone() Policy {
 	q := p
-	q.Weights = map[string]decimal.Decimal{}
+	q.Weights = map[Dimension]decimal.Decimal{}
 	for k, v := range p.Weights {
 		q.Weights[k] = v
 	}
@@ -373,13 +378,4 @@ func (p Policy) IdleKey() string {
 		}
 	}
 	return b.String()
-}
-
-// PolicyKeys lists the keys of the policy file in canonical order.
-func PolicyKeys() []string {
-	out := make([]string, len(policyKeys))
-	for i, k := range policyKeys {
-		out[i] = k.name
-	}
-	return out
 }

@@ -8,29 +8,37 @@ import (
 	"cloudbill/metering"
 )
 
-// Dimensions and evaluator groups of a score (DESIGN.md §2.4).
-const (
-	DimensionResponse     = "response"
-	DimensionQuality      = "quality"
-	DimensionSatisfaction = "satisfaction"
-	DimensionSecurity     = "security"
+// Dimension is what a provider is scored on (DESIGN.md §2.4).
+type Dimension string
 
-	EvaluatorDepartment = "department"
-	EvaluatorThirdParty = "third_party"
-	EvaluatorPublic     = "public"
+const (
+	DimensionResponse     Dimension = "response"     // 服务响应
+	DimensionQuality      Dimension = "quality"      // 服务质量
+	DimensionSatisfaction Dimension = "satisfaction" // 服务满意度
+	DimensionSecurity     Dimension = "security"     // 安全管理
+)
+
+// Evaluator is a group of evaluators; a dimension's score is the mean
+// over the groups present.
+type Evaluator string
+
+const (
+	EvaluatorDepartment Evaluator = "department"
+	EvaluatorThirdParty Evaluator = "third_party"
+	EvaluatorPublic     Evaluator = "public"
 )
 
 // Dimensions lists the dimensions in report order.
-var Dimensions = []string{DimensionResponse, DimensionQuality, DimensionSatisfaction, DimensionSecurity}
+var Dimensions = []Dimension{DimensionResponse, DimensionQuality, DimensionSatisfaction, DimensionSecurity}
 
-var evaluators = map[string]bool{EvaluatorDepartment: true, EvaluatorThirdParty: true, EvaluatorPublic: true}
+var evaluators = map[Evaluator]bool{EvaluatorDepartment: true, EvaluatorThirdParty: true, EvaluatorPublic: true}
 
 // Score is one evaluator group's score of a provider in one dimension and quarter.
 type Score struct {
 	ProviderCode string          `db:"provider_code"`
 	Period       string          `db:"period"` // 2024Q3
-	Dimension    string          `db:"dimension"`
-	Evaluator    string          `db:"evaluator"`
+	Dimension    Dimension       `db:"dimension"`
+	Evaluator    Evaluator       `db:"evaluator"`
 	Score        decimal.Decimal `db:"score"`
 }
 
@@ -45,8 +53,8 @@ func ParseScore(r *metering.Row) (Score, []metering.Problem) {
 	s := Score{
 		ProviderCode: f.Text("provider_code", true),
 		Period:       f.Text("period", true),
-		Dimension:    f.Text("dimension", true),
-		Evaluator:    f.Text("evaluator", true),
+		Dimension:    Dimension(f.Text("dimension", true)),
+		Evaluator:    Evaluator(f.Text("evaluator", true)),
 		Score:        f.Decimal("score", &metering.Zero, &metering.Hundred),
 	}
 	if s.Period != "" && !periodRE.MatchString(s.Period) {

@@ -118,10 +118,14 @@ func TestCovParseCalendarDay(t *testing.T) {
 }
 
 func TestCovDimensionsOrder(t *testing.T) {
-	if got := strings.Join(Dimensions, " "); got != "response quality satisfaction security" {
+	var dims []string
+	for _, d := range Dimensions {
+		dims = append(dims, string(d))
+	}
+	if got := strings.Join(dims, " "); got != "response quality satisfaction security" {
 		t.Errorf("Dimensions %s", got)
 	}
-	for _, e := range []string{EvaluatorDepartment, EvaluatorThirdParty, EvaluatorPublic} {
+	for _, e := range []Evaluator{EvaluatorDepartment, EvaluatorThirdParty, EvaluatorPublic} {
 		if !evaluators[e] {
 			t.Errorf("evaluator %s not accepted", e)
 		}

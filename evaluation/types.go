@@ -63,5 +63,5 @@ type Finding struct {
 	LastDay        metering.Date
 	Days           int
 	Amount         decimal.Decimal
-	Action         string // suggested action
+	Action         Action // suggested action of idle and zombie findings
 }

@@ -36,7 +36,7 @@ func (s *Set) check() []metering.Problem {
 	resources := unique("resources", "id", keysOf(s.Resources, func(r metering.Resource) string { return r.ID }))
 	unique("calendar", "date", keysOf(s.Calendar, func(c evaluation.CalendarDay) string { return c.Day.String() }))
 	unique("scores", "score", keysOf(s.Scores, func(x evaluation.Score) string {
-		return x.ProviderCode + " " + x.Period + " " + x.Dimension + " " + x.Evaluator
+		return x.ProviderCode + " " + x.Period + " " + string(x.Dimension) + " " + string(x.Evaluator)
 	}))
 
 	for i, d := range s.Departments {

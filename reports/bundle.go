@@ -31,6 +31,19 @@ type Bundle struct {
 	AsOf        metering.Date      // the date obligations were judged as of (zero: not printed)
 }
 
+// rules is the policy the documents print, as values (the deadline to
+// rectify an idle resource, the days that make a run reclaimable): the
+// statement stores it as Policy.String, which ParsePolicy reads back. A
+// text that is not a policy file (none stored, a hand-written summary)
+// leaves the defaults of DESIGN.md.
+func (b *Bundle) rules() evaluation.Policy {
+	p, err := evaluation.ParsePolicy(strings.NewReader(b.policy()), "statement policy")
+	if err != nil {
+		return evaluation.DefaultPolicy()
+	}
+	return p
+}
+
 // directory indexes Names by code.
 type directory struct {
 	district   map[string]string

@@ -9,19 +9,7 @@ import (
 
 	"cloudbill/billing"
 	"cloudbill/evaluation"
-	"cloudbill/metering"
 )
-
-// quarterOf is 2024Q3 for a date.
-func quarterOf(d metering.Date) string {
-	return fmt.Sprintf("%dQ%d", d.Year(), (int(d.Month())-1)/3+1)
-}
-
-// providerKind reports whether an obligation is the provider's (the
-// go_live deadline is the department's).
-func providerKind(k evaluation.ObligationKind) bool {
-	return k == evaluation.ObligationProvision || k == evaluation.ObligationChange || k == evaluation.ObligationExit
-}
 
 // slaQuarter is the on-time record of one provider in one quarter.
 type slaQuarter struct {
@@ -41,10 +29,10 @@ func (s slaQuarter) share() string {
 func slaByQuarter(obs []evaluation.Obligation, year int) []slaQuarter {
 	by := map[[2]string]*slaQuarter{}
 	for _, o := range obs {
-		if !providerKind(o.Kind) || o.Due.Year() != year {
+		if !evaluation.IsProviderObligation(o.Kind) || o.Due.Year() != year {
 			continue
 		}
-		k := [2]string{o.ProviderCode, quarterOf(o.Due)}
+		k := [2]string{o.ProviderCode, evaluation.Quarter(o.Due)}
 		s := by[k]
 		if s == nil {
 			s = &slaQuarter{provider: k[0], quarter: k[1]}
@@ -95,7 +83,7 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	d.section("一、考核得分（按服务商、季度、维度）", 25)
 	spec := []column{{"季度", 22, "L"}}
 	for _, dim := range evaluation.Dimensions {
-		spec = append(spec, column{dimensionName(dim), 26, "R"})
+		spec = append(spec, column{dimensionName(string(dim)), 26, "R"})
 	}
 	spec = append(spec, column{"季度得分", 26, "R"})
 	d.table(cols(spec...))
@@ -107,7 +95,7 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 			cells := []string{q.Period}
 			for _, dim := range evaluation.Dimensions {
 				s := "—"
-				if v, ok := q.Dimensions[dim]; ok {
+				if v, ok := q.Dimensions[string(dim)]; ok {
 					s = score(v)
 					if dim == evaluation.DimensionResponse && q.ResponseFromSLA {
 						s += "（SLA）"
@@ -132,16 +120,16 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 		groups := map[key]map[string]decimal.Decimal{}
 		var keys []key
 		for _, s := range b.Scores {
-			k := key{s.ProviderCode, s.Period, s.Dimension}
+			k := key{s.ProviderCode, s.Period, string(s.Dimension)}
 			if groups[k] == nil {
 				groups[k] = map[string]decimal.Decimal{}
 				keys = append(keys, k)
 			}
-			groups[k][s.Evaluator] = s.Score
+			groups[k][string(s.Evaluator)] = s.Score
 		}
 		dimOrder := map[string]int{}
 		for i, dim := range evaluation.Dimensions {
-			dimOrder[dim] = i
+			dimOrder[string(dim)] = i
 		}
 		sort.Slice(keys, func(i, j int) bool {
 			a, c := keys[i], keys[j]
@@ -156,23 +144,29 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 		for _, k := range keys {
 			g := groups[k]
 			cells := []string{dir.providerName(k.prov), k.period, dimensionName(k.dim)}
-			var sum decimal.Decimal
-			for _, ev := range []string{evaluation.EvaluatorDepartment, evaluation.EvaluatorThirdParty, evaluation.EvaluatorPublic} {
-				if v, ok := g[ev]; ok {
+			var present []decimal.Decimal
+			for _, ev := range []evaluation.Evaluator{evaluation.EvaluatorDepartment, evaluation.EvaluatorThirdParty, evaluation.EvaluatorPublic} {
+				if v, ok := g[string(ev)]; ok {
 					cells = append(cells, score(v))
-					sum = sum.Add(v)
+					present = append(present, v)
 				} else {
 					cells = append(cells, "—")
 				}
 			}
-			mean := sum.Div(decimal.NewFromInt(int64(len(g))))
+			mean := evaluation.RatDecimal(evaluation.DimensionScore(present))
 			d.row(rowData, append(cells, score(mean))...)
 		}
 		d.endTable()
 	}
 
 	d.section("三、SLA 履约情况", 25)
-	d.para("开通、变更、退出须在审核通过后 2 个工作日内完成（第十三、十五、十六条），上线须在交付确认后 30 个工作日内完成（第十四条，使用部门义务）。按时率 = 当季到期事项中按时完成的比例。", sizeTable)
+	sla := b.rules().SLADays
+	limits := fmt.Sprint(sla[evaluation.ObligationProvision])
+	if c, e := sla[evaluation.ObligationChange], sla[evaluation.ObligationExit]; c != sla[evaluation.ObligationProvision] || e != c {
+		limits = fmt.Sprintf("分别 %d、%d、%d", sla[evaluation.ObligationProvision], c, e)
+	}
+	d.para(fmt.Sprintf("开通、变更、退出须在审核通过后 %s 个工作日内完成（第十三、十五、十六条），上线须在交付确认后 %d 个工作日内完成（第十四条，使用部门义务）。按时率 = 当季到期事项中按时完成的比例。",
+		limits, sla[evaluation.ObligationGoLive]), sizeTable)
 	d.gap(1)
 	d.table(cols(
 		column{"服务商", 50, "L"}, column{"季度", 24, "L"}, column{"到期事项", 24, "R"},
@@ -203,7 +197,7 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 			done = o.Done.Date.String()
 		}
 		kind := kindName(string(o.Kind))
-		if !providerKind(o.Kind) {
+		if !evaluation.IsProviderObligation(o.Kind) {
 			kind += "（部门）"
 		}
 		d.row(rowData, dir.providerName(o.ProviderCode), dir.resourceLabel(o.ResourceID), kind,

@@ -1,11 +1,13 @@
 package reports
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"cloudbill/evaluation"
 	"cloudbill/metering"
 )
 
@@ -95,13 +97,14 @@ func dimensionName(k string) string { return orCode(dimensionNames[k], k) }
 
 var cycleNames = map[string]string{"year": "年", "month": "月", "day": "日"}
 
-// action turns a finding's suggested action into Chinese.
-func action(a string) string {
-	switch strings.ToLower(a) {
-	case "rectify":
-		return "10 个工作日内整改"
-	case "reclaim":
+// action turns a finding's suggested action into Chinese, with the
+// policy's deadline to rectify.
+func action(a evaluation.Action, p evaluation.Policy) string {
+	switch evaluation.Action(strings.ToLower(string(a))) {
+	case evaluation.ActionRectify:
+		return fmt.Sprintf("%d 个工作日内整改", p.RectifyWorkdays)
+	case evaluation.ActionReclaim:
 		return "回收资源"
 	}
-	return a
+	return string(a)
 }

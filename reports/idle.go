@@ -14,19 +14,17 @@ var kindOrder = map[evaluation.FindingKind]int{
 	evaluation.FindingUnconfirmed: 3, evaluation.FindingAfterRelease: 4, evaluation.FindingGap: 5,
 }
 
-// findingAction is the finding's suggested action, in Chinese.
-func findingAction(f evaluation.Finding) string {
+// findingAction is the finding's suggested action, in Chinese, under
+// policy p (that of the documents, Bundle.rules).
+func findingAction(f evaluation.Finding, p evaluation.Policy) string {
 	if f.Action != "" {
-		return action(f.Action)
+		return action(f.Action, p)
 	}
 	switch f.Kind {
 	case evaluation.FindingIdle:
-		if f.Days >= 90 {
-			return action("reclaim")
-		}
-		return action("rectify")
+		return action(p.IdleAction(f.Days), p)
 	case evaluation.FindingZombie:
-		return action("reclaim")
+		return action(evaluation.ActionReclaim, p)
 	case evaluation.FindingBeyondApproval:
 		return "核减至批复用量或补办变更审核"
 	case evaluation.FindingGap:
@@ -37,6 +35,14 @@ func findingAction(f evaluation.Finding) string {
 		return "核查资源是否已回收"
 	}
 	return ""
+}
+
+// bytesText is a byte count in MiB when it is a whole number of them.
+func bytesText(n int64) string {
+	if n > 0 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d 字节", n)
 }
 
 // sortedFindings returns the findings by district, department, kind, system,
@@ -116,10 +122,14 @@ func renderIdle(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	}
 	d.title(title, fmt.Sprintf("（闲置资源、僵尸系统与异常计量 · %d 年度）", st.Year))
 	fs := sortedFindings(b.Findings, dir)
+	p := b.rules()
 	d.kv("评估年度", fmt.Sprintf("%d 年", st.Year), "依据", "管理办法第二十七条",
 		"发现总数", fmt.Sprintf("%d 项", len(fs)), "结算版本", fmt.Sprintf("第 %d 版（%s）", st.Version, statusName(st)))
-	d.para("闲置：计算类资源 CPU 平均利用率 < 5%、峰值 < 10% 且网络流量 < 10 MiB，存储类使用率 < 5%，网络类流量 < 10 MiB，"+
-		"连续 30 天及以上；僵尸系统：系统全部计费资源连续 90 天及以上闲置。闲置 30 至 89 天建议 10 个工作日内整改，90 天及以上或僵尸系统建议回收。"+
+	net := bytesText(p.IdleNetBytesBelow)
+	d.para(fmt.Sprintf("闲置：计算类资源 CPU 平均利用率 < %s%%、峰值 < %s%% 且网络流量 < %s，存储类使用率 < %s%%，网络类流量 < %s，",
+		p.IdleCPUAvgBelow, p.IdleCPUMaxBelow, net, p.IdleDiskUsedBelow, net)+
+		fmt.Sprintf("连续 %d 天及以上；僵尸系统：系统全部计费资源连续 %d 天及以上闲置。闲置 %d 至 %d 天建议 %s，%d 天及以上或僵尸系统建议回收。",
+			p.IdleMinDays, p.ZombieMinDays, p.IdleMinDays, p.ReclaimMinDays-1, action(evaluation.ActionRectify, p), p.ReclaimMinDays)+
 		"超批复使用、未确认交付即计量、释放后仍有计量的金额为按目录价格计算的参考值，不予支付。", sizeTable)
 	d.gap(2)
 
@@ -164,7 +174,7 @@ func renderIdle(b *Bundle, dir *directory, font Font) ([]byte, error) {
 					what = dir.resourceLabel(f.ResourceID)
 				}
 				d.row(rowData, kindName(string(f.Kind)), what, f.ItemCode, f.FirstDay.String()+"\n"+f.LastDay.String(),
-					fmt.Sprint(f.Days), money(f.Amount), findingAction(f))
+					fmt.Sprint(f.Days), money(f.Amount), findingAction(f, p))
 				if f.Kind == evaluation.FindingIdle {
 					deptIdle = deptIdle.Add(f.Amount)
 				}

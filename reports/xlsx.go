@@ -180,7 +180,7 @@ func renderXLSX(b *Bundle, dir *directory) ([]byte, error) {
 		for _, q := range qs {
 			cells := []any{p.ProviderCode, dir.providerName(p.ProviderCode), q.Period}
 			for _, dim := range evaluation.Dimensions {
-				if v, ok := q.Dimensions[dim]; ok {
+				if v, ok := q.Dimensions[string(dim)]; ok {
 					cells = append(cells, v)
 				} else {
 					cells = append(cells, nil)
@@ -206,14 +206,15 @@ func renderXLSX(b *Bundle, dir *directory) ([]byte, error) {
 			done = o.Done.Date.String()
 		}
 		s.put(o.ProviderCode, o.ResourceID, kindName(string(o.Kind)), o.Started.String(), o.Due.String(), done,
-			kindName(string(o.Status)), o.LateWorkingDays, quarterOf(o.Due))
+			kindName(string(o.Status)), o.LateWorkingDays, evaluation.Quarter(o.Due))
 	}
 
 	s = newSheet("资源使用评估")
+	p := b.rules()
 	s.header([]float64{10, 12, 12, 12, 14, 10, 12, 12, 8, 14, 22}, "类型", "区划代码", "部门代码", "系统编号", "资源编号", "计费项", "起始日", "截止日", "天数", "金额", "建议措施")
 	for _, f := range sortedFindings(b.Findings, dir) {
 		s.put(kindName(string(f.Kind)), f.DistrictCode, f.DepartmentCode, f.SystemID, f.ResourceID, f.ItemCode,
-			f.FirstDay.String(), f.LastDay.String(), f.Days, moneyCell{f.Amount}, findingAction(f))
+			f.FirstDay.String(), f.LastDay.String(), f.Days, moneyCell{f.Amount}, findingAction(f, p))
 	}
 
 	for _, s := range sheets {

@@ -1,13 +1,16 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
 
 	"cloudbill/evaluation"
 	"cloudbill/metering"
@@ -77,34 +80,7 @@ func (db *DB) freshIdleSummary(ctx context.Context, tx *sqlx.Tx, p evaluation.Po
 	if _, err := tx.ExecContext(ctx, `DELETE FROM activity_idle_months`); err != nil {
 		return fmt.Errorf("rebuild idle summary: %w", err)
 	}
-	comp, stor, netw := kindsOf(metering.FamilyCompute), kindsOf(metering.FamilyStorage), kindsOf(metering.FamilyNetwork)
-	// Every idle day is quiet on the network (compute with low CPU, or
-	// network) or belongs to a storage resource with an empty disk. The
-	// kinds are tested by hashed subplans, reached only for the few rows
-	// whose metrics pass: no join, and most rows are discarded at the scan
-	// by one integer comparison and one decimal comparison.
-	net := `a.net_in_bytes + a.net_out_bytes < ?`
-	inKinds := func(kinds []any) string {
-		return `a.resource_id IN (SELECT id FROM resources WHERE kind IN ` + inList(len(kinds)) + `)`
-	}
-	if db.dialect.numeric {
-		q := `INSERT INTO activity_idle_months (resource_id, month, days)
-	SELECT a.resource_id, date_trunc('month', a.day)::date, bit_or(1 << (extract(day FROM a.day)::int - 1))
-	FROM activity a
-	WHERE (` + net + ` AND (` + inKinds(netw) + ` OR (a.cpu_avg_pct < ? AND a.cpu_max_pct < ? AND ` + inKinds(comp) + `)))
-		OR (a.disk_used_pct < ? AND ` + inKinds(stor) + `)
-	GROUP BY 1, 2`
-		args := []any{p.IdleNetBytesBelow}
-		args = append(append(args, netw...), Dec(p.IdleCPUAvgBelow), Dec(p.IdleCPUMaxBelow))
-		args = append(append(args, comp...), Dec(p.IdleDiskUsedBelow))
-		args = append(args, stor...)
-		if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, db.pool.Rebind(q), args...); err != nil {
-			return fmt.Errorf("rebuild idle summary: %w", err)
-		}
-	} else if err := db.rebuildIdleSQLite(ctx, tx, p, net, inKinds, comp, stor, netw); err != nil {
+	if err := db.rebuildIdle(ctx, tx, p); err != nil {
 		return fmt.Errorf("rebuild idle summary: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, db.pool.Rebind(`UPDATE summary_state SET value = ? WHERE name = 'activity_idle'`), p.IdleKey()); err != nil {
@@ -113,42 +89,127 @@ func (db *DB) freshIdleSummary(ctx context.Context, tx *sqlx.Tx, p evaluation.Po
 	return nil
 }
 
-// rebuildIdleSQLite: SQLite keeps decimals as TEXT, where < compares
-// strings. The SQL keeps a superset of the idle rows (REAL ≤ the threshold
-// rounded up: rounding is monotone, so every exactly-idle value passes) and
-// Go checks each candidate exactly, with the resource's family.
-func (db *DB) rebuildIdleSQLite(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy, net string, inKinds func([]any) string, comp, stor, netw []any) error {
-	q := `SELECT a.resource_id, (SELECT kind FROM resources WHERE id = a.resource_id), a.day, a.cpu_avg_pct, a.cpu_max_pct, a.disk_used_pct, a.net_in_bytes + a.net_out_bytes
+// rebuildIdle fills the emptied activity_idle_months. The SQL keeps only
+// candidate rows, a superset of the idle days: every idle day is quiet on
+// the network (compute with low CPU, or network) or belongs to a storage
+// resource with an empty disk. The kinds are tested by hashed subplans,
+// reached only for the few rows whose metrics pass: no join, and most rows
+// are discarded at the scan by one integer comparison and one decimal
+// comparison. Go then decides each candidate day with Policy.IdleDay, the
+// one definition of an idle day (ingest calls it too), and the month bits
+// are written in one bulk insert (COPY on PostgreSQL).
+func (db *DB) rebuildIdle(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy) error {
+	comp, stor, netw := kindsOf(metering.FamilyCompute), kindsOf(metering.FamilyStorage), kindsOf(metering.FamilyNetwork)
+	net := `a.net_in_bytes + a.net_out_bytes < ?`
+	inKinds := func(kinds []any) string {
+		return `a.resource_id IN (SELECT id FROM resources WHERE kind IN ` + inList(len(kinds)) + `)`
+	}
+	// PostgreSQL compares NUMERIC exactly. SQLite keeps decimals as TEXT,
+	// where < compares strings: there the filter is REAL ≤ the threshold
+	// rounded up (rounding is monotone, so every exactly-idle value passes).
+	below := func(col string) string { return col + ` < ?` }
+	bound := func(d decimal.Decimal) any { return Dec(d) }
+	if !db.dialect.numeric {
+		below = func(col string) string { return `CAST(` + col + ` AS REAL) <= ?` }
+		bound = func(d decimal.Decimal) any { return roundUp(d) }
+	}
+	// Each resource's family, for IdleDay; the candidates then come without
+	// a lookup per row.
+	type resource struct {
+		id     string
+		family metering.Family
+	}
+	resources := map[string]resource{}
+	krows, err := tx.QueryContext(ctx, `SELECT id, kind FROM resources`)
+	if err != nil {
+		return err
+	}
+	defer krows.Close()
+	for krows.Next() {
+		var id, kind string
+		if err := krows.Scan(&id, &kind); err != nil {
+			return err
+		}
+		family, _ := metering.Kind(kind).Family()
+		resources[id] = resource{id, family}
+	}
+	if err := krows.Err(); err != nil {
+		return err
+	}
+	q := `SELECT a.resource_id, ` + db.dialect.dayNumber("a.day") + `, a.cpu_avg_pct, a.cpu_max_pct, a.disk_used_pct, a.net_in_bytes + a.net_out_bytes
 	FROM activity a
-	WHERE (` + net + ` AND (` + inKinds(netw) + ` OR (CAST(a.cpu_avg_pct AS REAL) <= ? AND CAST(a.cpu_max_pct AS REAL) <= ? AND ` + inKinds(comp) + `)))
-		OR (CAST(a.disk_used_pct AS REAL) <= ? AND ` + inKinds(stor) + `)`
+	WHERE (` + net + ` AND (` + inKinds(netw) + ` OR (` + below("a.cpu_avg_pct") + ` AND ` + below("a.cpu_max_pct") + ` AND ` + inKinds(comp) + `)))
+		OR (` + below("a.disk_used_pct") + ` AND ` + inKinds(stor) + `)`
 	args := []any{p.IdleNetBytesBelow}
-	args = append(append(args, netw...), roundUp(p.IdleCPUAvgBelow), roundUp(p.IdleCPUMaxBelow))
-	args = append(append(args, comp...), roundUp(p.IdleDiskUsedBelow))
+	args = append(append(args, netw...), bound(p.IdleCPUAvgBelow), bound(p.IdleCPUMaxBelow))
+	args = append(append(args, comp...), bound(p.IdleDiskUsedBelow))
 	args = append(args, stor...)
-	rows, err := tx.QueryContext(ctx, q, args...)
+	if db.dialect.copyIn {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.QueryContext(ctx, db.pool.Rebind(q), args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	bits := newIdleBits(p)
+	type slot struct {
+		res   string
+		month metering.Date
+	}
+	type dayBit struct {
+		month metering.Date
+		bit   uint32
+	}
+	var (
+		idle     = map[slot]uint32{}
+		days     = map[metering.Date]dayBit{}
+		decimals = map[string]decimal.Decimal{} // parsed percentages, by text
+	)
+	percent := func(b []byte) decimal.Decimal {
+		if d, ok := decimals[string(b)]; ok {
+			return d
+		}
+		d := decOrMax(string(b))
+		if len(decimals) < 1<<16 {
+			decimals[string(b)] = d
+		}
+		return d
+	}
+	var id, cpuAvg, cpuMax, disk sql.RawBytes
 	for rows.Next() {
-		var id, kind, cpuAvg, cpuMax, disk string
 		var day metering.Date
 		var net int64
-		if err := rows.Scan(&id, &kind, &day, &cpuAvg, &cpuMax, &disk, &net); err != nil {
+		if err := rows.Scan(&id, &day, &cpuAvg, &cpuMax, &disk, &net); err != nil {
 			return err
 		}
-		family, _ := metering.Kind(kind).Family()
-		if p.IdleActivity(family, decOrMax(cpuAvg), decOrMax(cpuMax), decOrMax(disk), net) {
-			bits.add(id, "", day, "")
+		r := resources[string(id)]
+		if !p.IdleDay(r.family, percent(cpuAvg), percent(cpuMax), percent(disk), net) {
+			continue
 		}
+		b, ok := days[day]
+		if !ok {
+			b = dayBit{firstOfMonth(day), 1 << (day.Day() - 1)}
+			days[day] = b
+		}
+		idle[slot{r.id, b.month}] |= b.bit
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	rows.Close()
-	return db.flushMonthBits(ctx, tx, bits)
+	// In key order: the summary's B-tree then takes neighbouring rows together.
+	slots := make([]slot, 0, len(idle))
+	for k := range idle {
+		slots = append(slots, k)
+	}
+	slices.SortFunc(slots, func(x, y slot) int { return cmp.Or(strings.Compare(x.res, y.res), cmp.Compare(x.month, y.month)) })
+	out := make([][]any, len(slots))
+	for i, k := range slots {
+		out[i] = []any{k.res, k.month, int64(idle[k])}
+	}
+	return db.insertRows(ctx, tx, "activity_idle_months", []string{"resource_id", "month", "days"}, out)
 }
 
 // idleRuns returns the runs of consecutive idle activity days up to asOf,

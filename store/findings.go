@@ -246,7 +246,7 @@ func (db *DB) replaceFindings(ctx context.Context, tx *sqlx.Tx, fs []evaluation.
 		cols := make([][]string, len(findingColumns))
 		for _, f := range fs {
 			for j, v := range []string{string(f.Kind), f.DistrictCode, f.DepartmentCode, f.SystemID, f.ResourceID, f.ItemCode,
-				f.FirstDay.String(), f.LastDay.String(), strconv.Itoa(f.Days), f.Amount.StringFixed(2), f.Action, asOf.String()} {
+				f.FirstDay.String(), f.LastDay.String(), strconv.Itoa(f.Days), f.Amount.StringFixed(2), string(f.Action), asOf.String()} {
 				cols[j] = append(cols[j], v)
 			}
 		}

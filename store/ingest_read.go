@@ -201,7 +201,7 @@ func (s *scanner) check(row *metering.Row) (bool, error) {
 			v[2], v[3], v[4], v[5] = Dec(c.CPUAvgPct), Dec(c.CPUMaxPct), Dec(c.MemAvgPct), Dec(c.DiskUsedPct)
 			v[6], v[7] = strconv.FormatInt(c.NetInBytes, 10), strconv.FormatInt(c.NetOutBytes, 10)
 			s.rec.idle = s.months != nil && s.months.idle != nil &&
-				s.months.idle.IdleActivity(c.Resource.Family, c.CPUAvgPct, c.CPUMaxPct, c.DiskUsedPct, c.NetInBytes+c.NetOutBytes)
+				s.months.idle.IdleDay(c.Resource.Family, c.CPUAvgPct, c.CPUMaxPct, c.DiskUsedPct, c.NetInBytes+c.NetOutBytes)
 		}
 	}
 	if len(ps) > 0 {

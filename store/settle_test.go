@@ -125,9 +125,14 @@ func settleLines(t *testing.T, db *store.DB, year int) []billing.Line {
 	if err != nil {
 		t.Fatal(err)
 	}
-	segc := make(chan []billing.Segment, 1)
-	segc <- segs
-	if err := db.DayGroups(ctx, year, segc, s.Add); err != nil {
+	tally := billing.NewTally()
+	if err := tally.SetSegments(segs); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UsageMonths(ctx, year, tally.Add); err != nil {
+		t.Fatal(err)
+	}
+	if err := tally.Groups(s.Add); err != nil {
 		t.Fatal(err)
 	}
 	return s.Lines()
