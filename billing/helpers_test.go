@@ -3,8 +3,6 @@ package billing
 import (
 	"testing"
 
-	"github.com/shopspring/decimal"
-
 	"cloudbill/metering"
 )
 
@@ -107,12 +105,4 @@ func catalogue() []PriceVersion {
 		{ItemCode: "OBJ", Name: "对象存储", Cycle: CycleMonth, Price: dec("0.10"), EffectiveFrom: day("2023-01-01"), ApprovalRef: "同财〔2023〕1号"},
 		{ItemCode: "SCAN", Name: "漏洞扫描", Cycle: CycleDay, Price: dec("2.50"), EffectiveFrom: day("2023-01-01"), ApprovalRef: "同财〔2023〕1号"},
 	}
-}
-
-func decs(ss ...string) []decimal.Decimal {
-	out := make([]decimal.Decimal, len(ss))
-	for i, s := range ss {
-		out[i] = dec(s)
-	}
-	return out
 }

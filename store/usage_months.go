@@ -41,7 +41,6 @@ type monthBits struct {
 	qs                  []string    // quantities by number
 	qNum                map[string]int32
 	idle                *evaluation.Policy
-	intern              map[string]int32 // resource numbers for add, which has no index
 	// the month of the last day seen: files come in day order
 	lastDay, lastMonth metering.Date
 }
@@ -175,19 +174,6 @@ func (b *monthBits) unset(resIdx, itemIdx int32, day metering.Date, q string) {
 		v.more = int32(len(b.more))
 	}
 	b.m[k] = v
-}
-
-// add records a new row by its names alone.
-func (b *monthBits) add(res, item string, day metering.Date, q string) {
-	if b.intern == nil {
-		b.intern = map[string]int32{}
-	}
-	n, ok := b.intern[res]
-	if !ok {
-		n = int32(len(b.intern) + 1)
-		b.intern[res] = n
-	}
-	b.set(n, 0, res, item, day, q)
 }
 
 // addRow records a new row read from a file (b may be nil: nothing is
