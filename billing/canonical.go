@@ -12,7 +12,7 @@ import (
 )
 
 // SettlementColumns and DepartmentColumns are the export columns of
-// DESIGN.md §4.
+// docs/formats.md.
 var (
 	SettlementColumns = []string{"provider_code", "district_code", "department_code", "system_id", "resource_id", "item_code", "billable_days", "quantity_days", "gross"}
 	DepartmentColumns = []string{"provider_code", "district_code", "department_code", "gross", "coefficient", "net"}

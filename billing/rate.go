@@ -49,7 +49,7 @@ func (c *Catalogue) Items() []string {
 	return out
 }
 
-// Billable is the billable quantity of a day (DESIGN.md §2.2): the metered
+// Billable is the billable quantity of a day (docs/rules.md §2–§3): the metered
 // quantity, but never more than the approved one, min(metered, approved).
 // The excess, metered − Billable, is not payable.
 func Billable(metered, approved decimal.Decimal) decimal.Decimal {
@@ -104,7 +104,7 @@ func (s *Sum) Rat() *big.Rat { return new(big.Rat).Set(&s.r) }
 const moneyPlaces = 2
 
 // RoundMoney rounds an amount once, half away from zero, to 0.01 元: the
-// single rounding rule of DESIGN.md §2.3.
+// single rounding rule of docs/rules.md §4.
 func RoundMoney(d decimal.Decimal) decimal.Decimal { return Round(d.Rat(), moneyPlaces) }
 
 // Round rounds r half away from zero to places decimal places: the one

@@ -28,7 +28,7 @@ type Segment struct {
 const OpenEnd = metering.Date(1 << 30)
 
 // Lifecycle is what one resource's lifecycle events fix for billing
-// (DESIGN.md §2.1–2.2): the billing window and, per item, the approved
+// (docs/rules.md §1–§2): the billing window and, per item, the approved
 // quantity over time.
 type Lifecycle struct {
 	ResourceID string

@@ -44,7 +44,7 @@ func covFixtureCalendar(t testing.TB) *Calendar {
 	return NewCalendar(covFixtureDays(t))
 }
 
-// covDesignDays is DESIGN.md §6's holiday arrangement, written as there:
+// covDesignDays is docs/fixtures.md's holiday arrangement, written as there:
 // off ranges "MM-DD..MM-DD" (or a full date where the range starts in the
 // previous year) and 调休 working days.
 func covDesignDays(t testing.TB) []CalendarDay {
@@ -86,9 +86,9 @@ func TestCovCalendarWorkdaysPerYear(t *testing.T) {
 		cal  *Calendar
 	}{
 		{"fixture calendar.csv", covFixtureCalendar(t)},
-		{"DESIGN §6 list", NewCalendar(covDesignDays(t))},
+		{"docs/fixtures.md list", NewCalendar(covDesignDays(t))},
 	} {
-		// DESIGN §6: 2023 249, 2024 251, 2025 248, 2026 248
+		// docs/fixtures.md: 2023 249, 2024 251, 2025 248, 2026 248
 		for _, tc := range []struct{ year, want int }{{2023, 249}, {2024, 251}, {2025, 248}, {2026, 248}} {
 			t.Run(src.name+" "+strings.TrimSuffix(metering.YearStart(tc.year).String(), "-01-01"), func(t *testing.T) {
 				n := 0
@@ -114,14 +114,14 @@ func TestCovCalendarWorkdaysPerYear(t *testing.T) {
 	}
 }
 
-// The fixture file and DESIGN §6 agree on every day of 2023–2026.
+// The fixture file and docs/fixtures.md agree on every day of 2023–2026.
 func TestCovFixtureCalendarMatchesDesign(t *testing.T) {
 	fixture, design := covFixtureCalendar(t), NewCalendar(covDesignDays(t))
 	for d := metering.YearStart(2023); d < metering.YearEnd(2026); d++ {
 		a, errA := fixture.IsWorkday(d)
 		b, errB := design.IsWorkday(d)
 		if errA != nil || errB != nil || a != b {
-			t.Errorf("%s: fixture %v (%v), DESIGN %v (%v)", d, a, errA, b, errB)
+			t.Errorf("%s: fixture %v (%v), docs/fixtures.md %v (%v)", d, a, errA, b, errB)
 		}
 	}
 }
@@ -165,9 +165,9 @@ func TestCovCalendarAddWorkdays(t *testing.T) {
 		n    int
 		want string
 	}{
-		// DESIGN §2.5 fact checks
-		{"DESIGN: National Day", "2025-09-30", 2, "2025-10-10"},   // 10-01..08 off; 10-09 Thu (1), 10-10 Fri (2)
-		{"DESIGN: 调休 Sunday", "2024-02-08", 2, "2024-02-18"},      // 02-09 Fri (1), 02-10..17 off, 02-18 Sun 调休 (2)
+		// docs/rules.md §7 fact checks
+		{"rules.md §7: National Day", "2025-09-30", 2, "2025-10-10"},   // 10-01..08 off; 10-09 Thu (1), 10-10 Fri (2)
+		{"rules.md §7: 调休 Sunday", "2024-02-08", 2, "2024-02-18"},      // 02-09 Fri (1), 02-10..17 off, 02-18 Sun 调休 (2)
 		{"zero is the day itself", "2024-06-08", 0, "2024-06-08"}, // even a Saturday
 		{"Friday + 1 is Monday", "2024-06-14", 1, "2024-06-17"},
 		{"Saturday + 1 is Monday", "2024-06-15", 1, "2024-06-17"},
@@ -295,8 +295,8 @@ func TestCovCalendarLaterRowWins(t *testing.T) {
 	}
 }
 
-// DESIGN §2.5: "A year missing from the calendar is an error, never a
-// weekend-only guess." The official 2023 arrangement (DESIGN §6) starts on
+// docs/rules.md §7: "A year missing from the calendar is an error, never a
+// weekend-only guess." The official 2023 arrangement (docs/fixtures.md) starts on
 // 2022-12-31, so loading it makes 2022 "covered" by that one row, and
 // every other 2022 day is then answered by the weekday alone.
 func TestCovCalendarSpilledRowDoesNotCoverAYear(t *testing.T) {

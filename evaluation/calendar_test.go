@@ -8,7 +8,7 @@ import (
 	"cloudbill/metering"
 )
 
-// prcCalendar is DESIGN.md §6's holiday arrangement for 2023–2026.
+// prcCalendar is docs/fixtures.md's holiday arrangement for 2023–2026.
 func prcCalendar(t testing.TB) []CalendarDay {
 	t.Helper()
 	var rows []CalendarDay

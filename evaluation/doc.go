@@ -10,7 +10,7 @@
 // comment, blank lines are ignored, a key left out keeps its default, and an
 // unknown, repeated or malformed key is a *PolicyError naming file, line and
 // key. Policy.String prints every key in canonical order (itself a valid
-// file). The keys, with the defaults of DESIGN.md (see also docs/policy.md):
+// file). The keys, with the defaults of docs/policy.md:
 //
 //	weight.response      0.25   weight of the response dimension in a quarter's score
 //	weight.quality       0.35   weight of quality

@@ -11,7 +11,7 @@ import (
 	"cloudbill/billing"
 )
 
-// Evaluate derives each provider's coefficient for year (DESIGN.md §2.4).
+// Evaluate derives each provider's coefficient for year (docs/rules.md §6).
 // A dimension's score is the mean over the evaluator groups present; a
 // quarter's score is Σ weight × dimension; the annual score is the mean of
 // the quarters present; the coefficient is the policy tier of the annual

@@ -9,8 +9,8 @@ import (
 	"cloudbill/metering"
 )
 
-// Action is the suggested action of an idle or zombie finding (DESIGN.md
-// §2.6): idle runs shorter than the policy's reclaim.min_days are to be
+// Action is the suggested action of an idle or zombie finding
+// (docs/rules.md §8): idle runs shorter than the policy's reclaim.min_days are to be
 // rectified within rectify.working_days working days, longer ones and
 // zombies reclaimed. The other kinds carry no action code: what to do
 // follows from the kind (reports word it).
@@ -43,7 +43,7 @@ type Place struct {
 }
 
 // IdleDay reports whether one day of activity is idle for a resource of
-// family f under the policy (DESIGN.md §2.6; service kinds are never
+// family f under the policy (docs/rules.md §8; service kinds are never
 // idle): the one definition of an idle day, for the ingest and the
 // rebuild of the idle summary alike.
 func (p Policy) IdleDay(f metering.Family, cpuAvg, cpuMax, diskUsed decimal.Decimal, netBytes int64) bool {
@@ -100,7 +100,7 @@ type usageRun struct {
 	Qty decimal.Decimal
 }
 
-// Detector finds the resource-use findings of DESIGN.md §2.6 from data a
+// Detector finds the resource-use findings of docs/rules.md §8 from data a
 // store streams into it in two set-based passes, in any order:
 //
 //  1. AddIdleRun for every run of consecutive idle activity days;

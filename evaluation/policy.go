@@ -28,7 +28,7 @@ const (
 // Policy holds every evaluation rule that is a choice rather than a law:
 // dimension weights, coefficient tiers, the response fallback, SLA limits
 // and the idle-resource thresholds. DefaultPolicy returns the defaults of
-// DESIGN.md; ParsePolicy reads a policy file (see the package doc and
+// docs/policy.md; ParsePolicy reads a policy file (see the package doc and
 // docs/policy.md for the format and every key).
 type Policy struct {
 	Weights          map[Dimension]decimal.Decimal // they add up to 1
@@ -49,7 +49,7 @@ type Policy struct {
 	RectifyWorkdays   int             // shorter idle runs: rectify within this many working days
 }
 
-// DefaultPolicy is the policy of DESIGN.md §2.4–2.6.
+// DefaultPolicy is the policy of docs/rules.md §6–§8.
 func DefaultPolicy() Policy {
 	d := decimal.RequireFromString
 	return Policy{

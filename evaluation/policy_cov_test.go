@@ -74,7 +74,7 @@ func covParse(t testing.TB, text string) Policy {
 func TestCovDefaultPolicyIsDesign(t *testing.T) {
 	p := DefaultPolicy()
 	d := decimal.RequireFromString
-	// DESIGN §2.4–2.6
+	// docs/rules.md §6–§8
 	want := Policy{
 		Weights: map[Dimension]decimal.Decimal{
 			DimensionResponse: d("0.25"), DimensionQuality: d("0.35"), DimensionSatisfaction: d("0.20"), DimensionSecurity: d("0.20"),
@@ -88,7 +88,7 @@ func TestCovDefaultPolicyIsDesign(t *testing.T) {
 		IdleMinDays: 30, ZombieMinDays: 90, ReclaimMinDays: 90, RectifyWorkdays: 10,
 	}
 	if diff := covPolicyDiff(t, p, want); diff != "" {
-		t.Errorf("DefaultPolicy differs from DESIGN: %s", diff)
+		t.Errorf("DefaultPolicy differs from docs/policy.md: %s", diff)
 	}
 	if err := p.Validate(); err != nil {
 		t.Errorf("DefaultPolicy does not validate: %v", err)

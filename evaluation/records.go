@@ -8,7 +8,7 @@ import (
 	"cloudbill/metering"
 )
 
-// Dimension is what a provider is scored on (DESIGN.md §2.4).
+// Dimension is what a provider is scored on (docs/rules.md §6).
 type Dimension string
 
 const (

@@ -132,8 +132,8 @@ func TestCovDimensionsOrder(t *testing.T) {
 	}
 }
 
-// The string values are what the CSV files and reports carry (DESIGN §2.5,
-// §2.6 and §4).
+// The string values are what the CSV files and reports carry (docs/rules.md
+// §7, §8 and docs/formats.md).
 func TestCovTypeValues(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
 		{string(ObligationProvision), "provision"},

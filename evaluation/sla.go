@@ -27,7 +27,7 @@ var obligationRules = []obligationRule{
 // IsProviderObligation reports whether k counts for the provider's SLA share.
 func IsProviderObligation(k ObligationKind) bool { return k != ObligationGoLive }
 
-// Obligations derives the SLA obligations of DESIGN.md §2.5 from lifecycle
+// Obligations derives the SLA obligations of docs/rules.md §7 from lifecycle
 // events, with their status as of asOf. Events dated after asOf are not
 // yet known. There is one obligation per resource, kind and start date
 // (two approved rows on one day are one provision). It is done by the

@@ -6,7 +6,7 @@ import (
 	"cloudbill/metering"
 )
 
-// ObligationKind is a deadline from DESIGN.md §2.5.
+// ObligationKind is a deadline from docs/rules.md §7.
 type ObligationKind string
 
 const (
@@ -38,7 +38,7 @@ type Obligation struct {
 	LateWorkingDays int // working days late (late) or past due (overdue)
 }
 
-// FindingKind is a kind of resource-use finding (DESIGN.md §2.6).
+// FindingKind is a kind of resource-use finding (docs/rules.md §8).
 type FindingKind string
 
 const (

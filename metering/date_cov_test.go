@@ -226,7 +226,7 @@ func TestCovDateOfAndStart(t *testing.T) {
 		at   string
 		want string
 	}{
-		{"DESIGN §2: 17:30 UTC on June 30 is July 1", "2024-06-30T17:30:00Z", "2024-07-01"},
+		{"rules.md §1: 17:30 UTC on June 30 is July 1", "2024-06-30T17:30:00Z", "2024-07-01"},
 		{"last second of June 30 in Shanghai", "2024-06-30T15:59:59.999999999Z", "2024-06-30"},
 		{"Shanghai midnight", "2024-06-30T16:00:00Z", "2024-07-01"},
 		{"offset −05:00", "2024-06-30T10:59:59-05:00", "2024-06-30"},                    // 15:59:59Z

@@ -6,7 +6,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// EventKind is one step of a resource's life (DESIGN.md §2.1).
+// EventKind is one step of a resource's life (docs/rules.md §1).
 type EventKind string
 
 const (

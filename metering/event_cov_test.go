@@ -72,7 +72,7 @@ func TestCovParseEventEveryKind(t *testing.T) {
 }
 
 func TestCovParseEventDayIsShanghai(t *testing.T) {
-	// 2024-06-30T17:30:00Z = 2024-07-01 01:30 in Shanghai (DESIGN §2)
+	// 2024-06-30T17:30:00Z = 2024-07-01 01:30 in Shanghai (docs/rules.md §1)
 	e, ps := ParseEvent(covRow(t, "events.csv", covEventHeader, "r,confirmed,2024-06-30T17:30:00Z,,,"))
 	if len(ps) != 0 || e.Day.String() != "2024-07-01" || e.At.UTC().Hour() != 17 {
 		t.Errorf("day %s at %s, problems %v", e.Day, e.At, ps)

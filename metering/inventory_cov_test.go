@@ -7,7 +7,7 @@ import (
 )
 
 func TestCovKindsAndFamilies(t *testing.T) {
-	// DESIGN §2.6
+	// docs/rules.md §8
 	for _, tc := range []struct {
 		family Family
 		kinds  string // sorted
@@ -121,7 +121,7 @@ func TestCovInventoryColumns(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := strings.Join(tc.cols, ","); got != tc.want {
-				t.Errorf("columns %s, want DESIGN §3's %s", got, tc.want)
+				t.Errorf("columns %s, want docs/formats.md's %s", got, tc.want)
 			}
 		})
 	}

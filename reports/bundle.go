@@ -35,7 +35,7 @@ type Bundle struct {
 // rectify an idle resource, the days that make a run reclaimable): the
 // statement stores it as Policy.String, which ParsePolicy reads back. A
 // text that is not a policy file (none stored, a hand-written summary)
-// leaves the defaults of DESIGN.md.
+// leaves the defaults of docs/policy.md.
 func (b *Bundle) rules() evaluation.Policy {
 	p, err := evaluation.ParsePolicy(strings.NewReader(b.policy()), "statement policy")
 	if err != nil {

@@ -9,10 +9,10 @@ import (
 	"cloudbill/evaluation"
 )
 
-// SLAColumns are the columns of sla-Y.csv (DESIGN.md §4).
+// SLAColumns are the columns of sla-Y.csv (docs/formats.md).
 var SLAColumns = []string{"provider_code", "resource_id", "obligation", "started", "due", "done", "status", "late_working_days"}
 
-// FindingColumns are the columns of findings-Y.csv (DESIGN.md §4).
+// FindingColumns are the columns of findings-Y.csv (docs/formats.md).
 var FindingColumns = []string{"kind", "department_code", "system_id", "resource_id", "item_code", "first_day", "last_day", "days", "amount"}
 
 // WriteSLACSV writes one row per obligation, in the order given: dates as

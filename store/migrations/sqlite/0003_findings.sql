@@ -1,4 +1,4 @@
--- Resource-use findings (DESIGN.md §2.6), refreshed as a whole by the
+-- Resource-use findings (docs/rules.md §8), refreshed as a whole by the
 -- nightly job: one row per run of days of one kind for one resource (and
 -- item), or for one system (zombie: resource_id '').
 CREATE TABLE findings (
