@@ -166,9 +166,9 @@ func TestCovCalendarAddWorkdays(t *testing.T) {
 		want string
 	}{
 		// docs/rules.md §7 fact checks
-		{"rules.md §7: National Day", "2025-09-30", 2, "2025-10-10"},   // 10-01..08 off; 10-09 Thu (1), 10-10 Fri (2)
-		{"rules.md §7: 调休 Sunday", "2024-02-08", 2, "2024-02-18"},      // 02-09 Fri (1), 02-10..17 off, 02-18 Sun 调休 (2)
-		{"zero is the day itself", "2024-06-08", 0, "2024-06-08"}, // even a Saturday
+		{"rules.md §7: National Day", "2025-09-30", 2, "2025-10-10"}, // 10-01..08 off; 10-09 Thu (1), 10-10 Fri (2)
+		{"rules.md §7: 调休 Sunday", "2024-02-08", 2, "2024-02-18"},    // 02-09 Fri (1), 02-10..17 off, 02-18 Sun 调休 (2)
+		{"zero is the day itself", "2024-06-08", 0, "2024-06-08"},    // even a Saturday
 		{"Friday + 1 is Monday", "2024-06-14", 1, "2024-06-17"},
 		{"Saturday + 1 is Monday", "2024-06-15", 1, "2024-06-17"},
 		{"into a 调休 Saturday", "2024-10-11", 1, "2024-10-12"},
