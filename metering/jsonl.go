@@ -31,7 +31,7 @@ func (t *Table) nextJSON(first bool) (*Row, error) {
 			}
 			return nil, io.EOF
 		case err != nil:
-			return nil, Problem{File: t.Name, Line: t.line + 1, Reason: err.Error()}
+			return nil, t.readError(err)
 		}
 		text, ok := t.textOf(rec)
 		if t.long {

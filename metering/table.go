@@ -122,6 +122,7 @@ type Table struct {
 	line    int                   // the lines read so far
 	peeked  *Row                  // JSON Lines: the first row, read with the header
 	peekErr error
+	err     error // a *ReadError, once reading failed
 
 	// the record being read (see readRecord)
 	rec      []byte
@@ -423,9 +424,13 @@ func (t *Table) Require(cols ...string) error {
 // Next returns the next row, or io.EOF. A row that cannot be split into
 // fields (bad quoting, bad JSON, wrong field count, too long) or whose
 // bytes are not text (not UTF-8 or GB18030, NUL bytes) is returned as a
-// Problem; reading may continue after it. The row's Fields are reused by
-// the next call.
+// Problem; reading may continue after it. A file that cannot be read on
+// (a broken gzip stream, a failing disk) gives a *ReadError, then the same
+// error on every later call. The row's Fields are reused by the next call.
 func (t *Table) Next() (*Row, error) {
+	if t.err != nil {
+		return nil, t.err
+	}
 	if t.peeked != nil || t.peekErr != nil {
 		r, err := t.peeked, t.peekErr
 		t.peeked, t.peekErr = nil, nil
@@ -440,7 +445,7 @@ func (t *Table) Next() (*Row, error) {
 		case err == io.EOF:
 			return nil, io.EOF
 		case err != nil:
-			return nil, Problem{File: t.Name, Line: t.line + 1, Reason: err.Error()}
+			return nil, t.readError(err)
 		}
 		text, ok := t.textOf(rec)
 		if t.long {
@@ -469,6 +474,22 @@ func (t *Table) Next() (*Row, error) {
 		}
 		return row, nil
 	}
+}
+
+// ReadError is a file that cannot be read on: where (the line the next row
+// would have started on) and the reader's error. It is not a Problem: the
+// rest of the file is lost, not one row.
+type ReadError struct {
+	Problem
+	Err error
+}
+
+func (e *ReadError) Error() string { return e.Problem.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+func (t *Table) readError(err error) error {
+	t.err = &ReadError{Problem: Problem{File: t.Name, Line: t.line + 1, Reason: err.Error()}, Err: err}
+	return t.err
 }
 
 // firstField returns the index of the first field that is bad.
