@@ -110,14 +110,15 @@ func csvAdvance(st csvState, b []byte) csvState {
 	return st
 }
 
-// readRecord reads the next record into t.rec, without its final line end
-// ("\n" or "\r\n"), and returns it with the line it starts on; blank lines
-// before it are skipped. t.long says it was longer than the limit: then
-// t.rec holds about its first MaxRawBytes only. t.recLines is how many lines it
-// spans, t.quoted whether it holds a quote. t.view says the record is not
-// in t.rec but in the read buffer: valid until the next read. A CSV record follows the quotes
-// (see above); a JSON record is one line. The error is io.EOF after the last
-// record, or the reader's error.
+// readRecord reads the next record, without its final line end ("\n" or
+// "\r\n"), and returns it with the line it starts on; blank lines before it
+// are skipped. A CSV record follows the quotes (see above); a JSON record
+// is one line. The error is io.EOF after the last record, or the reader's.
+//
+// The record is in t.rec, or, when t.view is set, in the read buffer (valid
+// until the next read). t.long says it was longer than the limit: then
+// t.rec holds about its first MaxRawBytes only. t.recLines is how many
+// lines it spans, t.quoted whether it holds a quote.
 func (t *Table) readRecord(quotes bool) ([]byte, int, error) {
 	t.rec, t.long, t.recLines, t.tail, t.quoted, t.view = t.rec[:0], false, 0, 0, false, false
 	start := t.line + 1

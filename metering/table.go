@@ -179,18 +179,20 @@ func (r *Row) Problem(col, format string, args ...any) Problem {
 // boundary) and its bytes that are not text (invalid UTF-8, NUL) are shown
 // as U+FFFD.
 func (t *Table) problem(line int, col, reason, raw string) Problem {
-	if len(raw) > t.opts.MaxRawBytes {
-		n := t.opts.MaxRawBytes
-		for n > 0 && n > t.opts.MaxRawBytes-utf8.UTFMax && !utf8.RuneStart(raw[n]) {
-			n--
-		}
-		raw = raw[:n]
-	}
+	max := t.opts.MaxRawBytes
+	raw = raw[:min(len(raw), max+utf8.UTFMax)] // every character that starts within max
 	if !utf8.ValidString(raw) {
 		raw = strings.ToValidUTF8(raw, "\uFFFD")
 	}
 	if strings.IndexByte(raw, 0) >= 0 {
 		raw = strings.ReplaceAll(raw, "\x00", "\uFFFD")
+	}
+	if len(raw) > max {
+		n := max
+		for n > 0 && !utf8.RuneStart(raw[n]) {
+			n--
+		}
+		raw = raw[:n]
 	}
 	return Problem{File: t.Name, Line: line, Column: col, Reason: reason, Raw: raw}
 }
@@ -284,6 +286,7 @@ func (t *Table) decide(window ...[]byte) {
 
 // textOf returns rec as UTF-8 text and whether it is valid text: UTF-8
 // that is valid, or GB18030 that decodes without a replacement character.
+// A record whose UTF-8 text is longer than the limit is long (t.long).
 // While the encoding is undecided, the first record that is not ASCII
 // decides it, from its bytes and those that follow it.
 func (t *Table) textOf(rec []byte) ([]byte, bool) {
@@ -318,6 +321,11 @@ func (t *Table) textOf(rec []byte) ([]byte, bool) {
 			break
 		}
 	}
+	if len(t.text) > t.opts.MaxLineBytes && !t.long {
+		// Decoded, the record is longer than the limit: long too.
+		t.long = true
+		t.text = t.text[:min(len(t.text), t.opts.MaxRawBytes+utf8.UTFMax)]
+	}
 	return t.text, !bytes.Contains(t.text, []byte("\uFFFD"))
 }
 
@@ -330,10 +338,11 @@ func (t *Table) readHeader() error {
 		return Problem{File: t.Name, Reason: "empty file: no header"}
 	case err != nil:
 		return Problem{File: t.Name, Line: start, Reason: "unreadable header: " + err.Error()}
-	case t.long:
-		return Problem{File: t.Name, Line: start, Reason: "unreadable header: " + t.longReason()}
 	}
 	text, ok := t.textOf(rec)
+	if t.long {
+		return Problem{File: t.Name, Line: start, Reason: "unreadable header: " + t.longReason()}
+	}
 	if _, err := t.splitCSV(text); err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
