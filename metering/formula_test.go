@@ -87,3 +87,17 @@ func TestParsersRefuseFormulaCodes(t *testing.T) {
 		})
 	}
 }
+
+// A formula code is one problem, not also an unknown resource or item, and
+// its row is not retried.
+func TestCheckUsageFormulaCode(t *testing.T) {
+	k := &Known{Resources: map[string]KnownResource{"vm-1": {Index: 1}}, Items: map[string]int32{"VCPU": 1}}
+	_, ps, retry := k.CheckUsage(covRow(t, "u.csv", "day,resource_id,item_code,quantity", "2024-01-01,=vm-1,@VCPU,4"))
+	if got := covProblems(t, ps); got != "resource_id: code starts with '=': would run as a spreadsheet formula\nitem_code: code starts with '@': would run as a spreadsheet formula" || retry != "" {
+		t.Errorf("problems\n%s\nretry %q", got, retry)
+	}
+	_, ps, retry = k.CheckActivity(covRow(t, "a.csv", strings.Join(ActivityColumns, ","), "2024-01-01,+vm-1,1,2,3,4,5,6"))
+	if got := covProblems(t, ps); got != "resource_id: code starts with '+': would run as a spreadsheet formula" || retry != "" {
+		t.Errorf("problems\n%s\nretry %q", got, retry)
+	}
+}

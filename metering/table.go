@@ -262,7 +262,11 @@ func NewTableWith(name string, r io.Reader, o Options) (*Table, error) {
 		t.Format = FormatJSONLines
 		row, err := t.nextJSON(true)
 		var p Problem
-		if err != nil && (t.header == nil || !errors.As(err, &p)) {
+		var re *ReadError
+		switch {
+		case errors.As(err, &re):
+			return nil, re.Problem
+		case err != nil && (t.header == nil || !errors.As(err, &p)):
 			return nil, err
 		}
 		t.peeked, t.peekErr = row, err
