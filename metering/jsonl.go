@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // jsonPair is one key of a JSON Lines row and its value as text.
@@ -45,7 +46,10 @@ func (t *Table) nextJSON(first bool) (*Row, error) {
 		if bytes.IndexByte(text, 0) >= 0 {
 			return nil, t.problem(start, "", reasonNUL, raw)
 		}
-		pairs, err := t.walkJSON(text)
+		pairs, fast := t.scanJSON(raw)
+		if !fast {
+			pairs, err = t.walkJSON(text)
+		}
 		if err != nil {
 			return nil, t.problem(start, "", err.Error(), raw)
 		}
@@ -115,9 +119,140 @@ func (t *Table) checkPairs(pairs []jsonPair, text bool) *Problem {
 	return nil
 }
 
-// replaced reports whether a decoded JSON string holds U+FFFD, what
-// encoding/json and the GB18030 decoder put for bytes that are not text.
-func replaced(s string) bool { return strings.Contains(s, "\uFFFD") }
+// replaced reports whether a JSON string holds bytes that were not text:
+// U+FFFD, what encoding/json and the GB18030 decoder put for them, or
+// invalid UTF-8, which scanJSON leaves as it is.
+func replaced(s string) bool { return strings.Contains(s, "\uFFFD") || !utf8.ValidString(s) }
+
+// scanJSON is the fast way to read a line that is one JSON object of
+// scalar values, the common case: keys and values without escapes are
+// substrings of line, no allocation. It reports false for anything else
+// (escapes are fine; nested values, a syntax error, are not), which
+// walkJSON then reads, or explains. What it accepts, encoding/json
+// accepts and reads the same (FuzzScanJSON).
+func (t *Table) scanJSON(line string) ([]jsonPair, bool) {
+	pairs := t.pairs[:0]
+	i := skipSpace(line, 1)
+	if len(line) == 0 || line[0] != '{' {
+		return nil, false
+	}
+	if i < len(line) && line[i] == '}' {
+		t.pairs = pairs
+		return pairs, skipSpace(line, i+1) == len(line)
+	}
+	for {
+		key, j, ok := scanString(line, i)
+		if !ok {
+			return nil, false
+		}
+		j = skipSpace(line, j)
+		if j >= len(line) || line[j] != ':' {
+			return nil, false
+		}
+		j = skipSpace(line, j+1)
+		var val string
+		switch {
+		case j >= len(line):
+			return nil, false
+		case line[j] == '"':
+			val, j, ok = scanString(line, j)
+		case line[j] == 't' && strings.HasPrefix(line[j:], "true"):
+			val, j, ok = "true", j+4, true
+		case line[j] == 'f' && strings.HasPrefix(line[j:], "false"):
+			val, j, ok = "false", j+5, true
+		case line[j] == 'n' && strings.HasPrefix(line[j:], "null"):
+			val, j, ok = "", j+4, true
+		default:
+			val, j, ok = scanNumber(line, j)
+		}
+		if !ok {
+			return nil, false
+		}
+		pairs = append(pairs, jsonPair{key: key, val: val, scalar: true})
+		j = skipSpace(line, j)
+		switch {
+		case j < len(line) && line[j] == ',':
+			i = skipSpace(line, j+1)
+			continue
+		case j < len(line) && line[j] == '}':
+			t.pairs = pairs
+			return pairs, skipSpace(line, j+1) == len(line)
+		}
+		return nil, false
+	}
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanString reads the JSON string at s[i], returning its value and the
+// index after it. A string with escapes is unquoted by encoding/json.
+func scanString(s string, i int) (string, int, bool) {
+	if i >= len(s) || s[i] != '"' {
+		return "", i, false
+	}
+	escaped := false
+	for j := i + 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			if !escaped {
+				return s[i+1 : j], j + 1, true
+			}
+			var v string
+			if json.Unmarshal([]byte(s[i:j+1]), &v) != nil {
+				return "", j, false
+			}
+			return v, j + 1, true
+		case c == '\\':
+			escaped = true
+			j++ // the escaped byte; encoding/json checks the escape
+		case c < 0x20:
+			return "", j, false
+		}
+	}
+	return "", len(s), false
+}
+
+// scanNumber reads the JSON number at s[i]: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func scanNumber(s string, i int) (string, int, bool) {
+	j := i
+	digits := func() bool {
+		k := j
+		for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+			j++
+		}
+		return j > k
+	}
+	if j < len(s) && s[j] == '-' {
+		j++
+	}
+	switch {
+	case j < len(s) && s[j] == '0':
+		j++
+	case !digits():
+		return "", j, false
+	}
+	if j < len(s) && s[j] == '.' {
+		j++
+		if !digits() {
+			return "", j, false
+		}
+	}
+	if j < len(s) && (s[j] == 'e' || s[j] == 'E') {
+		j++
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		if !digits() {
+			return "", j, false
+		}
+	}
+	return s[i:j], j, true
+}
 
 // walkJSON reads line as one JSON object into its keys and values, in
 // order, keeping repeated keys. Numbers keep their text; true, false and

@@ -3,8 +3,10 @@ package metering
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -111,6 +113,39 @@ func FuzzTable(f *testing.F) {
 			if len(ps) == 0 && (CheckCode(u.ResourceID) != nil || CheckCode(u.ItemCode) != nil) {
 				t.Errorf("usage %+v passed with a formula code", u)
 			}
+		}
+	})
+}
+
+// FuzzScanJSON checks the fast JSON reader against encoding/json: a line it
+// accepts is valid JSON and reads to the same keys and values.
+func FuzzScanJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"day":"2024-01-01","resource_id":"vm-1","item_code":"VCPU","quantity":4}`,
+		`{"a":-0.5e+3,"b":true,"c":false,"d":null,"e":"x\"y\u4e91"}`,
+		`{ "a" : 1 , "b":"2" }`, `{}`, `{"a":01}`, `{"a":[1]}`, `{"a":1}x`, `{"a":"\x01"}`, "{\"a\":\"\xff\"}",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		if !utf8.ValidString(line) {
+			return // invalid bytes reject the row whichever reader reads it
+		}
+		tb := &Table{}
+		fast, ok := tb.scanJSON(line)
+		if !ok {
+			return
+		}
+		fast = append([]jsonPair(nil), fast...)
+		if !json.Valid([]byte(line)) {
+			t.Fatalf("%q accepted, but it is not JSON", line)
+		}
+		slow, err := (&Table{}).walkJSON([]byte(line))
+		if err != nil {
+			t.Fatalf("%q accepted, but walkJSON: %v", line, err)
+		}
+		if !slices.Equal(fast, slow) {
+			t.Errorf("%q:\nfast %+v\nslow %+v", line, fast, slow)
 		}
 	})
 }
