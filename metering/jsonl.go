@@ -56,8 +56,11 @@ func (t *Table) nextJSON(first bool) (*Row, error) {
 		if first {
 			keys := make([]string, 0, len(pairs))
 			for _, p := range pairs {
-				if hasNUL(p.key) {
+				switch {
+				case hasNUL(p.key):
 					return nil, t.problem(start, "", reasonNUL, raw)
+				case !ok && replaced(p.key):
+					return nil, t.problem(start, "", reasonText, raw)
 				}
 				keys = append(keys, p.key)
 			}

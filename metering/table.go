@@ -475,7 +475,6 @@ func (t *Table) Next() (*Row, error) {
 		if len(t.fields) == 1 && t.fields[0] == "" && len(t.header) > 1 {
 			continue // a line holding "" only: blank
 		}
-		row := &Row{Line: start, Fields: t.fields, table: t, raw: raw}
 		if len(t.fields) != len(t.header) {
 			return nil, t.problem(start, "", fmt.Sprintf("%d fields, header has %d", len(t.fields), len(t.header)), raw)
 		}
@@ -485,7 +484,7 @@ func (t *Table) Next() (*Row, error) {
 		if bytes.IndexByte(text, 0) >= 0 {
 			return nil, t.problem(start, t.header[t.firstField(hasNUL)], reasonNUL, raw)
 		}
-		return row, nil
+		return &Row{Line: start, Fields: t.fields, table: t, raw: raw}, nil
 	}
 }
 

@@ -167,6 +167,11 @@ func TestTableNUL(t *testing.T) {
 				t.Errorf("%q: %v", in, err)
 			}
 		}
+		for _, in := range []string{"a,b\xff\n1,2\n", "{\"a\xff\":\"1\"}\n"} {
+			if _, err := NewTable("x", strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), "not valid UTF-8 or GB18030 text") {
+				t.Errorf("%q: %v", in, err)
+			}
+		}
 	})
 }
 
