@@ -79,8 +79,8 @@ func checkUnchanged(t *testing.T, db *store.DB, want *billing.Statement) {
 func TestIssuedStatementRefusesConflictPaths(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		v1 := issuedAndDraft(t, db, store.Snapshot{Policy: "p"})
-		for _, name := range storetest.Refusals(t, db, storetest.ConflictPaths(db.Engine)) {
-			t.Errorf("the database accepted: %s", name)
+		for _, p := range storetest.Refusals(t, db, storetest.ConflictPaths(db.Engine)) {
+			t.Error(p)
 		}
 		checkUnchanged(t, db, v1)
 		if v2, err := db.Statement(context.Background(), 2024, 2); err != nil || v2.Status != billing.StatementStatusDraft {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -23,16 +24,46 @@ type Attempt struct {
 }
 
 // Refusals runs each attempt on db's own pool (as db's role) and returns
-// the names of those the database accepted.
-func Refusals(t testing.TB, db *store.DB, attempts []Attempt) (accepted []string) {
+// what went wrong: the attempts the database accepted, and those it
+// refused for another reason than a right, a trigger or a key (a typo in
+// an attempt must not pass for a refusal).
+func Refusals(t testing.TB, db *store.DB, attempts []Attempt) (problems []string) {
 	t.Helper()
 	x := SQL(t, db)
 	for _, a := range attempts {
-		if _, err := x.Exec(x.Rebind(a.SQL), a.Args...); err == nil {
-			accepted = append(accepted, a.Name)
+		_, err := x.Exec(x.Rebind(a.SQL), a.Args...)
+		switch {
+		case err == nil:
+			problems = append(problems, "accepted: "+a.Name)
+		case !refusal(err):
+			problems = append(problems, a.Name+": refused for another reason: "+err.Error())
 		}
 	}
-	return accepted
+	return problems
+}
+
+// refusal reports whether err is the database refusing a change: a
+// missing right, a trigger's exception, a key or a constraint.
+func refusal(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case "42501", // insufficient_privilege (rights, and the issue guard)
+			"P0001",          // raise_exception (the statement triggers)
+			"23503",          // foreign_key_violation (rows without their statement)
+			"23505",          // unique_violation
+			"55000", "XX001": // issue_statement's checks
+			return true
+		}
+		return false
+	}
+	msg := err.Error() // SQLite
+	for _, s := range []string{"issued", "UNIQUE constraint failed", "FOREIGN KEY constraint failed"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // ConflictPaths are the ways of rewriting issued version 1 of year 2024,
