@@ -129,7 +129,7 @@ func (a *App) liveInputs(ctx context.Context, year int) (store.Snapshot, error) 
 		return in, err
 	} else if !ok {
 		if _, _, err := a.RefreshFindings(ctx, FindingsInput{AsOf: asOf}); err != nil {
-			return in, err
+			return in, fmt.Errorf("findings were never computed and computing them failed (on PostgreSQL, run cloudbill findings --as-of %s as the daemon's role first): %w", asOf, err)
 		}
 	}
 	if in.Findings, err = a.YearFindings(ctx, year); err != nil {
