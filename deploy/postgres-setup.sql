@@ -36,6 +36,7 @@
 -- and fix their search_path, so its temp tables cannot shadow them.
 
 \set ON_ERROR_STOP on
+\set QUIET on
 \if :{?dbname}
 \else
 \set dbname cloudbill
