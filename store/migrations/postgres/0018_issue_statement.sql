@@ -15,45 +15,42 @@
 -- The canonical CSV (docs/rules.md §5, billing.WriteSettlementCSV):
 --   provider_code,district_code,department_code,system_id,resource_id,item_code,billable_days,quantity_days,gross
 -- then one line per statement line in byte order of those six codes, each
--- line ending in \n; a code is quoted as encoding/csv quotes it (csv_field);
+-- line ending in \n; a code is quoted as encoding/csv quotes it;
 -- billable_days an integer, quantity_days a plain decimal without trailing
 -- zeros (trim_scale), gross with two decimals.
 DO $migration$
 DECLARE
     s TEXT := current_schema();
+    -- A code as encoding/csv writes it (fieldNeedsQuotes): empty never
+    -- quoted; \. always; quoted when it holds a quote, comma, CR or LF or
+    -- its first rune is a Unicode space; a quote inside doubled. Written
+    -- out for each column (a function call per field costs seconds at
+    -- 100,000 lines).
+    q TEXT := $q$CASE WHEN %1$s = '' THEN ''
+            WHEN %1$s = '\.' OR strpos(%1$s, '"') > 0 OR strpos(%1$s, ',') > 0 OR strpos(%1$s, E'\r') > 0 OR strpos(%1$s, E'\n') > 0
+              OR %1$s ~ '^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]'
+                THEN '"' || replace(%1$s, '"', '""') || '"'
+            ELSE %1$s END$q$;
+    fields TEXT;
 BEGIN
-    -- encoding/csv's fieldNeedsQuotes: empty never; \. always; a field with
-    -- a quote, comma, CR or LF, or whose first rune is a Unicode space.
-    EXECUTE format($f$
-CREATE OR REPLACE FUNCTION %1$I.csv_field(f TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE
-        WHEN f = '' THEN ''
-        WHEN f = '\.' OR strpos(f, '"') > 0 OR strpos(f, ',') > 0 OR strpos(f, E'\r') > 0 OR strpos(f, E'\n') > 0
-          OR f ~ '^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]'
-            THEN '"' || replace(f, '"', '""') || '"'
-        ELSE f
-    END
-$$
-$f$, s);
-
+    fields := format(q, 'l.provider_code') || $c$ || ',' || $c$ || format(q, 'l.district_code') || $c$ || ',' || $c$
+        || format(q, 'l.department_code') || $c$ || ',' || $c$ || format(q, 'l.system_id') || $c$ || ',' || $c$
+        || format(q, 'l.resource_id') || $c$ || ',' || $c$ || format(q, 'l.item_code');
     EXECUTE format($f$
 CREATE OR REPLACE FUNCTION %1$I.statement_rows_sha256(p_year INTEGER, p_version INTEGER) RETURNS TEXT LANGUAGE sql STABLE
 SET search_path = pg_catalog, %1$I, pg_temp AS $$
     SELECT encode(sha256(convert_to(
         'provider_code,district_code,department_code,system_id,resource_id,item_code,billable_days,quantity_days,gross' || E'\n'
         || coalesce(string_agg(
-            %1$I.csv_field(l.provider_code) || ',' || %1$I.csv_field(l.district_code) || ','
-            || %1$I.csv_field(l.department_code) || ',' || %1$I.csv_field(l.system_id) || ','
-            || %1$I.csv_field(l.resource_id) || ',' || %1$I.csv_field(l.item_code) || ','
-            || l.billable_days::text || ',' || trim_scale(l.quantity_days)::text || ',' || round(l.gross, 2)::text || E'\n',
+            %2$s
+            || ',' || l.billable_days::text || ',' || trim_scale(l.quantity_days)::text || ',' || round(l.gross, 2)::text || E'\n',
             '' ORDER BY l.provider_code COLLATE "C", l.district_code COLLATE "C", l.department_code COLLATE "C",
                         l.system_id COLLATE "C", l.resource_id COLLATE "C", l.item_code COLLATE "C"), ''),
         'UTF8')), 'hex')
     FROM %1$I.statement_lines l
     WHERE l.year = p_year AND l.version = p_version
 $$
-$f$, s);
+$f$, s, fields);
 
     EXECUTE format($f$
 CREATE OR REPLACE FUNCTION %1$I.issue_statement(p_year INTEGER, p_version INTEGER, p_sha256 TEXT, p_issued_at TIMESTAMPTZ, p_snapshot TEXT)
