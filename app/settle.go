@@ -149,7 +149,8 @@ func (a *App) Settle(ctx context.Context, in YearInput) (SettleResult, error) {
 // Issue freezes the year's latest draft as issued and returns its version.
 // The draft is read back and checked against its fingerprint, and what its
 // documents print (liveInputs: names, catalogue, calendar, policy,
-// obligations, findings, scores) is frozen with it in the same transaction.
+// obligations, findings, scores), read just before, is stored with it in
+// the transaction that issues it.
 func (a *App) Issue(ctx context.Context, in YearInput) (int, error) {
 	if err := in.Validate(); err != nil {
 		return 0, err
