@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cloudbill/billing"
+	"cloudbill/store"
 )
 
 // SettleResult is a settlement run's outcome: the statement and whether it
@@ -170,15 +171,31 @@ func (a *App) Settle(ctx context.Context, in YearInput) (SettleResult, error) {
 }
 
 // Issue freezes the year's latest draft as issued and returns its version.
+// The draft is read back and checked against its fingerprint, and what its
+// documents print (liveInputs: names, catalogue, calendar, policy,
+// obligations, findings, scores), read just before, is stored with it in
+// the transaction that issues it.
 func (a *App) Issue(ctx context.Context, in YearInput) (int, error) {
 	if err := in.Validate(); err != nil {
 		return 0, err
 	}
-	v, err := a.DB.IssueStatement(ctx, in.Year, a.now().UTC().Truncate(time.Second))
+	st, err := a.DB.Statement(ctx, in.Year, 0)
 	if err != nil {
 		return 0, fmt.Errorf("issue %d: %w", in.Year, err)
 	}
-	a.Log.Info("issued", "year", in.Year, "version", v)
+	if st.Status == billing.StatementStatusIssued {
+		return 0, fmt.Errorf("issue %d: %d version %d: %w", in.Year, in.Year, st.Version, store.ErrIssued)
+	}
+	snap, err := a.liveInputs(ctx, in.Year)
+	if err != nil {
+		return 0, fmt.Errorf("issue %d: %w", in.Year, err)
+	}
+	v, err := a.DB.IssueStatement(ctx, store.IssueInput{Year: in.Year, Version: st.Version, SHA256: st.SHA256,
+		IssuedAt: a.now().UTC().Truncate(time.Second), Snapshot: snap})
+	if err != nil {
+		return 0, fmt.Errorf("issue %d: %w", in.Year, err)
+	}
+	a.Log.Info("issued", "year", in.Year, "version", v, "sha256", st.SHA256)
 	return v, nil
 }
 

@@ -33,6 +33,11 @@ type dialect struct {
 	// numeric: decimals are NUMERIC and SQL compares them as numbers;
 	// SQLite keeps them as TEXT, where < compares strings.
 	numeric bool
+	// issueFunction: a statement is issued by the database function
+	// issue_statement (migration 0018), which checks the version's rows
+	// against its fingerprint and runs as the owner; without it the store
+	// issues with an UPDATE of its own.
+	issueFunction bool
 
 	// isDistinct is the NULL-safe inequality: a <isDistinct> b.
 	isDistinct string
@@ -65,6 +70,9 @@ var sqliteDialect = dialect{
 		q := url.Values{}
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "foreign_keys(1)")
+		// REPLACE then fires the delete triggers of the rows it replaces
+		// (those of an issued statement refuse it).
+		q.Add("_pragma", "recursive_triggers(1)")
 		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeoutMillis))
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Add("_txlock", "immediate")
@@ -103,6 +111,8 @@ var postgresDialect = dialect{
 	instant: func(t time.Time) any { return t },
 	monthOf: func(col string) string { return "date_trunc('month', " + col + ")::date" },
 	dayBits: func(col string) string { return "bit_or(1 << (extract(day FROM " + col + ")::int - 1))" },
+	// Issuing checks the rows in SQL too, as the owner.
+	issueFunction: true,
 }
 
 func dialectOf(e Engine) *dialect {
