@@ -249,6 +249,19 @@ func (s *Server) secure(r *http.Request) bool {
 	return r.TLS != nil || s.cfg.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
+// ListenAddr is addr with the loopback address when it names only a
+// port ("8080" or ":8080"): the portal is reachable from other machines
+// only when a host is named (0.0.0.0:8080).
+func ListenAddr(addr string) string {
+	if !strings.Contains(addr, ":") {
+		addr = ":" + addr
+	}
+	if strings.HasPrefix(addr, ":") {
+		return "127.0.0.1" + addr
+	}
+	return addr
+}
+
 // Serve serves the portal on addr until ctx ends, then shuts down within
 // 5 seconds. listening, when set, is told the address (useful with port 0).
 func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, listening func(string)) error {
