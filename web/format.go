@@ -23,7 +23,7 @@ var funcs = template.FuncMap{
 	"number":   number,
 	"score":    func(d decimal.Decimal) string { return d.StringFixed(2) },
 	"exact":    exact,
-	"rat":      func(r *big.Rat) string { return strings.TrimRight(strings.TrimRight(r.FloatString(6), "0"), ".") },
+	"rat":      ratText,
 	"pct":      func(d decimal.Decimal) string { return d.Mul(decimal.NewFromInt(100)).StringFixed(1) + "%" },
 	"date":     func(d metering.Date) string { return d.String() },
 	"instant":  instant,
@@ -46,11 +46,8 @@ func money(d decimal.Decimal) string { return group(d.StringFixed(2)) }
 
 func number(d decimal.Decimal) string { return group(d.String()) }
 
-// exact prints a stored exact amount with all its digits (at most 10).
+// exact prints a stored exact amount with all its stored digits.
 func exact(d decimal.Decimal) string {
-	if -d.Exponent() > 10 {
-		d = d.Truncate(10)
-	}
 	s := d.String()
 	if !strings.Contains(s, ".") {
 		s += ".00"
@@ -174,3 +171,17 @@ func obligationStatus(s evaluation.ObligationStatus) string {
 
 // versionQuery is the query naming a statement version on links.
 func versionQuery(v int) string { return fmt.Sprintf("?version=%d", v) }
+
+// ratText prints an exact fraction as a decimal: exactly when it has at
+// most 6 decimals, else rounded to 6 and marked ≈.
+func ratText(r *big.Rat) string {
+	s := r.FloatString(6)
+	back, _ := new(big.Rat).SetString(s)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	if back.Cmp(r) != 0 {
+		return "≈ " + group(s)
+	}
+	return group(s)
+}

@@ -65,7 +65,8 @@ func (s *Server) findings(q *request) error {
 		field *string
 	}{{"district", &f.DistrictCode}, {"department", &f.DepartmentCode}} {
 		if p := qs.Get(c.param); p != "" {
-			if *c.field != "" && *c.field != p {
+			// Outside the city, a filter may only name the user's own.
+			if !q.scope.City() && *c.field != p {
 				return fmt.Errorf("findings of %s %s: %w", c.param, p, app.ErrNotFound)
 			}
 			*c.field = p
