@@ -60,17 +60,17 @@ func (s *Server) findings(q *request) error {
 	}
 	f := q.scope.FindingFilter()
 	qs := q.r.URL.Query()
-	for _, c := range []struct {
-		param string
-		field *string
-	}{{"district", &f.DistrictCode}, {"department", &f.DepartmentCode}} {
-		if p := qs.Get(c.param); p != "" {
-			// Outside the city, a filter may only name the user's own.
-			if !q.scope.City() && *c.field != p {
-				return fmt.Errorf("findings of %s %s: %w", c.param, p, app.ErrNotFound)
-			}
-			*c.field = p
+	if p := qs.Get("district"); p != "" {
+		if !q.scope.DistrictPage(p) {
+			return fmt.Errorf("findings of district %s: %w", p, app.ErrNotFound)
 		}
+		f.DistrictCode = p
+	}
+	if p := qs.Get("department"); p != "" {
+		if dep, ok := names.Departments[p]; !ok || !q.scope.DepartmentPage(p, dep.DistrictCode) {
+			return fmt.Errorf("findings of department %s: %w", p, app.ErrNotFound)
+		}
+		f.DepartmentCode = p
 	}
 	fs, asOf, err := s.app.Findings(q.r.Context(), st.Year, f)
 	if err != nil {

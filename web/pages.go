@@ -287,8 +287,11 @@ func (s *Server) crumbs(q *request, v *view, district, department, line string) 
 	if district != "" && q.scope.DistrictPage(district) {
 		out = append(out, link{Href: fmt.Sprintf("/statements/%d/districts/%s%s", v.Year, url.PathEscape(district), v.VQ()), Label: "县区 " + district})
 	}
-	if department != "" {
+	switch {
+	case department != "" && q.scope.DepartmentPage(department, district):
 		out = append(out, link{Href: fmt.Sprintf("/statements/%d/departments/%s%s", v.Year, url.PathEscape(department), v.VQ()), Label: "部门 " + department})
+	case department != "" && q.scope.Provider != "":
+		out = append(out, link{Href: fmt.Sprintf("/statements/%d/providers/%s%s&department=%s", v.Year, url.PathEscape(q.scope.Provider), v.VQ(), url.QueryEscape(department)), Label: "部门 " + department})
 	}
 	if line != "" {
 		out = append(out, link{Label: line})
