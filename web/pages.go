@@ -53,7 +53,7 @@ func (s *Server) statement(q *request, v *view) (*billing.Statement, store.Names
 	if err != nil {
 		return nil, store.Names{}, err
 	}
-	v.Year, v.HasV, v.V, v.Versions, v.Path = year, true, sv, all, q.r.URL.Path
+	v.Year, v.HasV, v.V, v.Versions, v.Path, v.Scope = year, true, sv, all, q.r.URL.Path, q.scope
 	return st, names, nil
 }
 
