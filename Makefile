@@ -4,7 +4,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/cloudbill
 
-.PHONY: help build demo test test-sqlite vet lint bench bench-ingest bench-settle bench-reports deps clean
+.PHONY: help build demo test test-sqlite vet lint bench bench-ingest bench-settle bench-reports bench-web deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -13,7 +13,7 @@ build: ## build bin/cloudbill (and bin/measure, the benchmarks' driver)
 	$(GO) build -o $(BIN) ./cmd/cloudbill
 	$(GO) build -o bin/measure ./scripts/measure
 
-deps: ## install poppler-utils, qpdf and the CJK font when missing (as root), or say what to install
+deps: ## install poppler-utils, qpdf, chromium and the CJK font when missing (as root), or say what to install
 	@scripts/deps.sh
 
 demo: build deps ## the whole pipeline on a fresh embedded SQLite database, documents in demo/
@@ -48,6 +48,9 @@ bench-settle: build ## settle vs a full scan of the year's usage, two sizes, bot
 
 bench-reports: build deps ## all documents for the fixture year, pages per second
 	scripts/bench.sh reports
+
+bench-web: build ## the portal's district and line pages, 20,000 resources, 50 sessions: p50, p99 (SQLite and PostgreSQL)
+	scripts/with-postgres.sh scripts/bench-web.sh
 
 clean: ## remove build output
 	rm -rf bin demo

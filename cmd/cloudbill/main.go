@@ -38,6 +38,7 @@ type cli struct {
 	LogFormat string
 	Stdout    io.Writer
 	Stderr    io.Writer
+	stdin     io.Reader // user add/passwd --password-stdin
 	Log       *slog.Logger
 	// IsTerminal reports whether Stderr is a terminal (progress bars).
 	IsTerminal bool
@@ -112,6 +113,7 @@ func init() {
 		"jobs":      {"list recent job runs", cmdJobs},
 		"demo":      {"fresh embedded database, fixtures, a generated year, every report", cmdDemo},
 		"backup":    {"copy the SQLite database consistently while the daemon runs (PostgreSQL: pg_dump)", cmdBackup},
+		"user":      {"manage the review portal's accounts: add, list, disable, passwd", cmdUser},
 	}
 }
 
@@ -124,7 +126,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 
 // Main runs cloudbill with args and returns the exit status.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &cli{Stdout: stdout, Stderr: stderr}
+	a := &cli{Stdout: stdout, Stderr: stderr, stdin: stdin}
 	if f, ok := stderr.(*os.File); ok {
 		a.IsTerminal = term.IsTerminal(int(f.Fd()))
 	}
