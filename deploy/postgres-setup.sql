@@ -129,7 +129,7 @@ SELECT format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %I', r) FROM unnes
 SELECT format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM %I', r) FROM unnest(ARRAY[:'loader', :'daemon', :'issuer', :'reader']) AS r \gexec
 SELECT format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM %I', r) FROM unnest(ARRAY[:'loader', :'daemon', :'issuer', :'reader']) AS r \gexec
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO :"loader", :"daemon", :"issuer", :"reader";
-GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"daemon", :"issuer";
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"loader", :"daemon", :"issuer";
 
 SELECT format('GRANT %s ON TABLE public.%I TO %I', d.rights, d.tab, d.role)
 FROM (VALUES
@@ -160,6 +160,15 @@ FROM (VALUES
     (:'daemon', 'INSERT', 'statement_runs'),
     (:'daemon', 'INSERT', 'statement_departments'),
     (:'daemon', 'INSERT', 'statement_districts'),
+    -- the portal (cloudbill serve --web runs as the daemon): sessions, the
+    -- sign-in throttle and the append-only audit trail; accounts are the
+    -- loader's (cloudbill user add|disable|passwd, an administrative act)
+    (:'daemon', 'INSERT, UPDATE, DELETE', 'sessions'),
+    (:'daemon', 'INSERT, UPDATE, DELETE', 'login_failures'),
+    (:'daemon', 'INSERT', 'audit'),
+    (:'loader', 'INSERT, UPDATE', 'users'),
+    (:'loader', 'DELETE', 'sessions'),
+    (:'loader', 'INSERT', 'audit'),
     -- issuer: issue_statement does the rest, as the owner
     (:'issuer', 'INSERT, UPDATE, DELETE', 'job_runs'),
     (:'issuer', 'INSERT, UPDATE, DELETE', 'locks')
@@ -179,7 +188,8 @@ BEGIN
         'schema_migrations', 'districts', 'departments', 'providers', 'systems', 'resources', 'catalogue', 'scores',
         'calendar', 'events', 'files', 'rejects', 'usage', 'usage_months', 'activity', 'activity_idle_months',
         'summary_state', 'findings', 'job_runs', 'locks', 'statements', 'statement_lines', 'statement_runs',
-        'statement_departments', 'statement_districts', 'statement_snapshots']) ORDER BY 1
+        'statement_departments', 'statement_districts', 'statement_snapshots',
+        'users', 'sessions', 'login_failures', 'audit']) ORDER BY 1
     LOOP
         RAISE WARNING 'table % is not in deploy/postgres-setup.sql: every role reads it, none writes it', t;
     END LOOP;
