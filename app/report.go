@@ -46,7 +46,7 @@ func (a *App) Report(ctx context.Context, in ReportInput) ([]string, error) {
 		return nil, err
 	}
 	year, dir := in.Year, in.Out
-	st, err := a.DB.Statement(ctx, year, in.Version)
+	st, err := a.statement(ctx, year, in.Version)
 	if err != nil {
 		return nil, fmt.Errorf("report %d: %w", year, err)
 	}
