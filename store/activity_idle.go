@@ -74,7 +74,19 @@ func (db *DB) freshIdleSummary(ctx context.Context, tx *sqlx.Tx, p evaluation.Po
 	if err != nil || key == p.IdleKey() {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM activity_idle_months`); err != nil {
+	// The months of an archived year stay as they are (ArchiveYear).
+	frozen, err := db.archivedYears(ctx, tx, RecordActivity)
+	if err != nil {
+		return err
+	}
+	keepMonths, keepArgs := outsideYears("month", frozen)
+	keepDays, _ := outsideYears("a.day", frozen)
+	del := `DELETE FROM activity_idle_months`
+	if keepMonths != "" {
+		del += ` WHERE ` + keepMonths
+		keepDays = ` AND ` + keepDays
+	}
+	if _, err := tx.ExecContext(ctx, db.pool.Rebind(del), keepArgs...); err != nil {
 		return fmt.Errorf("rebuild idle summary: %w", err)
 	}
 	comp, stor, netw := kindsOf(metering.FamilyCompute), kindsOf(metering.FamilyStorage), kindsOf(metering.FamilyNetwork)
@@ -91,20 +103,20 @@ func (db *DB) freshIdleSummary(ctx context.Context, tx *sqlx.Tx, p evaluation.Po
 		q := `INSERT INTO activity_idle_months (resource_id, month, days)
 	SELECT a.resource_id, date_trunc('month', a.day)::date, bit_or(1 << (extract(day FROM a.day)::int - 1))
 	FROM activity a
-	WHERE (` + net + ` AND (` + inKinds(netw) + ` OR (a.cpu_avg_pct < ? AND a.cpu_max_pct < ? AND ` + inKinds(comp) + `)))
-		OR (a.disk_used_pct < ? AND ` + inKinds(stor) + `)
+	WHERE ((` + net + ` AND (` + inKinds(netw) + ` OR (a.cpu_avg_pct < ? AND a.cpu_max_pct < ? AND ` + inKinds(comp) + `)))
+		OR (a.disk_used_pct < ? AND ` + inKinds(stor) + `))` + keepDays + `
 	GROUP BY 1, 2`
 		args := []any{p.IdleNetBytesBelow}
 		args = append(append(args, netw...), Dec(p.IdleCPUAvgBelow), Dec(p.IdleCPUMaxBelow))
 		args = append(append(args, comp...), Dec(p.IdleDiskUsedBelow))
-		args = append(args, stor...)
+		args = append(append(args, stor...), keepArgs...)
 		if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, db.pool.Rebind(q), args...); err != nil {
 			return fmt.Errorf("rebuild idle summary: %w", err)
 		}
-	} else if err := db.rebuildIdleSQLite(ctx, tx, p, net, inKinds, comp, stor, netw); err != nil {
+	} else if err := db.rebuildIdleSQLite(ctx, tx, p, net, inKinds, comp, stor, netw, keepDays, keepArgs); err != nil {
 		return fmt.Errorf("rebuild idle summary: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, db.pool.Rebind(`UPDATE summary_state SET value = ? WHERE name = 'activity_idle'`), p.IdleKey()); err != nil {
@@ -117,15 +129,17 @@ func (db *DB) freshIdleSummary(ctx context.Context, tx *sqlx.Tx, p evaluation.Po
 // strings. The SQL keeps a superset of the idle rows (REAL ≤ the threshold
 // rounded up: rounding is monotone, so every exactly-idle value passes) and
 // Go checks each candidate exactly, with the resource's family.
-func (db *DB) rebuildIdleSQLite(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy, net string, inKinds func([]any) string, comp, stor, netw []any) error {
+//
+// keep (" AND …" or "") with keepArgs leaves out the days of archived years.
+func (db *DB) rebuildIdleSQLite(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy, net string, inKinds func([]any) string, comp, stor, netw []any, keep string, keepArgs []any) error {
 	q := `SELECT a.resource_id, (SELECT kind FROM resources WHERE id = a.resource_id), a.day, a.cpu_avg_pct, a.cpu_max_pct, a.disk_used_pct, a.net_in_bytes + a.net_out_bytes
 	FROM activity a
-	WHERE (` + net + ` AND (` + inKinds(netw) + ` OR (CAST(a.cpu_avg_pct AS REAL) <= ? AND CAST(a.cpu_max_pct AS REAL) <= ? AND ` + inKinds(comp) + `)))
-		OR (CAST(a.disk_used_pct AS REAL) <= ? AND ` + inKinds(stor) + `)`
+	WHERE ((` + net + ` AND (` + inKinds(netw) + ` OR (CAST(a.cpu_avg_pct AS REAL) <= ? AND CAST(a.cpu_max_pct AS REAL) <= ? AND ` + inKinds(comp) + `)))
+		OR (CAST(a.disk_used_pct AS REAL) <= ? AND ` + inKinds(stor) + `))` + keep
 	args := []any{p.IdleNetBytesBelow}
 	args = append(append(args, netw...), roundUp(p.IdleCPUAvgBelow), roundUp(p.IdleCPUMaxBelow))
 	args = append(append(args, comp...), roundUp(p.IdleDiskUsedBelow))
-	args = append(args, stor...)
+	args = append(append(args, stor...), keepArgs...)
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err

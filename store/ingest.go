@@ -228,7 +228,10 @@ func (s *session) ingestFile(ctx context.Context, known *metering.Known, in Inge
 		if done {
 			return errAlreadyIngested
 		}
-		return db.recordFile(ctx, tx, in, sp.kind, &res)
+		if err := db.recordFile(ctx, tx, in, sp.kind, &res); err != nil {
+			return err
+		}
+		return db.markRestored(ctx, tx, sp.kind, res.SHA256)
 	})
 	switch {
 	case errors.Is(err, errAlreadyIngested):
