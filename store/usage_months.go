@@ -457,7 +457,6 @@ func (db *DB) RebuildUsageMonths(ctx context.Context) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error { return db.rebuildUsageMonths(ctx, tx) })
 }
 
-//
 // The months of an archived year are kept as they are (ArchiveYear).
 func (db *DB) rebuildUsageMonths(ctx context.Context, tx *sqlx.Tx) error {
 	frozen, err := db.archivedYears(ctx, tx, RecordUsage)
