@@ -452,12 +452,12 @@ func normalQuantity(q string) string {
 
 // RebuildUsageMonths recomputes usage_months from every usage row in one
 // transaction: the repair when VerifyUsageMonths finds a difference (usage
-// rows inserted by hand in SQL, which no trigger sees).
+// rows inserted by hand in SQL, which no trigger sees). The months of an
+// archived year are kept as they are (ArchiveYear).
 func (db *DB) RebuildUsageMonths(ctx context.Context) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error { return db.rebuildUsageMonths(ctx, tx) })
 }
 
-// The months of an archived year are kept as they are (ArchiveYear).
 func (db *DB) rebuildUsageMonths(ctx context.Context, tx *sqlx.Tx) error {
 	frozen, err := db.archivedYears(ctx, tx, RecordUsage)
 	if err != nil {
