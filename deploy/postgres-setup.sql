@@ -155,6 +155,7 @@ FROM (VALUES
     (:'daemon', 'INSERT, UPDATE, DELETE', 'findings'),
     (:'daemon', 'INSERT, UPDATE, DELETE', 'job_runs'),
     (:'daemon', 'INSERT, UPDATE, DELETE', 'locks'),
+    (:'daemon', 'INSERT, UPDATE', 'archives'),
     (:'daemon', 'INSERT', 'statements'),
     (:'daemon', 'INSERT', 'statement_lines'),
     (:'daemon', 'INSERT', 'statement_runs'),
@@ -189,7 +190,7 @@ BEGIN
         'calendar', 'events', 'files', 'rejects', 'usage', 'usage_months', 'activity', 'activity_idle_months',
         'summary_state', 'findings', 'job_runs', 'locks', 'statements', 'statement_lines', 'statement_runs',
         'statement_departments', 'statement_districts', 'statement_snapshots',
-        'users', 'sessions', 'login_failures', 'audit']) ORDER BY 1
+        'users', 'sessions', 'login_failures', 'audit', 'archives']) ORDER BY 1
     LOOP
         RAISE WARNING 'table % is not in deploy/postgres-setup.sql: every role reads it, none writes it', t;
     END LOOP;

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"time"
@@ -23,6 +24,9 @@ type dialect struct {
 	// copyIn: bulk rows stream through COPY … FROM STDIN (lib/pq), which
 	// takes dates as text. Without it they go in multi-row INSERTs.
 	copyIn bool
+	// snapshot begins a transaction whose reads all see one snapshot
+	// (REPEATABLE READ on PostgreSQL; SQLite's write transactions run alone).
+	snapshot *sql.TxOptions
 	// advisory: advisory locks serialise migrations, files and statement
 	// years (lockTx) and hold TryLock's named locks. Without them every
 	// write transaction begins IMMEDIATE (one writer at a time) and a
@@ -97,6 +101,7 @@ var postgresDialect = dialect{
 	maxOpenConns: 8,
 	migrations:   "migrations/postgres",
 	copyIn:       true,
+	snapshot:     &sql.TxOptions{Isolation: sql.LevelRepeatableRead},
 	advisory:     true,
 	arrays:       true,
 	numeric:      true,
