@@ -45,10 +45,12 @@ type cli struct {
 	// Verbose asks one-shot runs for their summary and info logs.
 	Verbose bool
 	// creates says the command may create the database (load, migrate).
-	creates  bool
-	command  string
-	settle   time.Duration // --settle of the inbox
-	keepDone time.Duration // --keep-done of the inbox
+	creates bool
+	command string
+	settle  time.Duration // --settle of the inbox
+	// connectTimeout bounds how long a PostgreSQL server may take to answer.
+	connectTimeout time.Duration
+	keepDone       time.Duration // --keep-done of the inbox
 }
 
 // jsonLogs reports whether stderr carries JSON lines only.
@@ -63,7 +65,7 @@ func (c *cli) OpenDB(ctx context.Context) (*store.DB, error) {
 			return nil, fmt.Errorf("database %s does not exist (check --db or CLOUDBILL_DB; cloudbill load DIR or cloudbill migrate creates it)", path)
 		}
 	}
-	return store.Open(ctx, c.DSN)
+	return store.OpenWith(ctx, c.DSN, store.Options{ConnectTimeout: c.connectTimeout})
 }
 
 // withApp runs fn with the use cases on the database, closed afterwards.
@@ -114,6 +116,7 @@ func init() {
 		"jobs":      {"list recent job runs", cmdJobs},
 		"demo":      {"fresh embedded database, fixtures, a generated year, every report", cmdDemo},
 		"backup":    {"copy the SQLite database consistently while the daemon runs (PostgreSQL: pg_dump)", cmdBackup},
+		"archive":   {archiveSummary, cmdArchive},
 		"user":      {"manage the review portal's accounts: add, list, disable, passwd", cmdUser},
 	}
 }
@@ -141,6 +144,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	global.StringVar(&a.LogFormat, "log-format", envOr("CLOUDBILL_LOG_FORMAT", "text"), "log format: text or json, one JSON object a line on stderr (env CLOUDBILL_LOG_FORMAT)")
 	global.BoolVar(&a.Verbose, "verbose", false, "one-shot runs (cloudbill run) print their summary and info logs; without it they print nothing on success, so cron sends no mail")
 	version := global.Bool("version", false, "print the version and exit")
+	global.DurationVar(&a.connectTimeout, "connect-timeout", envDuration("CLOUDBILL_CONNECT_TIMEOUT", store.DefaultConnectTimeout),
+		"how long a PostgreSQL server may take to answer before the command fails (env CLOUDBILL_CONNECT_TIMEOUT; connect_timeout in the URL wins)")
 	global.Usage = func() { printUsage(stderr, global) }
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
