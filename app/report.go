@@ -45,14 +45,45 @@ func (a *App) Report(ctx context.Context, in ReportInput) ([]string, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	year, dir := in.Year, in.Out
+	year := in.Year
 	st, err := a.statement(ctx, year, in.Version)
 	if err != nil {
 		return nil, fmt.Errorf("report %d: %w", year, err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Every document is written into a staging folder beside Out first and
+	// moved into Out only when all are written: a failing report leaves no
+	// partial folder, and never half a set of documents in Out.
+	parent := filepath.Dir(filepath.Clean(in.Out))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
+	dir, err := os.MkdirTemp(parent, "."+filepath.Base(filepath.Clean(in.Out))+".report-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	staged, err := a.report(ctx, in, st, dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(in.Out, 0o755); err != nil {
+		return nil, err
+	}
+	paths := make([]string, 0, len(staged))
+	for _, p := range staged {
+		final := filepath.Join(in.Out, filepath.Base(p))
+		if err := os.Rename(p, final); err != nil {
+			return paths, fmt.Errorf("report %d: %w", year, err)
+		}
+		paths = append(paths, final)
+	}
+	a.Log.Info("reports written", "year", year, "version", st.Version, "dir", in.Out, "files", len(paths))
+	return paths, nil
+}
+
+// report writes the documents of st into the folder dir.
+func (a *App) report(ctx context.Context, in ReportInput, st *billing.Statement, dir string) ([]string, error) {
+	year := in.Year
 	var paths []string
 	for _, f := range []struct {
 		name  string
@@ -85,7 +116,6 @@ func (a *App) Report(ctx context.Context, in ReportInput) ([]string, error) {
 	if err != nil {
 		return paths, err
 	}
-	a.Log.Info("reports written", "year", year, "version", st.Version, "dir", dir, "files", len(paths))
 	return paths, nil
 }
 

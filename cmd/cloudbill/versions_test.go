@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,6 +74,15 @@ func TestVersionFlow(t *testing.T) {
 			}
 			if out := run("diff", "--year", "2024", "--from", "1", "--to", "2"); !strings.Contains(out, "1 line(s) changed") {
 				t.Errorf("diff --from 1 --to 2:\n%s", out)
+			}
+			// A failing report (no such font) leaves no partial folder.
+			parent := t.TempDir()
+			out := filepath.Join(parent, "reports")
+			if code, _, stderr := runMain(t, ctx, "--db", dsn, "report", "--year", "2024", "--out", out, "--font", filepath.Join(parent, "none.ttf")); code != 1 {
+				t.Errorf("report with a missing font: exit %d\n%s", code, stderr)
+			}
+			if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+				t.Errorf("a failed report left %v", entries)
 			}
 		})
 	}
