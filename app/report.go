@@ -117,10 +117,11 @@ func (a *App) WriteEvaluationCSVs(ctx context.Context, year int, dir string) ([]
 	return paths, nil
 }
 
-// writeDocuments writes the year's PDF documents and the XLSX workbook for
+// writeDocuments writes the year's PDF documents and the XLSX workbooks for
 // statement st into dir: it gathers names, obligations (as of the report's
-// date), findings and scores from the store and renders them with the CJK
-// font at fontPath, else a standard place.
+// date), findings, scores, the resources' billing windows and the
+// working-day calendar from the store and renders them with the CJK font
+// at fontPath, else a standard place.
 func (a *App) writeDocuments(ctx context.Context, year int, dir string, st *billing.Statement, fontPath string) ([]string, error) {
 	font, err := reports.FindFont(fontPath)
 	if err != nil {
@@ -147,6 +148,16 @@ func (a *App) writeDocuments(ctx context.Context, year int, dir string, st *bill
 	if err != nil {
 		return nil, err
 	}
+	// The bills print each resource's billing window and approvals, and
+	// the objection deadline counted on the working-day calendar.
+	events, err := a.DB.LifecycleEvents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	days, err := a.DB.CalendarDays(ctx)
+	if err != nil {
+		return nil, err
+	}
 	b := reports.Bundle{
 		Statement:   st,
 		Names:       reports.Names{Inventory: inv, Catalogue: cat},
@@ -154,6 +165,8 @@ func (a *App) writeDocuments(ctx context.Context, year int, dir string, st *bill
 		Findings:    fs,
 		Scores:      scores,
 		AsOf:        asOf,
+		Windows:     reports.WindowsOf(events),
+		Calendar:    days,
 	}
 	paths, err := reports.WriteDocuments(dir, b, font)
 	if err != nil {
