@@ -90,12 +90,10 @@ func (d *doc) amountBlock(label string, amount decimal.Decimal) error {
 	return nil
 }
 
-// yuan is the currency sign the font can print: ￥ (full width) or ¥.
+// yuan is the currency sign ￥ (full width), when the font has it.
 func (d *doc) yuan() string {
-	for _, r := range []rune{'￥', '¥'} {
-		if d.font.Has(r) {
-			return string(r) + " "
-		}
+	if d.font.Has('￥') {
+		return "￥ "
 	}
 	return ""
 }
