@@ -105,8 +105,8 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 			}
 			d.row(rowData, append(cells, score(q.Score))...)
 		}
-		d.row(rowSub, "年度得分", "", "", "", "", score(p.Annual))
-		d.row(rowSub, "考核系数", "", "", "", "", p.Coefficient.StringFixed(2))
+		d.row(rowSub, "年度得分", score(p.Annual))
+		d.row(rowSub, "考核系数", p.Coefficient.StringFixed(2))
 	}
 	d.endTable()
 	d.para("注：维度得分为各评价主体得分的平均值；标注（SLA）的服务响应得分由当季 SLA 按时完成率折算（100 × 按时率）。得分显示保留两位小数，计算与判档使用精确值。", sizeSmall)
@@ -189,7 +189,7 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	sortObligations(late)
 	d.section(fmt.Sprintf("逾期事项清单（%d 项）", len(late)))
 	d.table(cols(
-		col("服务商", 30, "L"), col("资源", 34, "L"), col("事项", 14, "L"), codeCol("起算日", 20, "C"),
+		col("服务商", 30, "L"), col("资源", 30, "L"), col("事项", 18, "L"), codeCol("起算日", 20, "C"),
 		codeCol("到期日", 20, "C"), codeCol("完成日", 20, "C"), col("状态", 18, "L"), codeCol("逾期工作日", 18, "R")))
 	for _, o := range late {
 		done := "—"
@@ -258,7 +258,7 @@ func (d *doc) policyTables(b *Bundle) {
 		}
 		return
 	}
-	d.para("本结算单签发时适用的考核政策如下（政策文件随每一版本结算单保存）。", sizeTable)
+	d.para("本结算单适用的考核政策如下（政策文件随每一版本结算单保存）。", sizeTable)
 	d.gap(1)
 	d.table(cols(col("考核维度", 60, "L"), codeCol("权重", 30, "R"), codeCol("政策键", 50, "L")))
 	sum := decimal.Zero

@@ -212,7 +212,7 @@ func (d *doc) barChart(title string, sums []districtIdle, dir *directory) {
 		}
 		plotH += steps[i]
 	}
-	h := plotH + 12
+	h := plotH + 10.5 // 2 above the bars, the tick labels and the axis title below
 	d.section(title)
 	d.reserve(h)
 	f := d.f

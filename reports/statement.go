@@ -248,7 +248,7 @@ func renderStatement(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	cats := map[string]decimal.Decimal{}
 	count := map[string]int{}
 	for _, l := range st.Lines {
-		c := categoryName(dir.category(l.ItemCode))
+		c := dir.category(l.ItemCode)
 		cats[c] = cats[c].Add(l.Gross)
 		count[c]++
 	}
@@ -259,7 +259,7 @@ func renderStatement(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	sort.Strings(names)
 	var catTotal decimal.Decimal
 	for _, c := range names {
-		d.row(rowData, c, fmt.Sprint(count[c]), money(cats[c]))
+		d.row(rowData, categoryName(c), fmt.Sprint(count[c]), money(cats[c]))
 		catTotal = catTotal.Add(cats[c])
 	}
 	d.row(rowTotal, "合计", fmt.Sprint(len(st.Lines)), money(catTotal))
