@@ -392,7 +392,7 @@ func renderBill(b *Bundle, dir *directory, font Font, sc scope) ([]byte, error) 
 		parties = append(parties, "服务商："+dir.providerName(code))
 	}
 	parties = append(parties, financeOffice(dir, sc.district))
-	if err := d.closing("五、结算金额", scopeName+" 考核后应付", net, nil, parties); err != nil {
+	if err := d.closing("五、结算金额", "考核后应付金额", net, []string{"付款单位", scopeName}, parties); err != nil {
 		return nil, err
 	}
 	return d.bytes()

@@ -276,6 +276,12 @@ func TestWholeNames(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("names printed nowhere: %v", missing)
 	}
+	noOverflows(t, overflows)
+}
+
+// noOverflows fails for any text the documents could not fit in its box.
+func noOverflows(t *testing.T, overflows func() map[string][]string) {
+	t.Helper()
 	for title, o := range overflows() {
 		sort.Strings(o)
 		t.Errorf("%s: %d pieces of text did not fit: %v", title, len(o), o)

@@ -133,8 +133,12 @@ func (d *doc) bold(on bool) {
 // text writes one line at (x, y) in a box w wide, aligned L, C or R, at
 // the current size. s must already be sanitized or be a literal.
 func (d *doc) text(x, y, w, h float64, s, align string) {
+	s = d.font.sanitize(s)
+	if d.width(s, d.size) > w-2*cellPadX+0.05 {
+		d.overflows = append(d.overflows, "wider than its box: "+s)
+	}
 	d.f.SetXY(x, y)
-	d.f.CellFormat(w, h, d.font.sanitize(s), "", 0, align+"M", false, 0, "")
+	d.f.CellFormat(w, h, s, "", 0, align+"M", false, 0, "")
 }
 
 // ensure starts a new page unless h millimetres fit above the bottom margin.
@@ -210,9 +214,17 @@ func (d *doc) pageHeader() {
 		f.SetAlpha(1, "Normal")
 	}
 	f.SetTextColor(90, 90, 90)
+	// the running text at the right, the title in the rest (set smaller
+	// when a long name does not fit)
+	rw := d.width(d.meta.Running, sizeSmall) + 2*cellPadX
+	title := d.layout(d.meta.Title, contentW-rw-4, sizeSmall, true)
+	d.setSize(title.size)
+	d.text(marginL, 8, contentW-rw-4, 4, title.lines[0], "L")
+	for _, l := range title.lines[1:] { // a title too long even at the smallest size
+		d.overflows = append(d.overflows, "running header cut: "+l)
+	}
 	d.setSize(sizeSmall)
-	d.text(marginL, 8, contentW/2, 4, d.meta.Title, "L")
-	d.text(marginL+contentW/2, 8, contentW/2, 4, d.meta.Running, "R")
+	d.text(pageW-marginR-rw, 8, rw, 4, d.meta.Running, "R")
 	f.SetDrawColor(150, 150, 150)
 	f.SetLineWidth(0.2)
 	f.Line(marginL, 12.5, pageW-marginR, 12.5)

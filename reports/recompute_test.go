@@ -127,6 +127,8 @@ func ratOf(t *testing.T, s string) *big.Rat {
 func TestLinesRecomputableFromPrint(t *testing.T) {
 	needTool(t, "pdftotext")
 	font := needFont(t)
+	overflows := collectOverflows(t)
+	defer noOverflows(t, overflows)
 	b := realBundle()
 	st := b.Statement
 	multi, monthly := 0, 0

@@ -66,6 +66,8 @@ func writeSample(t *testing.T, status billing.StatementStatus) (string, []string
 
 func TestDocumentsGolden(t *testing.T) {
 	needTool(t, "pdftotext")
+	overflows := collectOverflows(t)
+	defer noOverflows(t, overflows)
 	for _, status := range []billing.StatementStatus{billing.StatementStatusDraft, billing.StatementStatusIssued} {
 		_, paths := writeSample(t, status)
 		for _, p := range paths {

@@ -64,28 +64,45 @@ func (d *doc) statusBlock(st *billing.Statement, extra ...string) {
 	d.gap(2)
 }
 
-// amountH is the height of an amount block.
-func amountH() float64 { return 2*(lineH(sizeBody+1)+1) + 2 + 3 }
-
-// amountBlock prints a total in figures and in capital numerals.
-func (d *doc) amountBlock(label string, amount decimal.Decimal) error {
+// amountLines are the lines of an amount block: the amount in figures
+// (wrapping after a long label) and in 大写.
+func (d *doc) amountLines(label string, amount decimal.Decimal) ([]string, error) {
 	capital, err := Capital(amount)
+	if err != nil {
+		return nil, err
+	}
+	w := contentW - 2
+	lines := d.wrap(fmt.Sprintf("%s（小写）：%s%s 元", label, d.yuan(), money(amount)), w, sizeBody+1)
+	return append(lines, d.wrap("人民币（大写）："+capital, w, sizeBody+1)...), nil
+}
+
+// amountH is the height of an amount block.
+func (d *doc) amountH(label string, amount decimal.Decimal) float64 {
+	lines, _ := d.amountLines(label, amount)
+	return float64(len(lines))*(lineH(sizeBody+1)+1) + 2 + 3
+}
+
+// amountBlock prints a total in figures and in capital numerals, boxed.
+func (d *doc) amountBlock(label string, amount decimal.Decimal) error {
+	lines, err := d.amountLines(label, amount)
 	if err != nil {
 		return err
 	}
 	lh := lineH(sizeBody+1) + 1
-	d.reserve(2*lh + 2)
-	d.ensure(2*lh + 2)
+	h := float64(len(lines))*lh + 2
+	d.reserve(h)
+	d.ensure(h)
 	y := d.f.GetY()
 	d.f.SetDrawColor(0, 0, 0)
 	d.f.SetLineWidth(0.4)
-	d.f.Rect(marginL, y, contentW, 2*lh+2, "D")
+	d.f.Rect(marginL, y, contentW, h, "D")
 	d.setSize(sizeBody + 1)
 	d.bold(true)
-	d.text(marginL+1, y+1, contentW-2, lh, fmt.Sprintf("%s（小写）：%s%s 元", label, d.yuan(), money(amount)), "L")
-	d.text(marginL+1, y+1+lh, contentW-2, lh, "人民币（大写）："+capital, "L")
+	for i, l := range lines {
+		d.text(marginL+1, y+1+float64(i)*lh, contentW-2, lh, l, "L")
+	}
 	d.bold(false)
-	d.f.SetY(y + 2*lh + 2)
+	d.f.SetY(y + h)
 	d.gap(3)
 	return nil
 }
@@ -159,7 +176,7 @@ func (d *doc) signatures(parties []string) {
 // seal blocks, all on one page (on a new page together if they do not fit
 // here): a seal is never separated from the amount it attests.
 func (d *doc) closing(heading, label string, amount decimal.Decimal, pairs, parties []string) error {
-	h := amountH() + d.signaturesH(parties)
+	h := d.amountH(label, amount) + d.signaturesH(parties)
 	if len(pairs) > 0 {
 		h += d.kvHeight(pairs...) + 2
 	}

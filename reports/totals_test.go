@@ -223,9 +223,9 @@ func TestPrintedTotals(t *testing.T) {
 // payable is the amount payable printed in figures in a bill's closing.
 func payable(t *testing.T, text string) decimal.Decimal {
 	t.Helper()
-	m := regexp.MustCompile(`考核后应付（小写）：￥\s*(-?[\d,]+\.\d\d)`).FindStringSubmatch(text)
+	m := regexp.MustCompile(`考核后应付金额（小写）：￥\s*(-?[\d,]+\.\d\d)`).FindStringSubmatch(text)
 	if m == nil {
-		t.Fatal("no amount payable (考核后应付（小写）) printed")
+		t.Fatal("no amount payable (考核后应付金额（小写）) printed")
 	}
 	return parseMoney(t, m[1])
 }
