@@ -36,6 +36,7 @@ var ErrNoFont = errors.New("no CJK TrueType font found: install one with `apt-ge
 type Font struct {
 	Path  string
 	cover []uint64 // bit r set: the font maps rune r to a glyph
+	data  []byte   // the font file, read once; each document gets its own copy
 }
 
 // Dir is the folder of the font file (gofpdf.New's font directory).
@@ -93,7 +94,7 @@ func LoadFont(path string) (Font, error) {
 	if err != nil {
 		return Font{}, fmt.Errorf("font %s: %w", path, err)
 	}
-	f := Font{Path: abs, cover: cover}
+	f := Font{Path: abs, cover: cover, data: data}
 	for _, r := range "0123456789大同市元" {
 		if !f.Has(r) {
 			return Font{}, fmt.Errorf("font %s has no glyph for %q: it cannot print the documents; use gbsn00lp.ttf (apt-get install fonts-arphic-gbsn00lp)", path, r)

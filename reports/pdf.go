@@ -60,14 +60,19 @@ type doc struct {
 	overflows []string
 }
 
-// newDoc starts a document; the font is loaded from its own file for each
-// document (gofpdf must not share a font's bytes across goroutines).
+// newDoc starts a document; each document gets its own copy of the font's
+// bytes (gofpdf must not share a font's bytes across goroutines), copied
+// from those LoadFont read rather than read from the file again.
 func newDoc(font Font, meta docMeta) (*doc, error) {
 	f := gofpdf.New("P", "mm", "A4", font.Dir())
 	f.SetMargins(marginL, marginT, marginR)
 	f.SetAutoPageBreak(false, marginB)
 	f.SetCellMargin(cellPadX)
-	f.AddUTF8Font(fontFamily, "", font.File())
+	if font.data != nil {
+		f.AddUTF8FontFromBytes(fontFamily, "", bytes.Clone(font.data))
+	} else {
+		f.AddUTF8Font(fontFamily, "", font.File())
+	}
 	if err := f.Error(); err != nil {
 		return nil, fmt.Errorf("load font %s: %w", font.Path, err)
 	}

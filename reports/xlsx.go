@@ -43,6 +43,7 @@ type sheet struct {
 	row     int
 	cols    int
 	dataEnd int // last row under the autofilter
+	styled  map[int]bool
 	err     error
 }
 
@@ -92,7 +93,7 @@ func ptr(s string) *string { return &s }
 
 // sheet adds a worksheet with its header row and column widths.
 func (b *book) sheet(name string, widths []float64, titles ...string) *sheet {
-	s := &sheet{b: b, name: name, cols: len(titles)}
+	s := &sheet{b: b, name: name, cols: len(titles), styled: map[int]bool{}}
 	if len(b.sheets) == 0 {
 		s.err = b.x.SetSheetName("Sheet1", name)
 	} else {
@@ -142,12 +143,20 @@ func (s *sheet) write(style string, cells []any) {
 			s.err = err
 			return
 		}
+		// A data cell's number format is its column's style, set once
+		// (far cheaper than a style per cell); a total cell has its own.
 		styled := func(v, name string) {
+			if style == "" && !s.styled[i] {
+				col, _ := excelize.ColumnNumberToName(i + 1)
+				head, _ := excelize.CoordinatesToCellName(i+1, 1)
+				s.check(x.SetColStyle(s.name, col, st[name]))
+				s.check(x.SetCellStyle(s.name, head, head, st["head"]))
+				s.styled[i] = true
+			}
 			s.check(x.SetCellDefault(s.name, ref, v))
 			if style != "" {
-				name = style
+				s.check(x.SetCellStyle(s.name, ref, ref, st[style]))
 			}
-			s.check(x.SetCellStyle(s.name, ref, ref, st[name]))
 		}
 		switch v := c.(type) {
 		case moneyCell:
