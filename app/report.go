@@ -177,6 +177,9 @@ func (a *App) liveInputs(ctx context.Context, year int) (store.Snapshot, error) 
 	if in.Scores, err = a.DB.EvaluationScores(ctx, year); err != nil {
 		return in, err
 	}
+	if in.Events, err = a.DB.LifecycleEvents(ctx); err != nil {
+		return in, err
+	}
 	return in, nil
 }
 
@@ -226,6 +229,8 @@ func (a *App) writeDocuments(dir string, st *billing.Statement, in store.Snapsho
 		Findings:    in.Findings,
 		Scores:      in.Scores,
 		AsOf:        in.AsOf,
+		Windows:     reports.WindowsOf(in.Events),
+		Calendar:    in.Calendar,
 	}
 	paths, err := reports.WriteDocuments(dir, b, font)
 	if err != nil {

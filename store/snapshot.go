@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -32,6 +33,9 @@ type Snapshot struct {
 	Obligations []evaluation.Obligation // those the year's documents list
 	Findings    []evaluation.Finding    // those whose run overlaps the year
 	Scores      []evaluation.Score      // the year's raw scores
+	// Events are the lifecycle events the bills print billing windows and
+	// approvals from (confirmation letters, releases).
+	Events []metering.Event
 }
 
 // StatementSnapshot returns the snapshot of an issued version, checked
@@ -103,6 +107,16 @@ type (
 		Obligations []snapObligation `json:"obligations"`
 		Findings    []snapFinding    `json:"findings"`
 		Scores      []snapScore      `json:"scores"`
+		Events      []snapEvent      `json:"events,omitempty"`
+	}
+	snapEvent struct {
+		ResourceID string `json:"resource_id"`
+		Kind       string `json:"event"`
+		At         string `json:"at"`
+		Day        string `json:"day"`
+		ItemCode   string `json:"item_code,omitempty"`
+		Quantity   string `json:"quantity,omitempty"`
+		Ref        string `json:"ref,omitempty"`
 	}
 	snapDistrict struct {
 		Code string `json:"code"`
@@ -211,6 +225,13 @@ func encodeSnapshot(s Snapshot) ([]byte, error) {
 		doc.Findings = append(doc.Findings, snapFinding{string(x.Kind), x.DistrictCode, x.DepartmentCode, x.SystemID, x.ResourceID, x.ItemCode,
 			x.FirstDay.String(), x.LastDay.String(), x.Days, Dec(x.Amount), string(x.Action)})
 	}
+	for _, x := range s.Events {
+		q := ""
+		if x.Kind.CarriesItem() {
+			q = Dec(x.Quantity)
+		}
+		doc.Events = append(doc.Events, snapEvent{x.ResourceID, string(x.Kind), x.At.UTC().Format(time.RFC3339Nano), x.Day.String(), x.ItemCode, q, x.Ref})
+	}
 	for _, x := range s.Scores {
 		doc.Scores = append(doc.Scores, snapScore{x.ProviderCode, x.Period, string(x.Dimension), string(x.Evaluator), Dec(x.Score)})
 	}
@@ -265,6 +286,17 @@ func decodeSnapshot(b []byte) (Snapshot, error) {
 	for _, x := range doc.Scores {
 		s.Scores = append(s.Scores, evaluation.Score{ProviderCode: x.ProviderCode, Period: x.Period, Dimension: evaluation.Dimension(x.Dimension),
 			Evaluator: evaluation.Evaluator(x.Evaluator), Score: p.decimal("score", x.Score)})
+	}
+	for _, x := range doc.Events {
+		at, err := time.Parse(time.RFC3339Nano, x.At)
+		if err != nil {
+			p.fail("at", x.At, err)
+		}
+		e := metering.Event{ResourceID: x.ResourceID, Kind: metering.EventKind(x.Kind), At: at, Day: p.date("day", x.Day), ItemCode: x.ItemCode, Ref: x.Ref}
+		if x.Quantity != "" {
+			e.Quantity = p.decimal("quantity", x.Quantity)
+		}
+		s.Events = append(s.Events, e)
 	}
 	if p.err != nil {
 		return Snapshot{}, fmt.Errorf("snapshot: %w", p.err)

@@ -227,13 +227,25 @@ func (s *Server) file(q *request) error {
 	if err != nil {
 		return err
 	}
-	if !q.scope.File(year, name) {
+	dept, isDept := DepartmentFile(year, name)
+	if !isDept && !q.scope.File(year, name) {
 		return fmt.Errorf("file %s: %w", name, app.ErrNotFound)
 	}
 	v := &view{}
 	st, _, err := s.statement(q, v)
 	if err != nil {
 		return err
+	}
+	if isDept {
+		allowed := false
+		for _, d := range st.Departments {
+			if d.DepartmentCode == dept && q.scope.DepartmentPage(dept, d.DistrictCode) {
+				allowed = true
+			}
+		}
+		if !allowed {
+			return fmt.Errorf("file %s: %w", name, app.ErrNotFound)
+		}
 	}
 	dir, files, err := s.files.Folder(q.r.Context(), st.Year, st.Version)
 	if err != nil {

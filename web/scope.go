@@ -100,7 +100,8 @@ func (s Scope) FindingFilter() store.FindingFilter {
 
 var (
 	cityFile     = regexp.MustCompile(`^(statement-(\d{4})\.pdf|settlement-(\d{4})\.csv|departments-(\d{4})\.csv|findings-(\d{4})\.csv|idle-(\d{4})\.pdf|cloudbill-(\d{4})\.xlsx)$`)
-	districtFile = regexp.MustCompile(`^district-(\d{4})-([A-Za-z0-9_-]+)\.pdf$`)
+	districtFile = regexp.MustCompile(`^district-(\d{4})-([A-Za-z0-9_-]+)\.(?:pdf|xlsx)$`)
+	deptFile     = regexp.MustCompile(`^department-(\d{4})-([A-Za-z0-9_-]+)\.pdf$`)
 	evalFile     = regexp.MustCompile(`^(evaluation-(\d{4})\.pdf|sla-(\d{4})\.csv)$`)
 )
 
@@ -120,6 +121,17 @@ func (s Scope) File(year int, name string) bool {
 		return yearIn(y, m[2:]) && s.Evaluation()
 	}
 	return false
+}
+
+// DepartmentFile reports whether name is the bill of a department in year,
+// and names the department: whether the user may have it depends on the
+// department's district (DepartmentPage).
+func DepartmentFile(year int, name string) (code string, ok bool) {
+	m := deptFile.FindStringSubmatch(name)
+	if m == nil || m[1] != strconv.Itoa(year) {
+		return "", false
+	}
+	return m[2], true
 }
 
 func yearIn(y string, groups []string) bool {
