@@ -250,6 +250,15 @@ func (a *App) Findings(ctx context.Context, year int, f store.FindingFilter) ([]
 	return fs, metering.NullDate{Date: asOf, Valid: ok}, err
 }
 
+// FindingTotals counts the stored findings of year that f selects and
+// adds up their amounts per kind (the district and department pages).
+func (a *App) FindingTotals(ctx context.Context, year int, f store.FindingFilter) (store.FindingTotals, error) {
+	if err := ValidateYear(year); err != nil {
+		return store.FindingTotals{}, err
+	}
+	return a.DB.FindingTotalsOf(ctx, metering.YearStart(year), metering.YearEnd(year).AddDays(-1), f)
+}
+
 // EvaluationView is what the evaluation page shows: the providers'
 // evaluations stored with the statement version, the score rows they were
 // computed from, the SLA obligations of the year and the policy text.

@@ -30,31 +30,42 @@ func pathYear(q *request) (int, error) {
 // issued version, else the latest draft) and reads that version's head
 // and the names of the codes.
 func (s *Server) statement(q *request, v *view) (*billing.Statement, store.Names, error) {
-	year, err := pathYear(q)
+	sv, names, err := s.version(q, v)
 	if err != nil {
 		return nil, store.Names{}, err
+	}
+	st, err := s.heads.head(q.r.Context(), s.app, sv)
+	if err != nil {
+		return nil, store.Names{}, err
+	}
+	return st, names, nil
+}
+
+// version resolves the page's year and ?version= as statement does, and
+// reads the names of the codes, but not the version's head: the pages of
+// one line need none of its district and department rows.
+func (s *Server) version(q *request, v *view) (store.StatementVersion, store.Names, error) {
+	year, err := pathYear(q)
+	if err != nil {
+		return store.StatementVersion{}, store.Names{}, err
 	}
 	version := 0
 	if vs := q.r.URL.Query().Get("version"); vs != "" {
 		if version, err = strconv.Atoi(vs); err != nil || version <= 0 {
-			return nil, store.Names{}, fmt.Errorf("version %q: %w", vs, app.ErrNotFound)
+			return store.StatementVersion{}, store.Names{}, fmt.Errorf("version %q: %w", vs, app.ErrNotFound)
 		}
 	}
 	ctx := q.r.Context()
 	sv, all, err := s.app.StatementVersion(ctx, app.VersionInput{Year: year, Version: version})
 	if err != nil {
-		return nil, store.Names{}, err
-	}
-	st, err := s.app.StatementHead(ctx, year, sv.Version)
-	if err != nil {
-		return nil, store.Names{}, err
+		return store.StatementVersion{}, store.Names{}, err
 	}
 	names, err := s.app.Names(ctx)
 	if err != nil {
-		return nil, store.Names{}, err
+		return store.StatementVersion{}, store.Names{}, err
 	}
 	v.Year, v.HasV, v.V, v.Versions, v.Path, v.Scope = year, true, sv, all, q.r.URL.Path, q.scope
-	return st, names, nil
+	return sv, names, nil
 }
 
 // fileLink is a document the user may download.
@@ -260,16 +271,11 @@ func (s *Server) district(q *request) error {
 		bars = append(bars, bar{Label: names.Departments[c].Name, Value: by[c], Href: fmt.Sprintf("/statements/%d/departments/%s%s", st.Year, url.PathEscape(c), v.VQ())})
 	}
 	d.Chart = barChart("各部门应付金额及占比", bars, d.Row.Net)
-	fs, _, err := s.app.Findings(q.r.Context(), st.Year, store.FindingFilter{DistrictCode: code})
+	ft, err := s.app.FindingTotals(q.r.Context(), st.Year, store.FindingFilter{DistrictCode: code})
 	if err != nil {
 		return err
 	}
-	d.Findings = len(fs)
-	for _, f := range fs {
-		if f.Kind == evaluation.FindingIdle {
-			d.IdleAmount = d.IdleAmount.Add(f.Amount)
-		}
-	}
+	d.Findings, d.IdleAmount = ft.Count, ft.Amount[evaluation.FindingIdle]
 	d.Files = s.fileLinks(v, [2]string{fmt.Sprintf("district-%d-%s.pdf", st.Year, code), "县区结算单（PDF）"})
 	v.Title = fmt.Sprintf("%d 年度 %s 结算", st.Year, d.Name)
 	v.Crumbs = s.crumbs(q, v, code, "", "")
@@ -356,11 +362,11 @@ func (s *Server) department(q *request) error {
 			}
 		}
 	}
-	fs, _, err := s.app.Findings(q.r.Context(), st.Year, store.FindingFilter{DepartmentCode: code})
+	ft, err := s.app.FindingTotals(q.r.Context(), st.Year, store.FindingFilter{DepartmentCode: code})
 	if err != nil {
 		return err
 	}
-	d.Findings = len(fs)
+	d.Findings = ft.Count
 	v.Title = fmt.Sprintf("%d 年度 %s 结算明细", st.Year, d.Name)
 	v.Crumbs = s.crumbs(q, v, dep.DistrictCode, code, "")
 	v.Data = d
@@ -450,12 +456,12 @@ type lineData struct {
 }
 
 func (s *Server) lineDetail(q *request, v *view) (app.LineDetail, store.Names, error) {
-	st, names, err := s.statement(q, v)
+	sv, names, err := s.version(q, v)
 	if err != nil {
 		return app.LineDetail{}, names, err
 	}
 	res, item := q.r.PathValue("resource"), q.r.PathValue("item")
-	d, err := s.app.Line(q.r.Context(), st.Year, st.Version, res, item)
+	d, err := s.app.Line(q.r.Context(), sv.Year, sv.Version, res, item)
 	if err != nil {
 		return d, names, err
 	}
