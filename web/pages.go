@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -441,6 +443,50 @@ type monthSum struct {
 	QuantityDays decimal.Decimal
 	Days         []app.LineDay
 	Lead         []int // blank cells before the 1st (Monday first)
+	Cells        template.HTML
+}
+
+// calendarCells draws the cells of one month of a line's calendar (the
+// rows of its table, without the first <tr> and the last </tr>): blank
+// cells before the 1st, then each day, linked to its page, with its
+// metered / approved quantity, a row per week (Monday first). Written
+// here, not in the template: a year is 366 cells, and the template
+// evaluated a dozen reflective method calls and escapers for each (the
+// line page's largest cost). Every value is escaped; the link is a path
+// built from url.PathEscape'd parts.
+func calendarCells(m monthSum, dayBase, vq string) template.HTML {
+	var b strings.Builder
+	b.Grow(len(m.Days) * 120)
+	for range m.Lead {
+		b.WriteString("<td></td>")
+	}
+	for _, day := range m.Days {
+		if day.Day.Weekday() == time.Monday && day.Day.Day() != 1 {
+			b.WriteString("</tr><tr>")
+		}
+		class, mark := "outside", ""
+		switch {
+		case day.Gap():
+			class, mark = "gap", " 缺"
+		case day.Excess().IsPositive():
+			class, mark = "excess", " 超"
+		case day.Billable.IsPositive():
+			class = "billable"
+		}
+		b.WriteString(`<td class="`)
+		b.WriteString(class)
+		b.WriteString(`"><a href="`)
+		b.WriteString(template.HTMLEscapeString(dayBase + day.Day.String() + vq))
+		b.WriteString(`"><span class="d">`)
+		b.WriteString(strconv.Itoa(day.Day.Day()))
+		b.WriteString(`</span><span class="q">`)
+		b.WriteString(template.HTMLEscapeString(nullDec(day.Metered)))
+		b.WriteString("/")
+		b.WriteString(template.HTMLEscapeString(nullDec(day.Approved)))
+		b.WriteString(mark)
+		b.WriteString("</span></a></td>")
+	}
+	return template.HTML(b.String())
 }
 
 type lineData struct {
@@ -501,6 +547,9 @@ func (s *Server) line(q *request) error {
 			d.BillableDays++
 			d.QuantityDays = d.QuantityDays.Add(day.Billable)
 		}
+	}
+	for i := range d.Months {
+		d.Months[i].Cells = calendarCells(d.Months[i], d.DayBase, v.VQ())
 	}
 	d.Chart = usageChart(fmt.Sprintf("%s %s 每日计量与批复用量", l.ResourceID, l.ItemCode), ld.Days)
 	v.Title = fmt.Sprintf("%s · %s 结算行", l.ResourceID, l.ItemCode)
