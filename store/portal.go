@@ -170,11 +170,19 @@ type PortalLine struct {
 	ResourceName string        `db:"resource_name"`
 	Kind         metering.Kind `db:"kind"`
 	SystemName   string        `db:"system_name"`
+	// The names of its department, district and provider: read by
+	// StatementLine only (the lists leave them empty).
+	DepartmentName string `db:"department_name"`
+	DistrictName   string `db:"district_name"`
+	ProviderName   string `db:"provider_name"`
 }
 
-const portalLineColumns = `l.provider_code, l.district_code, l.department_code, l.system_id, l.resource_id, l.item_code, l.billable_days, l.quantity_days, l.gross,
-	COALESCE(r.name, '') AS resource_name, COALESCE(r.kind, '') AS kind, COALESCE(s.name, '') AS system_name
-FROM statement_lines l LEFT JOIN resources r ON r.id = l.resource_id LEFT JOIN systems s ON s.id = l.system_id`
+const (
+	portalLineSelect = `l.provider_code, l.district_code, l.department_code, l.system_id, l.resource_id, l.item_code, l.billable_days, l.quantity_days, l.gross,
+	COALESCE(r.name, '') AS resource_name, COALESCE(r.kind, '') AS kind, COALESCE(s.name, '') AS system_name`
+	portalLineFrom    = ` FROM statement_lines l LEFT JOIN resources r ON r.id = l.resource_id LEFT JOIN systems s ON s.id = l.system_id`
+	portalLineColumns = portalLineSelect + portalLineFrom
+)
 
 // StatementLines reads the lines of version of year that f selects, in
 // the canonical order (provider, district, department, system, resource,
@@ -194,7 +202,10 @@ ORDER BY l.provider_code, l.district_code, l.department_code, l.system_id, l.res
 // its runs; ok is false when the version has no such line.
 func (db *DB) StatementLine(ctx context.Context, year, version int, resource, item string) (l PortalLine, ok bool, err error) {
 	var ls []PortalLine
-	if err := db.pool.SelectContext(ctx, &ls, db.pool.Rebind(`SELECT `+portalLineColumns+` WHERE l.year = ? AND l.version = ? AND l.resource_id = ? AND l.item_code = ?`),
+	if err := db.pool.SelectContext(ctx, &ls, db.pool.Rebind(`SELECT `+portalLineSelect+`,
+	COALESCE(dp.name, '') AS department_name, COALESCE(di.name, '') AS district_name, COALESCE(pr.name, '') AS provider_name`+portalLineFrom+`
+	LEFT JOIN departments dp ON dp.code = l.department_code LEFT JOIN districts di ON di.code = l.district_code LEFT JOIN providers pr ON pr.code = l.provider_code
+	WHERE l.year = ? AND l.version = ? AND l.resource_id = ? AND l.item_code = ?`),
 		year, version, resource, item); err != nil {
 		return l, false, fmt.Errorf("read line %s %s of %d v%d: %w", resource, item, year, version, err)
 	}
@@ -207,6 +218,17 @@ FROM statement_runs WHERE year = ? AND version = ? AND resource_id = ? AND item_
 		return l, false, fmt.Errorf("read runs of %s %s: %w", resource, item, err)
 	}
 	return l, true, nil
+}
+
+// ItemPriceVersions reads the price versions of one catalogue item, in
+// effective_from order.
+func (db *DB) ItemPriceVersions(ctx context.Context, item string) ([]billing.PriceVersion, error) {
+	var vs []billing.PriceVersion
+	if err := db.pool.SelectContext(ctx, &vs, db.pool.Rebind(`SELECT item_code, category, name, unit, cycle, price, effective_from, effective_to, approval_ref FROM catalogue
+WHERE item_code = ? ORDER BY effective_from`), item); err != nil {
+		return nil, fmt.Errorf("read the price versions of %s: %w", item, err)
+	}
+	return vs, nil
 }
 
 // UsageDays reads the usage of (resource, item) from from to to

@@ -44,30 +44,39 @@ func (s *Server) statement(q *request, v *view) (*billing.Statement, store.Names
 }
 
 // version resolves the page's year and ?version= as statement does, and
-// reads the names of the codes, but not the version's head: the pages of
-// one line need none of its district and department rows.
+// reads the names of the codes, but not the version's head.
 func (s *Server) version(q *request, v *view) (store.StatementVersion, store.Names, error) {
+	sv, err := s.resolve(q, v)
+	if err != nil {
+		return sv, store.Names{}, err
+	}
+	names, err := s.app.Names(q.r.Context())
+	if err != nil {
+		return sv, store.Names{}, err
+	}
+	return sv, names, nil
+}
+
+// resolve resolves the page's year and ?version= (default: the latest
+// issued version, else the latest draft) and sets the view's version: all
+// the pages of one line need (their line carries its names).
+func (s *Server) resolve(q *request, v *view) (store.StatementVersion, error) {
 	year, err := pathYear(q)
 	if err != nil {
-		return store.StatementVersion{}, store.Names{}, err
+		return store.StatementVersion{}, err
 	}
 	version := 0
 	if vs := q.r.URL.Query().Get("version"); vs != "" {
 		if version, err = strconv.Atoi(vs); err != nil || version <= 0 {
-			return store.StatementVersion{}, store.Names{}, fmt.Errorf("version %q: %w", vs, app.ErrNotFound)
+			return store.StatementVersion{}, fmt.Errorf("version %q: %w", vs, app.ErrNotFound)
 		}
 	}
-	ctx := q.r.Context()
-	sv, all, err := s.app.StatementVersion(ctx, app.VersionInput{Year: year, Version: version})
+	sv, all, err := s.app.StatementVersion(q.r.Context(), app.VersionInput{Year: year, Version: version})
 	if err != nil {
-		return store.StatementVersion{}, store.Names{}, err
-	}
-	names, err := s.app.Names(ctx)
-	if err != nil {
-		return store.StatementVersion{}, store.Names{}, err
+		return store.StatementVersion{}, err
 	}
 	v.Year, v.HasV, v.V, v.Versions, v.Path, v.Scope = year, true, sv, all, q.r.URL.Path, q.scope
-	return sv, names, nil
+	return sv, nil
 }
 
 // fileLink is a document the user may download.
@@ -446,6 +455,21 @@ type monthSum struct {
 	Cells        template.HTML
 }
 
+// decText is the escaped text of a quantity (nullDec), remembered for the
+// next days while they have the same quantity.
+type decText struct {
+	d    decimal.NullDecimal
+	s    string
+	have bool
+}
+
+func (t *decText) text(d decimal.NullDecimal) string {
+	if !t.have || d.Valid != t.d.Valid || d.Valid && !d.Decimal.Equal(t.d.Decimal) {
+		t.d, t.s, t.have = d, template.HTMLEscapeString(nullDec(d)), true
+	}
+	return t.s
+}
+
 // calendarCells draws the cells of one month of a line's calendar (the
 // rows of its table, without the first <tr> and the last </tr>): blank
 // cells before the 1st, then each day, linked to its page, with its
@@ -457,6 +481,7 @@ type monthSum struct {
 func calendarCells(m monthSum, dayBase, vq string) template.HTML {
 	var b strings.Builder
 	b.Grow(len(m.Days) * 120)
+	var metered, approved decText
 	for range m.Lead {
 		b.WriteString("<td></td>")
 	}
@@ -480,9 +505,9 @@ func calendarCells(m monthSum, dayBase, vq string) template.HTML {
 		b.WriteString(`"><span class="d">`)
 		b.WriteString(strconv.Itoa(day.Day.Day()))
 		b.WriteString(`</span><span class="q">`)
-		b.WriteString(template.HTMLEscapeString(nullDec(day.Metered)))
+		b.WriteString(metered.text(day.Metered))
 		b.WriteString("/")
-		b.WriteString(template.HTMLEscapeString(nullDec(day.Approved)))
+		b.WriteString(approved.text(day.Approved))
 		b.WriteString(mark)
 		b.WriteString("</span></a></td>")
 	}
@@ -492,7 +517,6 @@ func calendarCells(m monthSum, dayBase, vq string) template.HTML {
 type lineData struct {
 	app.LineDetail
 	Item         billing.PriceVersion
-	Names        store.Names
 	RunsTotal    decimal.Decimal
 	Months       []monthSum
 	BillableDays int
@@ -501,20 +525,20 @@ type lineData struct {
 	DayBase      string
 }
 
-func (s *Server) lineDetail(q *request, v *view) (app.LineDetail, store.Names, error) {
-	sv, names, err := s.version(q, v)
+func (s *Server) lineDetail(q *request, v *view) (app.LineDetail, error) {
+	sv, err := s.resolve(q, v)
 	if err != nil {
-		return app.LineDetail{}, names, err
+		return app.LineDetail{}, err
 	}
 	res, item := q.r.PathValue("resource"), q.r.PathValue("item")
 	d, err := s.app.Line(q.r.Context(), sv.Year, sv.Version, res, item)
 	if err != nil {
-		return d, names, err
+		return d, err
 	}
 	if l := d.Line; !q.scope.Allows(l.DistrictCode, l.DepartmentCode, l.ProviderCode) {
-		return d, names, fmt.Errorf("line %s %s: %w", res, item, app.ErrNotFound)
+		return d, fmt.Errorf("line %s %s: %w", res, item, app.ErrNotFound)
 	}
-	return d, names, nil
+	return d, nil
 }
 
 // line is /statements/Y/lines/RESOURCE/ITEM: the line's runs with their
@@ -523,12 +547,12 @@ func (s *Server) lineDetail(q *request, v *view) (app.LineDetail, store.Names, e
 // lifecycle events and the findings.
 func (s *Server) line(q *request) error {
 	v := &view{}
-	ld, names, err := s.lineDetail(q, v)
+	ld, err := s.lineDetail(q, v)
 	if err != nil {
 		return err
 	}
 	l := ld.Line
-	d := lineData{LineDetail: ld, Item: names.Items[l.ItemCode], Names: names,
+	d := lineData{LineDetail: ld, Item: ld.Item(),
 		DayBase: fmt.Sprintf("/statements/%d/lines/%s/%s/days/", v.Year, url.PathEscape(l.ResourceID), url.PathEscape(l.ItemCode))}
 	for _, r := range l.Runs {
 		d.RunsTotal = d.RunsTotal.Add(r.Amount)
@@ -572,7 +596,7 @@ type dayData struct {
 // reading, approval, billable quantity, price and amount.
 func (s *Server) day(q *request) error {
 	v := &view{}
-	ld, names, err := s.lineDetail(q, v)
+	ld, err := s.lineDetail(q, v)
 	if err != nil {
 		return err
 	}
@@ -586,7 +610,7 @@ func (s *Server) day(q *request) error {
 	}
 	l := ld.Line
 	base := fmt.Sprintf("/statements/%d/lines/%s/%s", v.Year, url.PathEscape(l.ResourceID), url.PathEscape(l.ItemCode))
-	d := dayData{DayDetail: dd, Line: l, Item: names.Items[l.ItemCode], LineURL: base + v.VQ()}
+	d := dayData{DayDetail: dd, Line: l, Item: ld.Item(), LineURL: base + v.VQ()}
 	if day > metering.YearStart(v.Year) {
 		d.Prev = base + "/days/" + day.AddDays(-1).String() + v.VQ()
 	}
