@@ -122,6 +122,15 @@ type LineDetail struct {
 	Versions   []billing.PriceVersion // the item's price versions
 }
 
+// Item is the latest price version of the line's item (its name, unit
+// and category); zero when the catalogue has none.
+func (d LineDetail) Item() billing.PriceVersion {
+	if len(d.Versions) == 0 {
+		return billing.PriceVersion{}
+	}
+	return d.Versions[len(d.Versions)-1]
+}
+
 // Line reads the line (resource, item) of a version; ErrNotFound when the
 // version has no such line.
 func (a *App) Line(ctx context.Context, year, version int, resource, item string) (LineDetail, error) {
@@ -182,14 +191,8 @@ func (a *App) Line(ctx context.Context, year, version int, resource, item string
 	if d.Findings, err = a.DB.FindingsOf(ctx, from, to, store.FindingFilter{ResourceID: resource}); err != nil {
 		return d, err
 	}
-	vs, err := a.DB.PriceVersions(ctx)
-	if err != nil {
+	if d.Versions, err = a.DB.ItemPriceVersions(ctx, item); err != nil {
 		return d, err
-	}
-	for _, v := range vs {
-		if v.ItemCode == item {
-			d.Versions = append(d.Versions, v)
-		}
 	}
 	return d, nil
 }
@@ -248,6 +251,15 @@ func (a *App) Findings(ctx context.Context, year int, f store.FindingFilter) ([]
 	}
 	fs, err := a.DB.FindingsOf(ctx, metering.YearStart(year), metering.YearEnd(year).AddDays(-1), f)
 	return fs, metering.NullDate{Date: asOf, Valid: ok}, err
+}
+
+// FindingTotals counts the stored findings of year that f selects and
+// adds up their amounts per kind (the district and department pages).
+func (a *App) FindingTotals(ctx context.Context, year int, f store.FindingFilter) (store.FindingTotals, error) {
+	if err := ValidateYear(year); err != nil {
+		return store.FindingTotals{}, err
+	}
+	return a.DB.FindingTotalsOf(ctx, metering.YearStart(year), metering.YearEnd(year).AddDays(-1), f)
 }
 
 // EvaluationView is what the evaluation page shows: the providers'

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -168,11 +170,19 @@ type PortalLine struct {
 	ResourceName string        `db:"resource_name"`
 	Kind         metering.Kind `db:"kind"`
 	SystemName   string        `db:"system_name"`
+	// The names of its department, district and provider: read by
+	// StatementLine only (the lists leave them empty).
+	DepartmentName string `db:"department_name"`
+	DistrictName   string `db:"district_name"`
+	ProviderName   string `db:"provider_name"`
 }
 
-const portalLineColumns = `l.provider_code, l.district_code, l.department_code, l.system_id, l.resource_id, l.item_code, l.billable_days, l.quantity_days, l.gross,
-	COALESCE(r.name, '') AS resource_name, COALESCE(r.kind, '') AS kind, COALESCE(s.name, '') AS system_name
-FROM statement_lines l LEFT JOIN resources r ON r.id = l.resource_id LEFT JOIN systems s ON s.id = l.system_id`
+const (
+	portalLineSelect = `l.provider_code, l.district_code, l.department_code, l.system_id, l.resource_id, l.item_code, l.billable_days, l.quantity_days, l.gross,
+	COALESCE(r.name, '') AS resource_name, COALESCE(r.kind, '') AS kind, COALESCE(s.name, '') AS system_name`
+	portalLineFrom    = ` FROM statement_lines l LEFT JOIN resources r ON r.id = l.resource_id LEFT JOIN systems s ON s.id = l.system_id`
+	portalLineColumns = portalLineSelect + portalLineFrom
+)
 
 // StatementLines reads the lines of version of year that f selects, in
 // the canonical order (provider, district, department, system, resource,
@@ -192,7 +202,10 @@ ORDER BY l.provider_code, l.district_code, l.department_code, l.system_id, l.res
 // its runs; ok is false when the version has no such line.
 func (db *DB) StatementLine(ctx context.Context, year, version int, resource, item string) (l PortalLine, ok bool, err error) {
 	var ls []PortalLine
-	if err := db.pool.SelectContext(ctx, &ls, db.pool.Rebind(`SELECT `+portalLineColumns+` WHERE l.year = ? AND l.version = ? AND l.resource_id = ? AND l.item_code = ?`),
+	if err := db.pool.SelectContext(ctx, &ls, db.pool.Rebind(`SELECT `+portalLineSelect+`,
+	COALESCE(dp.name, '') AS department_name, COALESCE(di.name, '') AS district_name, COALESCE(pr.name, '') AS provider_name`+portalLineFrom+`
+	LEFT JOIN departments dp ON dp.code = l.department_code LEFT JOIN districts di ON di.code = l.district_code LEFT JOIN providers pr ON pr.code = l.provider_code
+	WHERE l.year = ? AND l.version = ? AND l.resource_id = ? AND l.item_code = ?`),
 		year, version, resource, item); err != nil {
 		return l, false, fmt.Errorf("read line %s %s of %d v%d: %w", resource, item, year, version, err)
 	}
@@ -207,25 +220,51 @@ FROM statement_runs WHERE year = ? AND version = ? AND resource_id = ? AND item_
 	return l, true, nil
 }
 
-// UsageDays reads the usage rows of (resource, item) from from to to
-// inclusive, in day order. The usage table is keyed by day first, so the
-// days are looked up one by one in the key (a range of days would scan
-// every resource's rows of those days).
+// ItemPriceVersions reads the price versions of one catalogue item, in
+// effective_from order.
+func (db *DB) ItemPriceVersions(ctx context.Context, item string) ([]billing.PriceVersion, error) {
+	var vs []billing.PriceVersion
+	if err := db.pool.SelectContext(ctx, &vs, db.pool.Rebind(`SELECT item_code, category, name, unit, cycle, price, effective_from, effective_to, approval_ref FROM catalogue
+WHERE item_code = ? ORDER BY effective_from`), item); err != nil {
+		return nil, fmt.Errorf("read the price versions of %s: %w", item, err)
+	}
+	return vs, nil
+}
+
+// UsageDays reads the usage of (resource, item) from from to to
+// inclusive, in day order. It reads the usage_months summary (one row per
+// month and quantity, a bit per day: about two dozen rows for a year)
+// through its key (resource_id, item_code, month, quantity), not the usage
+// table, which SQLite keys by day first: a year of one resource there is
+// 366 searches of the key.
 func (db *DB) UsageDays(ctx context.Context, resource, item string, from, to metering.Date) ([]metering.Usage, error) {
+	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(`SELECT `+db.dialect.dayNumber("month")+`, quantity, days FROM usage_months
+WHERE resource_id = ? AND item_code = ? AND month >= ? AND month <= ?`), resource, item, firstOfMonth(from), to)
+	if err != nil {
+		return nil, fmt.Errorf("read usage of %s %s: %w", resource, item, err)
+	}
+	defer rows.Close()
 	var out []metering.Usage
-	for start := from; start <= to; start = start.AddDays(400) {
-		end := min(start.AddDays(399), to)
-		days := make([]any, 0, end.Sub(start)+1)
-		for d := start; d <= end; d++ {
-			days = append(days, d)
-		}
-		var part []metering.Usage
-		q := `SELECT ` + db.dialect.dayNumber("day") + ` AS day, resource_id, item_code, quantity FROM usage WHERE resource_id = ? AND item_code = ? AND day IN ` + inList(len(days)) + ` ORDER BY day`
-		if err := db.pool.SelectContext(ctx, &part, db.pool.Rebind(q), append([]any{resource, item}, days...)...); err != nil {
+	for rows.Next() {
+		var month metering.Date
+		var q decimal.Decimal
+		var days int64
+		if err := rows.Scan(&month, &q, &days); err != nil {
 			return nil, fmt.Errorf("read usage of %s %s: %w", resource, item, err)
 		}
-		out = append(out, part...)
+		for bit := 0; days>>bit != 0; bit++ {
+			if days&(1<<bit) == 0 {
+				continue
+			}
+			if day := month.AddDays(bit); day >= from && day <= to {
+				out = append(out, metering.Usage{Day: day, ResourceID: resource, ItemCode: item, Quantity: q})
+			}
+		}
 	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read usage of %s %s: %w", resource, item, err)
+	}
+	slices.SortFunc(out, func(a, b metering.Usage) int { return cmp.Compare(a.Day, b.Day) })
 	return out, nil
 }
 
@@ -259,16 +298,9 @@ type FindingFilter struct {
 // FindingsOf returns the stored findings whose run overlaps [from, to]
 // that f selects, in the order of Findings.
 func (db *DB) FindingsOf(ctx context.Context, from, to metering.Date, f FindingFilter) ([]evaluation.Finding, error) {
-	q := `SELECT kind, district_code, department_code, system_id, resource_id, item_code, first_day, last_day, days, amount, action
-	FROM findings WHERE first_day <= ? AND last_day >= ?`
-	args := []any{to, from}
-	for _, c := range []struct{ col, v string }{{"district_code", f.DistrictCode}, {"department_code", f.DepartmentCode}, {"resource_id", f.ResourceID}} {
-		if c.v != "" {
-			q += " AND " + c.col + " = ?"
-			args = append(args, c.v)
-		}
-	}
-	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(q), args...)
+	where, args := f.where(from, to)
+	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(`SELECT kind, district_code, department_code, system_id, resource_id, item_code, first_day, last_day, days, amount, action
+	FROM findings`+where), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read findings: %w", err)
 	}
@@ -286,6 +318,50 @@ func (db *DB) FindingsOf(ctx context.Context, from, to metering.Date, f FindingF
 	}
 	evaluation.SortFindings(out)
 	return out, nil
+}
+
+// where returns the WHERE clause selecting the findings whose run
+// overlaps [from, to] that f selects, and its arguments.
+func (f FindingFilter) where(from, to metering.Date) (string, []any) {
+	q := ` WHERE first_day <= ? AND last_day >= ?`
+	args := []any{to, from}
+	for _, c := range []struct{ col, v string }{{"district_code", f.DistrictCode}, {"department_code", f.DepartmentCode}, {"resource_id", f.ResourceID}} {
+		if c.v != "" {
+			q += " AND " + c.col + " = ?"
+			args = append(args, c.v)
+		}
+	}
+	return q, args
+}
+
+// FindingTotals counts findings and adds up their amounts per kind.
+type FindingTotals struct {
+	Count  int
+	Amount map[evaluation.FindingKind]decimal.Decimal
+}
+
+// FindingTotalsOf counts the stored findings whose run overlaps [from, to]
+// that f selects and adds up their amounts per kind (exactly, in Go: the
+// amounts are decimal text on SQLite), reading only their kinds and
+// amounts.
+func (db *DB) FindingTotalsOf(ctx context.Context, from, to metering.Date, f FindingFilter) (FindingTotals, error) {
+	t := FindingTotals{Amount: map[evaluation.FindingKind]decimal.Decimal{}}
+	where, args := f.where(from, to)
+	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(`SELECT kind, amount FROM findings`+where), args...)
+	if err != nil {
+		return t, fmt.Errorf("read findings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k evaluation.FindingKind
+		var amount decimal.Decimal
+		if err := rows.Scan(&k, &amount); err != nil {
+			return t, fmt.Errorf("read findings: %w", err)
+		}
+		t.Count++
+		t.Amount[k] = t.Amount[k].Add(amount)
+	}
+	return t, rows.Err()
 }
 
 // ResourcePlace says where one resource sits; ok is false when it is not
