@@ -1,6 +1,9 @@
 package reports
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/shopspring/decimal"
 
 	"cloudbill/billing"
@@ -85,13 +88,17 @@ type ItemUsage struct {
 }
 
 // WritePeriodPDF renders the period's report into path (temporary name,
-// then renamed).
+// then renamed). The same bundle always gives the same bytes.
 func WritePeriodPDF(path string, b *PeriodBundle, font Font) error {
+	if font.cover == nil {
+		return errors.New("write period report: no font loaded (use FindFont)")
+	}
+	if err := b.check(); err != nil {
+		return fmt.Errorf("period report %s is inconsistent: %w", b.Period.Name(), err)
+	}
 	data, err := safely(func() ([]byte, error) { return renderPeriod(b, font) })
 	if err != nil {
 		return err
 	}
 	return writeAtomic(path, data)
 }
-
-func renderPeriod(b *PeriodBundle, font Font) ([]byte, error) { return nil, nil }
