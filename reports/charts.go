@@ -112,7 +112,7 @@ func (d *doc) monthlyBars(title string, ss []series, through int) {
 
 // budgetBar is one district's budget, accrued to date and forecast.
 type budgetBar struct {
-	label                      string
+	label                     string
 	budget, accrued, forecast decimal.Decimal
 }
 
