@@ -49,52 +49,62 @@ func PeriodFileBase(p billing.Period) string {
 	return "month-" + p.Name()
 }
 
+// PeriodResult is what a period report wrote: the paths, how many accrual
+// lines its CSV holds, and the budgets its forecast exceeds.
+type PeriodResult struct {
+	Paths      []string
+	Lines      int
+	OverBudget int
+}
+
 // PeriodReport writes the period's report into the folder, the PDF and
 // the CSV of its accrual lines (docs/formats.md), and stores the year's
 // over_budget findings of its forecast (unless a later forecast of the
-// year is stored already). It returns the paths written.
-func (a *App) PeriodReport(ctx context.Context, in PeriodInput) ([]string, error) {
+// year is stored already). Paths holds what was written, on an error too.
+func (a *App) PeriodReport(ctx context.Context, in PeriodInput) (PeriodResult, error) {
+	var res PeriodResult
 	if err := in.Validate(); err != nil {
-		return nil, err
+		return res, err
 	}
 	p := in.Period
 	b, err := a.PeriodData(ctx, p)
 	if err != nil {
-		return nil, err
+		return res, err
 	}
+	res.Lines = len(b.Lines)
 	fontPath := in.Font
 	if fontPath == "" {
 		fontPath = os.Getenv("CLOUDBILL_FONT")
 	}
 	font, err := reports.FindFont(fontPath)
 	if err != nil {
-		return nil, err
+		return res, err
 	}
 	if err := os.MkdirAll(in.Out, 0o755); err != nil {
-		return nil, err
+		return res, err
 	}
 	base := filepath.Join(in.Out, PeriodFileBase(p))
-	var paths []string
 	if err := writeFileAtomic(base+".csv", func(w *os.File) error { return billing.WriteAccrualCSV(w, b.Lines, p.From, p.To) }); err != nil {
-		return paths, err
+		return res, err
 	}
-	paths = append(paths, base+".csv")
+	res.Paths = append(res.Paths, base+".csv")
 	if err := reports.WritePeriodPDF(base+".pdf", b, font); err != nil {
-		return paths, fmt.Errorf("report %s: %w", p.Name(), err)
+		return res, fmt.Errorf("report %s: %w", p.Name(), err)
 	}
-	paths = append(paths, base+".pdf")
+	res.Paths = append(res.Paths, base+".pdf")
 	var over []store.BudgetFinding
 	for _, r := range b.Budgets {
 		if r.Over() {
 			over = append(over, store.BudgetFinding{Year: p.Year, DistrictCode: r.DistrictCode, DepartmentCode: r.DepartmentCode, Budget: r.Amount, Forecast: r.Forecast, AsOf: p.Last()})
 		}
 	}
+	res.OverBudget = len(over)
 	stored, err := a.DB.ReplaceBudgetFindings(ctx, p.Year, p.Last(), over)
 	if err != nil {
-		return paths, err
+		return res, err
 	}
-	a.Log.Info("period report written", "period", p.Name(), "lines", len(b.Lines), "over_budget", len(over), "findings_stored", stored, "files", len(paths))
-	return paths, nil
+	a.Log.Info("period report written", "period", p.Name(), "lines", len(b.Lines), "over_budget", len(over), "findings_stored", stored, "files", len(res.Paths))
+	return res, nil
 }
 
 // lineItem keys what is gathered per (resource, item).
