@@ -10,12 +10,12 @@ import (
 	"cloudbill/daemon"
 )
 
-// Default schedules, in Asia/Shanghai.
-const (
-	defaultNightly   = "30 1 * * *"       // 01:30 every day
-	defaultAnnual    = "0 6 5 1 *"        // 06:00 on 5 January
-	defaultMonthly   = "30 6 1 * *"       // 06:30 on the 1st: the previous month
-	defaultQuarterly = "0 7 1 1,4,7,10 *" // 07:00 on a quarter's first day: the previous quarter
+// Default schedules, in Asia/Shanghai (daemon.DefaultSchedules).
+var (
+	defaultNightly   = daemon.DefaultSchedules[app.JobNightly]   // 01:30 every day
+	defaultAnnual    = daemon.DefaultSchedules[app.JobAnnual]    // 06:00 on 5 January
+	defaultMonthly   = daemon.DefaultSchedules[app.JobMonthly]   // 06:30 on the 1st: the previous month
+	defaultQuarterly = daemon.DefaultSchedules[app.JobQuarterly] // 07:00 on a quarter's first day: the previous quarter
 )
 
 func cmdServe(ctx context.Context, a *cli, args []string) error {
