@@ -212,17 +212,17 @@ func renderBudget(b *BudgetBundle, dir *directory, font Font) ([]byte, error) {
 				sub = sub.Add(r.amount)
 				cats.add(r.category, r.amount)
 			}
-			d.row(rowSub, dir.departmentName(dept)+" 小计", "", "", "", money(sub))
+			d.row(rowSub, "部门小计", "", "", "", money(sub))
 			district = district.Add(sub)
 		}
-		d.row(rowTotal, dir.districtName(c)+" 合计", "", "", "", money(district))
+		d.row(rowTotal, "合计 "+c, "", "", "", money(district))
 		d.endTable()
 		d.para("按目录类别：", sizeBody)
 		d.table(cols(column{"类别", 70, "L"}, column{"建议预算（元）", 40, "R"}))
 		for _, k := range cats.sorted() {
 			d.row(rowData, orCode(k, "未分类"), money(cats.by[k]))
 		}
-		d.row(rowTotal, dir.districtName(c)+" 合计", money(district))
+		d.row(rowTotal, "合计 "+c, money(district))
 		d.endTable()
 		if err := d.amountBlock(dir.districtName(c)+"建议预算", district); err != nil {
 			return nil, err

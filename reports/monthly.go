@@ -254,7 +254,7 @@ func (b *PeriodBundle) budgetTable(d *doc, dir *directory) {
 			rows++
 		}
 		sr, ok := billing.ExecutionRate(sub.accrued, sub.budget)
-		d.row(rowSub, dir.districtName(c)+" 小计", money(sub.budget), money(sub.accrued), rate(sr, ok), money(sub.forecast), money(sub.forecast.Sub(sub.budget)), "")
+		d.row(rowSub, "小计 "+c, money(sub.budget), money(sub.accrued), rate(sr, ok), money(sub.forecast), money(sub.forecast.Sub(sub.budget)), "")
 		city.budget, city.accrued, city.forecast = city.budget.Add(sub.budget), city.accrued.Add(sub.accrued), city.forecast.Add(sub.forecast)
 	}
 	cr, ok := billing.ExecutionRate(city.accrued, city.budget)
@@ -283,7 +283,7 @@ func (b *PeriodBundle) departmentTable(d *doc, dir *directory) {
 			d.row(rowData, dir.departmentName(r.DepartmentCode), r.ProviderCode, money(r.Gross), money(r.ToDate), coef, net, money(r.Forecast()))
 			sub.add(r)
 		}
-		d.row(rowSub, dir.districtName(c)+" 小计", "", money(sub.gross), money(sub.toDate), "", money(sub.net), money(sub.forecast))
+		d.row(rowSub, "小计 "+c, "", money(sub.gross), money(sub.toDate), "", money(sub.net), money(sub.forecast))
 		city.addAll(sub)
 	}
 	d.row(rowTotal, "全市合计", "", money(city.gross), money(city.toDate), "", money(city.net), money(city.forecast))
@@ -356,7 +356,7 @@ func (b *PeriodBundle) resourceTables(d *doc, dir *directory) {
 			d.row(rowData, dir.departmentName(keys[i].dept), strings.Join(kinds, " · "), fmt.Sprint(c.inService), fmt.Sprint(c.confirmed), fmt.Sprint(c.released))
 			sub[0], sub[1], sub[2] = sub[0]+c.inService, sub[1]+c.confirmed, sub[2]+c.released
 		}
-		d.row(rowSub, dir.districtName(dist)+" 小计", "", fmt.Sprint(sub[0]), fmt.Sprint(sub[1]), fmt.Sprint(sub[2]))
+		d.row(rowSub, "小计 "+dist, "", fmt.Sprint(sub[0]), fmt.Sprint(sub[1]), fmt.Sprint(sub[2]))
 		city[0], city[1], city[2] = city[0]+sub[0], city[1]+sub[1], city[2]+sub[2]
 	}
 	d.row(rowTotal, "全市合计", "", fmt.Sprint(city[0]), fmt.Sprint(city[1]), fmt.Sprint(city[2]))
@@ -476,7 +476,7 @@ func (b *PeriodBundle) findingsTable(d *doc, dir *directory) {
 			sub.opened, sub.closed = sub.opened+t.opened, sub.closed+t.closed
 			sub.openedAmt, sub.closedAmt = sub.openedAmt.Add(t.openedAmt), sub.closedAmt.Add(t.closedAmt)
 		}
-		d.row(rowSub, dir.districtName(dist)+" 小计", fmt.Sprint(sub.opened), money(sub.openedAmt), fmt.Sprint(sub.closed), money(sub.closedAmt))
+		d.row(rowSub, "小计 "+dist, fmt.Sprint(sub.opened), money(sub.openedAmt), fmt.Sprint(sub.closed), money(sub.closedAmt))
 		city.opened, city.closed = city.opened+sub.opened, city.closed+sub.closed
 		city.openedAmt, city.closedAmt = city.openedAmt.Add(sub.openedAmt), city.closedAmt.Add(sub.closedAmt)
 	}
@@ -534,7 +534,7 @@ func (b *PeriodBundle) slaTables(d *doc, dir *directory) {
 				sub[j] += c[j]
 			}
 		}
-		row(rowSub, dir.districtName(dist)+" 小计", sub)
+		row(rowSub, "小计 "+dist, sub)
 		for j := range city {
 			city[j] += sub[j]
 		}

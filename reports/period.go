@@ -11,6 +11,12 @@ import (
 	"cloudbill/metering"
 )
 
+func init() {
+	// The over_budget finding (docs/rules.md §10) on the findings lists.
+	kindNames[string(evaluation.FindingOverBudget)] = "预算超支"
+	kindOrder[evaluation.FindingOverBudget] = len(kindOrder)
+}
+
 // PeriodBundle is everything a monthly or quarterly report (月报, 季报) is
 // made from; app.PeriodReport gathers it as of the period's last day.
 type PeriodBundle struct {
