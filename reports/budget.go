@@ -202,7 +202,7 @@ func renderBudget(b *BudgetBundle, dir *directory, font Font) ([]byte, error) {
 		d.table(cols(column{"计费项", 40, "L"}, column{fmt.Sprintf("单价（%d 年）", b.Year), 44, "L"}, column{"资源数", 14, "R"}, column{"批复数量（1 月 1 日）", 26, "R"}, column{"建议预算（元）", 28, "R"}))
 		var district decimal.Decimal
 		var cats sums
-		for ; i < len(rows) && rows[i].district == c; {
+		for i < len(rows) && rows[i].district == c {
 			dept := rows[i].department
 			d.row(rowGroup, "部门："+dir.departmentName(dept))
 			var sub decimal.Decimal

@@ -217,7 +217,9 @@ func budgets(t *testing.T, dsn, refDir string) (over, within, wide, overCode str
 			break
 		}
 	}
-	pct := func(v decimal.Decimal, p int64) string { return v.Mul(decimal.NewFromInt(p)).Div(decimal.NewFromInt(100)).StringFixed(2) }
+	pct := func(v decimal.Decimal, p int64) string {
+		return v.Mul(decimal.NewFromInt(p)).Div(decimal.NewFromInt(100)).StringFixed(2)
+	}
 	body := "year,district_code,department_code,amount,approval_ref\n" +
 		fmt.Sprintf("2024,%s,%s,%s,同财预〔2024〕1号\n", a.district, a.code, pct(a.gross, 30)) +
 		fmt.Sprintf("2024,%s,%s,%s,同财预〔2024〕2号\n", b.district, b.code, pct(b.gross, 300)) +
