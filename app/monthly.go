@@ -159,6 +159,23 @@ func (a *App) PeriodData(ctx context.Context, p billing.Period) (*reports.Period
 		close(segc)
 		evc <- eventsResult{known: known, segs: segs}
 	}()
+	// The rest of the reference data is read beside the usage pass too.
+	type refResult struct {
+		placement map[string]billing.Placement
+		inv       metering.Inventory
+		days      []evaluation.CalendarDay
+		err       error
+	}
+	refc := make(chan refResult, 1)
+	go func() {
+		var r refResult
+		if r.placement, r.err = db.Placements(ctx); r.err == nil {
+			if r.inv, r.err = db.Inventory(ctx); r.err == nil {
+				r.days, r.err = db.CalendarDays(ctx)
+			}
+		}
+		refc <- r
+	}()
 	tally := billing.NewMonthlyTally()
 	metered := map[lineItem]decimal.Decimal{}
 	quantities := map[string]decimal.Decimal{}
@@ -199,17 +216,18 @@ func (a *App) PeriodData(ctx context.Context, p billing.Period) (*reports.Period
 		err = receive(segs, ok)
 	}
 	ev := <-evc
+	ref := <-refc
 	if err != nil {
 		if errors.Is(err, errNoSegments) && ev.err != nil {
 			err = ev.err
 		}
 		return nil, fmt.Errorf("report %s: %w", p.Name(), err)
 	}
-	a.Log.Debug("period: usage months", "seconds", time.Since(t0).Seconds())
-	placement, err := db.Placements(ctx)
-	if err != nil {
-		return nil, err
+	if ref.err != nil {
+		return nil, ref.err
 	}
+	a.Log.Debug("period: usage months", "seconds", time.Since(t0).Seconds())
+	placement, inv := ref.placement, ref.inv
 	acc := billing.NewAccruals(year, cat, placement)
 	if err := tally.Groups(acc.Add); err != nil {
 		return nil, fmt.Errorf("report %s: %w", p.Name(), err)
@@ -217,15 +235,7 @@ func (a *App) PeriodData(ctx context.Context, p billing.Period) (*reports.Period
 	lines := acc.Lines()
 	a.Log.Debug("period: accruals", "seconds", time.Since(t0).Seconds())
 
-	inv, err := db.Inventory(ctx)
-	if err != nil {
-		return nil, err
-	}
-	days, err := db.CalendarDays(ctx)
-	if err != nil {
-		return nil, err
-	}
-	allObs, err := evaluation.Obligations(ev.known, inv.Resources, evaluation.NewCalendar(days), policy, asOf)
+	allObs, err := evaluation.Obligations(ev.known, inv.Resources, evaluation.NewCalendar(ref.days), policy, asOf)
 	if err != nil {
 		return nil, fmt.Errorf("report %s: sla obligations as of %s: %w", p.Name(), asOf, err)
 	}

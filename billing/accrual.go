@@ -27,18 +27,27 @@ import (
 // rounded amount accumulated to that month. An accrual is never negative:
 // the exact amounts are.
 func Accrue(months []*big.Rat) []decimal.Decimal {
-	out := make([]decimal.Decimal, len(months))
+	out, _ := accrue(months)
+	return out
+}
+
+// accrue is Accrue, also returning the rounded cumulative amounts (the
+// gross to date at each month's end). A month with nothing adds nothing
+// and is not rounded again.
+func accrue(months []*big.Rat) (accruals, toDate []decimal.Decimal) {
+	accruals, toDate = make([]decimal.Decimal, len(months)), make([]decimal.Decimal, len(months))
 	cum := new(big.Rat)
 	prev := decimal.Zero
 	for i, m := range months {
-		if m != nil {
+		if m != nil && m.Sign() != 0 {
 			cum.Add(cum, m)
+			r := Round(cum, moneyPlaces)
+			accruals[i] = r.Sub(prev)
+			prev = r
 		}
-		r := Round(cum, moneyPlaces)
-		out[i] = r.Sub(prev)
-		prev = r
+		toDate[i] = prev
 	}
-	return out
+	return accruals, toDate
 }
 
 // MonthFigures is one month of a line: the days billed in the month, the
@@ -56,14 +65,22 @@ type AccrualLine struct {
 	ResourceID string
 	ItemCode   string
 	Months     [12]MonthFigures
+	// toDate caches the gross to each month's end (set by Accruals.Lines).
+	toDate *[12]decimal.Decimal
 }
 
 // Period sums the months from..to (1–12, inclusive) of the line: billable
 // days, quantity-days and gross (Σ of the months' accruals).
 func (l AccrualLine) Period(from, to int) MonthFigures {
+	if from == to {
+		return l.Months[from-1]
+	}
 	var f MonthFigures
 	for m := from; m <= to; m++ {
 		x := l.Months[m-1]
+		if x.BillableDays == 0 && x.Gross.IsZero() {
+			continue
+		}
 		f.BillableDays += x.BillableDays
 		f.QuantityDays = f.QuantityDays.Add(x.QuantityDays)
 		f.Gross = f.Gross.Add(x.Gross)
@@ -71,9 +88,35 @@ func (l AccrualLine) Period(from, to int) MonthFigures {
 	return f
 }
 
+// Days is the billable days of months from..to.
+func (l AccrualLine) Days(from, to int) int {
+	n := 0
+	for m := from; m <= to; m++ {
+		n += l.Months[m-1].BillableDays
+	}
+	return n
+}
+
+// Gross is the gross accrued in months from..to: the gross to the end of
+// to minus that to the end of from−1 (the sum of the months' accruals).
+func (l AccrualLine) Gross(from, to int) decimal.Decimal {
+	if from == to {
+		return l.Months[from-1].Gross
+	}
+	if from == 1 {
+		return l.ToDate(to)
+	}
+	return l.ToDate(to).Sub(l.ToDate(from - 1))
+}
+
 // ToDate is the gross accrued from January to the end of month m (1–12):
 // the exact amount to that day, rounded once.
-func (l AccrualLine) ToDate(m int) decimal.Decimal { return l.Period(1, m).Gross }
+func (l AccrualLine) ToDate(m int) decimal.Decimal {
+	if l.toDate != nil {
+		return l.toDate[m-1]
+	}
+	return l.Period(1, m).Gross
+}
 
 // Line returns the accrual line as a statement line of months from..to.
 func (l AccrualLine) Line(from, to int) Line {
@@ -90,6 +133,15 @@ type Accruals struct {
 	catalogue *Catalogue
 	placement map[string]Placement
 	lines     map[lineKey]*accrualAcc
+	// the last group's line, version and billable quantity, and q × price:
+	// a tally yields a segment's months one after the other
+	last struct {
+		key     lineKey
+		acc     *accrualAcc
+		version PriceVersion
+		q       decimal.Decimal
+		qp      *big.Rat
+	}
 }
 
 type accrualAcc struct {
@@ -116,31 +168,48 @@ func (a *Accruals) Add(g DayGroup) error {
 	if g.Month < 1 || g.Month > 12 {
 		return fmt.Errorf("accruals: day group of %s %s without a month (use NewMonthlyTally)", g.ResourceID, g.ItemCode)
 	}
-	if _, ok := a.placement[g.ResourceID]; !ok {
-		return fmt.Errorf("resource %s is not in the inventory", g.ResourceID)
-	}
-	var v PriceVersion
-	found := false
-	for _, c := range a.catalogue.Versions(g.ItemCode) {
-		if c.EffectiveFrom == g.EffectiveFrom {
-			v, found = c, true
-			break
-		}
-	}
-	if !found {
-		return fmt.Errorf("item %s has no price version from %s", g.ItemCode, g.EffectiveFrom)
-	}
 	k := lineKey{g.ResourceID, g.ItemCode}
-	acc := a.lines[k]
-	if acc == nil {
-		acc = &accrualAcc{}
-		a.lines[k] = acc
+	last := &a.last
+	if last.acc == nil || last.key != k {
+		if _, ok := a.placement[g.ResourceID]; !ok {
+			return fmt.Errorf("resource %s is not in the inventory", g.ResourceID)
+		}
+		acc := a.lines[k]
+		if acc == nil {
+			acc = &accrualAcc{}
+			a.lines[k] = acc
+		}
+		last.key, last.acc, last.qp = k, acc, nil
 	}
-	m := &acc.months[g.Month-1]
-	m.sum.AddRun(q, v.Price, g.Days, v.Cycle.Days(metering.NewDate(a.year, time.Month(g.Month), 1)))
+	if last.qp == nil || last.version.EffectiveFrom != g.EffectiveFrom || !last.q.Equal(q) {
+		found := false
+		for _, c := range a.catalogue.Versions(g.ItemCode) {
+			if c.EffectiveFrom == g.EffectiveFrom {
+				last.version, found = c, true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("item %s has no price version from %s", g.ItemCode, g.EffectiveFrom)
+		}
+		last.q, last.qp = q, new(big.Rat).Mul(q.Rat(), last.version.Price.Rat())
+	}
+	m := &last.acc.months[g.Month-1]
+	m.sum.addProduct(last.qp, g.Days, last.version.Cycle.Days(metering.NewDate(a.year, time.Month(g.Month), 1)))
 	m.days += g.Days
 	m.qd = m.qd.Add(q.Mul(decimal.NewFromInt(int64(g.Days))))
 	return nil
+}
+
+// addProduct adds qp × days ÷ cycleDays, qp being quantity × price: the
+// amount of Sum.AddRun (docs/rules.md §3) with the product computed once
+// for the months of a segment.
+func (s *Sum) addProduct(qp *big.Rat, days, cycleDays int) {
+	if days == 0 || qp.Sign() == 0 {
+		return
+	}
+	x := new(big.Rat).SetFrac64(int64(days), int64(cycleDays))
+	s.r.Add(&s.r, x.Mul(x, qp))
 }
 
 // Lines returns the year's accrual lines in canonical order (provider,
@@ -153,7 +222,9 @@ func (a *Accruals) Lines() []AccrualLine {
 		for i := range acc.months {
 			exact[i] = &acc.months[i].sum.r
 		}
-		for i, g := range Accrue(exact) {
+		accruals, toDate := accrue(exact)
+		l.toDate = (*[12]decimal.Decimal)(toDate)
+		for i, g := range accruals {
 			m := &acc.months[i]
 			l.Months[i] = MonthFigures{BillableDays: m.days, QuantityDays: m.qd, Gross: g}
 		}
@@ -192,7 +263,7 @@ func WriteAccrualCSV(w io.Writer, lines []AccrualLine, from, to int) error {
 	cw := csv.NewWriter(w)
 	cw.Write(AccrualColumns)
 	for _, l := range lines {
-		if l.Period(1, to).BillableDays == 0 {
+		if l.Days(1, to) == 0 {
 			continue
 		}
 		f := l.Period(from, to)

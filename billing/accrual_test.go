@@ -13,9 +13,9 @@ import (
 	"cloudbill/metering"
 )
 
-// accrue computes year's accrual lines the way the period reports wire
+// accrueLines computes year's accrual lines the way the period reports wire
 // it (Segments → monthly Tally → Accruals), placed as settle places them.
-func accrue(t *testing.T, year int, events []metering.Event, versions []PriceVersion, months []UsageMonth) []AccrualLine {
+func accrueLines(t *testing.T, year int, events []metering.Event, versions []PriceVersion, months []UsageMonth) []AccrualLine {
 	t.Helper()
 	placement := map[string]Placement{}
 	for _, e := range events {
@@ -71,7 +71,7 @@ func TestAccrueByHand(t *testing.T) {
 		event(t, "vm-1", metering.EventConfirmed, "2024-06-19T18:30:00Z", "", ""),
 	}
 	months := usageMonths(metered{"vm-1", "VCPU", "4", "2024-06-01", "2024-12-31"})
-	l := accrualOf(t, accrue(t, 2024, events, catalogue(), months), "vm-1", "VCPU")
+	l := accrualOf(t, accrueLines(t, 2024, events, catalogue(), months), "vm-1", "VCPU")
 	want := []string{"0", "0", "0", "0", "0", "43.28", "111.80", "111.81", "108.19", "111.81", "108.19", "111.81"}
 	wantDays := []int{0, 0, 0, 0, 0, 11, 31, 31, 30, 31, 30, 31}
 	for i, w := range want {
@@ -157,7 +157,7 @@ func TestAccrualsAddUpToTheYear(t *testing.T) {
 		}
 		months := usageMonths(runs...)
 		lines := settle(t, 2024, events, catalogue(), months)
-		accruals := accrue(t, 2024, events, catalogue(), months)
+		accruals := accrueLines(t, 2024, events, catalogue(), months)
 		if len(lines) != len(accruals) {
 			t.Fatalf("trial %d: %d statement lines, %d accrual lines", trial, len(lines), len(accruals))
 		}
@@ -212,7 +212,7 @@ func TestWriteAccrualCSV(t *testing.T) {
 	months := usageMonths(metered{"vm-1", "VCPU", "4", "2024-06-01", "2024-12-31"},
 		metered{"vm-2", "MEM", "8", "2024-01-01", "2024-02-29"}, metered{"vm-3", "MEM", "8", "2024-08-02", "2024-12-31"})
 	var b bytes.Buffer
-	if err := WriteAccrualCSV(&b, accrue(t, 2024, events, catalogue(), months), 7, 7); err != nil {
+	if err := WriteAccrualCSV(&b, accrueLines(t, 2024, events, catalogue(), months), 7, 7); err != nil {
 		t.Fatal(err)
 	}
 	// vm-2 (confirmed 2 January, released 1 March): 59 days × 8 × 120 ÷ 366

@@ -144,11 +144,11 @@ func PeriodRows(p Period, lines []AccrualLine, remaining []RemainingLine, placem
 		return r
 	}
 	for _, l := range lines {
-		if l.Period(1, p.To).BillableDays == 0 {
+		if l.Days(1, p.To) == 0 {
 			continue
 		}
 		r := get(l.Placement)
-		r.Gross = r.Gross.Add(l.Period(p.From, p.To).Gross)
+		r.Gross = r.Gross.Add(l.Gross(p.From, p.To))
 		r.ToDate = r.ToDate.Add(l.ToDate(p.To))
 	}
 	for _, l := range remaining {

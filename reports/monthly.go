@@ -45,7 +45,7 @@ func (b *PeriodBundle) check() error {
 	gross, toDate := map[key]decimal.Decimal{}, map[key]decimal.Decimal{}
 	for _, l := range b.Lines {
 		k := key{l.ProviderCode, l.DepartmentCode}
-		gross[k] = gross[k].Add(l.Period(b.Period.From, b.Period.To).Gross)
+		gross[k] = gross[k].Add(l.Gross(b.Period.From, b.Period.To))
 		toDate[k] = toDate[k].Add(l.ToDate(b.Period.To))
 	}
 	for _, r := range b.Rows {
