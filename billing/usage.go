@@ -50,8 +50,8 @@ type pair struct{ res, item string }
 // a monthly tally, in one month: 1–12; 0 otherwise).
 type dayCount struct {
 	billable decimal.Decimal
-	days     int
-	month    int
+	days     int32
+	month    int32
 }
 
 // NewTally starts an empty tally, waiting for its segments.
@@ -104,9 +104,9 @@ func (t *Tally) Add(m UsageMonth) error {
 		next = metering.NewDate(m.Month.Year(), m.Month.Month()+1, 1)
 		t.nextMonth[m.Month] = next
 	}
-	month := 0
+	var month int32
 	if t.monthly {
-		month = int(m.Month.Month())
+		month = int32(m.Month.Month())
 	}
 	for _, i := range t.byPair[pair{m.ResourceID, m.ItemCode}] {
 		s := &t.segs[i]
@@ -127,12 +127,17 @@ func (t *Tally) Add(m UsageMonth) error {
 		}
 		b := Billable(q, s.Approved)
 		gs := &t.acc[i]
-		j := slices.IndexFunc(*gs, func(g dayCount) bool { return g.month == month && g.billable.Equal(b) })
+		var j int
+		if t.monthly {
+			j = slices.IndexFunc(*gs, func(g dayCount) bool { return g.month == month && g.billable.Equal(b) })
+		} else {
+			j = slices.IndexFunc(*gs, func(g dayCount) bool { return g.billable.Equal(b) })
+		}
 		if j < 0 {
 			*gs = append(*gs, dayCount{billable: b, month: month})
 			j = len(*gs) - 1
 		}
-		(*gs)[j].days += n
+		(*gs)[j].days += int32(n)
 	}
 	return nil
 }
@@ -149,7 +154,7 @@ func (t *Tally) Groups(fn func(DayGroup) error) error {
 	for i, gs := range t.acc {
 		slices.SortFunc(gs, func(a, b dayCount) int {
 			if a.month != b.month {
-				return a.month - b.month
+				return int(a.month - b.month)
 			}
 			return a.billable.Cmp(b.billable)
 		})
@@ -157,10 +162,10 @@ func (t *Tally) Groups(fn func(DayGroup) error) error {
 		for _, g := range gs {
 			month := s.Month
 			if t.monthly {
-				month = g.month
+				month = int(g.month)
 			}
 			if err := fn(DayGroup{ResourceID: s.ResourceID, ItemCode: s.ItemCode, EffectiveFrom: s.EffectiveFrom, Approved: s.Approved,
-				Month: month, Metered: g.billable, Days: g.days}); err != nil {
+				Month: month, Metered: g.billable, Days: int(g.days)}); err != nil {
 				return err
 			}
 		}
