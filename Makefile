@@ -4,7 +4,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/cloudbill
 
-.PHONY: help build demo test test-sqlite vet lint bench bench-ingest bench-settle bench-monthly bench-reports deps clean
+.PHONY: help build demo test test-sqlite vet lint bench bench-ingest bench-settle bench-monthly bench-reports bench-web deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -13,14 +13,14 @@ build: ## build bin/cloudbill (and bin/measure, the benchmarks' driver)
 	$(GO) build -o $(BIN) ./cmd/cloudbill
 	$(GO) build -o bin/measure ./scripts/measure
 
-deps: ## install poppler-utils, qpdf and the CJK font when missing (as root), or say what to install
+deps: ## install poppler-utils, qpdf, chromium and the CJK font when missing (as root), or say what to install
 	@scripts/deps.sh
 
 demo: build deps ## the whole pipeline on a fresh embedded SQLite database, documents in demo/
 	$(BIN) demo --out demo
 
 test: deps lint ## lint, then all tests, SQLite and a throwaway PostgreSQL (never skipped)
-	CLOUDBILL_REQUIRE_POSTGRES=1 scripts/with-postgres.sh $(GO) test -count=1 -timeout 12m ./...
+	CLOUDBILL_REQUIRE_POSTGRES=1 CLOUDBILL_REQUIRE_BROWSER=1 scripts/with-postgres.sh $(GO) test -count=1 -timeout 12m ./...
 
 test-sqlite: ## quick tests without PostgreSQL (PostgreSQL cases skip)
 	$(GO) test -count=1 ./...
@@ -51,6 +51,9 @@ bench-monthly: build deps ## the monthly report vs the annual settlement of the 
 
 bench-reports: build deps ## all documents for the fixture year, pages per second
 	scripts/bench.sh reports
+
+bench-web: build ## the portal's district and line pages, 20,000 resources, 50 sessions: p50, p99 (SQLite and PostgreSQL)
+	scripts/with-postgres.sh scripts/bench-web.sh
 
 clean: ## remove build output
 	rm -rf bin demo

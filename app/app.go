@@ -21,6 +21,9 @@ type App struct {
 	// PolicyPath names the evaluation policy file; "" means the built-in
 	// defaults (docs/policy.md).
 	PolicyPath string
+	// Passwords, when set, are the argon2id parameters of new password
+	// hashes (tests lower them); nil means DefaultPasswordParams.
+	Passwords *PasswordParams
 }
 
 // New returns an App on db that logs to log.

@@ -42,6 +42,14 @@ type IngestInput struct {
 	// returned function is called when it is done. bytesRead and rows are
 	// updated while the file is read.
 	Progress func(path string, size int64, bytesRead, rows *atomic.Int64) (done func())
+	// DryRun checks and counts everything as the run would, then stores
+	// nothing: the files go through one transaction that is rolled back
+	// (the ledger, the rejects, the metering and its summaries are left
+	// as they were), and no inbox file moves.
+	DryRun bool
+	// Rejected, when set, is told each rejected row of each file, as
+	// file:line: column: reason (a dry run lists them).
+	Rejected func(metering.Problem)
 }
 
 // Validate checks that exactly one of Paths and Inbox is given.
@@ -134,26 +142,26 @@ func (a *App) Ingest(ctx context.Context, in IngestInput) (IngestSummary, error)
 	return a.ingestPaths(ctx, in)
 }
 
-// ingester holds what one run needs: the known resources and items,
-// loaded once, and the running totals.
-type ingester struct {
-	a     *App
-	in    IngestInput
-	known *metering.Known
-	sum   IngestSummary
-}
-
 // startIngest loads what rows are checked against, then retries the
-// earlier rejects whose resource has been loaded since.
+// earlier rejects whose resource has been loaded since. A dry run's
+// ingester holds the dry run's transaction: call its close.
 func (a *App) startIngest(ctx context.Context, in IngestInput) (*ingester, error) {
 	known, err := a.DB.LoadKnown(ctx)
 	if err != nil {
 		return nil, err
 	}
 	known.Today = a.Today()
-	ing := &ingester{a: a, in: in, known: known}
-	res, err := a.DB.RetryRejects(ctx, known)
+	ing := &ingester{a: a, in: in, known: known, sink: a.DB}
+	if in.DryRun {
+		dry, err := a.DB.BeginDryRun(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ing.sink = dry
+	}
+	res, err := ing.sink.RetryRejects(ctx, known)
 	if err != nil {
+		ing.close()
 		return nil, fmt.Errorf("retry earlier rejects: %w", err)
 	}
 	if res.Read > 0 {
@@ -165,65 +173,109 @@ func (a *App) startIngest(ctx context.Context, in IngestInput) (*ingester, error
 	return ing, nil
 }
 
+// close ends a dry run: nothing it did stays.
+func (ing *ingester) close() {
+	if dry, ok := ing.sink.(*store.DryRun); ok {
+		dry.Close()
+	}
+}
+
+// ingester holds what one run needs: the known resources and items,
+// loaded once, where the files go, and the running totals.
+type ingester struct {
+	a     *App
+	in    IngestInput
+	known *metering.Known
+	sink  fileSink
+	sum   IngestSummary
+}
+
+// fileSink is where an ingest writes: the database (a transaction per
+// file), or a store.DryRun.
+type fileSink interface {
+	IngestFile(ctx context.Context, known *metering.Known, in store.IngestInput) (store.IngestResult, error)
+	RetryRejects(ctx context.Context, known *metering.Known) (store.IngestResult, error)
+}
+
 // errGone means the file disappeared: another ingest took it.
 var errGone = errors.New("file taken by another ingest")
 
 // file ingests one file. A *store.FileError means it cannot be read.
-func (ing *ingester) file(ctx context.Context, path string, follow bool) (store.IngestResult, error) {
+// read is the file as its last reading opened it (nil when it was not
+// opened).
+func (ing *ingester) file(ctx context.Context, path string, follow bool) (res store.IngestResult, read fs.FileInfo, err error) {
 	if err := regularFile(path, follow); err != nil {
-		return store.IngestResult{File: path}, &store.FileError{Err: metering.Problem{File: path, Reason: err.Error()}}
+		return store.IngestResult{File: path}, nil, &store.FileError{Err: metering.Problem{File: path, Reason: err.Error()}}
 	}
-	sum, size, err := hashFile(ctx, path)
+	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return store.IngestResult{File: path}, errGone
+		return store.IngestResult{File: path}, nil, errGone
 	}
 	if err != nil {
-		return store.IngestResult{File: path}, &store.FileError{Err: metering.Problem{File: path, Reason: err.Error()}}
+		return store.IngestResult{File: path}, nil, &store.FileError{Err: metering.Problem{File: path, Reason: err.Error()}}
 	}
+	// The store hashes the bytes it parses, as it reads them, and refuses
+	// the file if it changes while it is read (countingReader.Stat).
 	var bytesRead, rows atomic.Int64
+	var opened fs.FileInfo // the file as the store's last reading found it
 	input := store.IngestInput{
-		Name:   path,
-		SHA256: sum,
+		Name: path,
 		Open: func() (io.ReadCloser, error) {
 			f, err := os.Open(path)
 			if err != nil {
+				return nil, err
+			}
+			if opened, err = f.Stat(); err != nil {
+				f.Close()
 				return nil, err
 			}
 			bytesRead.Store(0)
 			return &countingReader{ctx: ctx, f: f, n: &bytesRead}, nil
 		},
 		Progress: func(n int64) { rows.Store(n) },
+		Rejected: ing.in.Rejected,
 	}
 	done := func() {}
 	if ing.in.Progress != nil {
-		done = ing.in.Progress(path, size, &bytesRead, &rows)
+		done = ing.in.Progress(path, st.Size(), &bytesRead, &rows)
 	}
 	began := time.Now()
-	res, err := ing.a.DB.IngestFile(ctx, ing.known, input)
+	res, err = ing.sink.IngestFile(ctx, ing.known, input)
 	done()
 	if err != nil && ctx.Err() != nil {
 		// Stopped (SIGTERM): the file's transaction rolled back; it stays
 		// where it is for the next run.
-		return res, fmt.Errorf("%s: interrupted, nothing of it stored: %w", path, context.Cause(ctx))
+		return res, nil, fmt.Errorf("%s: interrupted, nothing of it stored: %w", path, context.Cause(ctx))
 	}
 	if err != nil {
 		if _, statErr := os.Stat(path); errors.Is(statErr, fs.ErrNotExist) {
-			return res, errGone
+			return res, nil, errGone
 		}
-		return res, err
+		return res, nil, err
 	}
 	if res.AlreadyIngested {
 		ing.sum.Skipped++
-		ing.a.Log.Info("file already ingested", "file", path, "sha256", sum)
+		ing.a.Log.Info("file already ingested", "file", path, "sha256", res.SHA256)
 		if ing.in.Report != nil {
 			ing.in.Report(FileReport{IngestResult: res, AlreadyIngested: true})
 		}
-		return res, nil
+		return res, opened, nil
 	}
 	ing.sum.Files++
 	ing.sum.add(res)
 	ing.report(FileReport{IngestResult: res, Took: time.Since(began)})
-	return res, nil
+	return res, opened, nil
+}
+
+// stillAsRead reports whether path is still the file read, as it was
+// read: not written to nor replaced since (a file gone counts as unchanged:
+// there is nothing to move).
+func stillAsRead(path string, read fs.FileInfo) bool {
+	st, err := os.Stat(path)
+	if err != nil || read == nil {
+		return true
+	}
+	return os.SameFile(st, read) && st.Size() == read.Size() && st.ModTime().Equal(read.ModTime())
 }
 
 // report logs a file's summary with every replacement listed and tells
@@ -274,6 +326,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 func (c *countingReader) Close() error { return c.f.Close() }
 
+// Stat is the open file's: the store compares it at the opening and at the
+// end of the reading, and refuses a file that changed in between.
+func (c *countingReader) Stat() (fs.FileInfo, error) { return c.f.Stat() }
+
 func hashFile(ctx context.Context, path string) (string, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -315,8 +371,9 @@ func (a *App) ingestPaths(ctx context.Context, in IngestInput) (IngestSummary, e
 	if err != nil {
 		return IngestSummary{}, err
 	}
+	defer ing.close()
 	for _, f := range files {
-		_, err := ing.file(ctx, f, explicit[f])
+		_, _, err := ing.file(ctx, f, explicit[f])
 		var fe *store.FileError
 		switch {
 		case err == nil:
@@ -411,11 +468,16 @@ func settling(path string, settle time.Duration, now time.Time) bool {
 // beside it. A failure of the database stops the run and leaves the file
 // in the inbox: the next run takes it again. A file whose SHA-256 is in
 // the ledger (committed by a run that stopped before moving it, or by a
-// concurrent ingest) just moves to done/.
+// concurrent ingest) just moves to done/. A file written to or replaced
+// after it was read stays in the inbox: the next run reads it again. A dry
+// run moves nothing.
 func (a *App) ingestInbox(ctx context.Context, in IngestInput) (IngestSummary, error) {
 	dir := in.Inbox
 	done, failed := filepath.Join(dir, "done"), filepath.Join(dir, "failed")
 	for _, d := range []string{done, failed} {
+		if in.DryRun {
+			break
+		}
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return IngestSummary{}, fmt.Errorf("inbox: %w", err)
 		}
@@ -428,6 +490,7 @@ func (a *App) ingestInbox(ctx context.Context, in IngestInput) (IngestSummary, e
 	if err != nil {
 		return IngestSummary{}, err
 	}
+	defer ing.close()
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return ing.sum, err
@@ -441,11 +504,13 @@ func (a *App) ingestInbox(ctx context.Context, in IngestInput) (IngestSummary, e
 			}
 			continue
 		}
-		res, err := ing.file(ctx, path, false)
+		res, read, err := ing.file(ctx, path, false)
 		var fe *store.FileError
 		switch {
 		case errors.Is(err, errGone):
 			a.Log.Info("file taken by another ingest", "file", path)
+		case errors.As(err, &fe) && in.DryRun:
+			ing.failed(path, fe, "")
 		case errors.As(err, &fe):
 			ing.failed(path, fe, failed)
 			if err := os.WriteFile(filepath.Join(failed, name+".reason"), []byte(fe.Error()+"\n"), 0o644); err != nil {
@@ -456,11 +521,17 @@ func (a *App) ingestInbox(ctx context.Context, in IngestInput) (IngestSummary, e
 			}
 		case err != nil:
 			return ing.sum, fmt.Errorf("ingest %s: %w", path, err)
+		case in.DryRun:
+		case !stillAsRead(path, read):
+			a.Log.Warn("file written to or replaced after it was read: left in the inbox for the next run", "file", path)
 		default:
 			if err := moveDone(path, done, name, res.SHA256); err != nil {
 				return ing.sum, fmt.Errorf("inbox: %w", err)
 			}
 		}
+	}
+	if in.DryRun {
+		return ing.sum, nil
 	}
 	if err := a.rotateDone(done, in.KeepDone); err != nil {
 		return ing.sum, fmt.Errorf("inbox: rotate done/: %w", err)

@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 
 	"cloudbill/billing"
+	"cloudbill/evaluation"
 	"cloudbill/reports"
+	"cloudbill/store"
 )
 
 // ReportInput names the documents to write: a year's statement (Version
@@ -35,19 +37,53 @@ func (in ReportInput) Validate() error {
 }
 
 // Report writes every document of the year's statement into the folder and
-// returns their paths (those written so far, on an error).
+// returns their paths (those written so far, on an error). An issued
+// version's documents print what issuing froze (store.Snapshot), so that
+// they stay the same whatever is loaded later; a draft's print the live
+// tables.
 func (a *App) Report(ctx context.Context, in ReportInput) ([]string, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	year, dir := in.Year, in.Out
-	st, err := a.DB.Statement(ctx, year, in.Version)
+	year := in.Year
+	st, err := a.statement(ctx, year, in.Version)
 	if err != nil {
 		return nil, fmt.Errorf("report %d: %w", year, err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Every document is written into a staging folder beside Out first and
+	// moved into Out only when all are written: a failing report leaves no
+	// partial folder, and never half a set of documents in Out.
+	parent := filepath.Dir(filepath.Clean(in.Out))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
+	dir, err := os.MkdirTemp(parent, "."+filepath.Base(filepath.Clean(in.Out))+".report-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	staged, err := a.report(ctx, in, st, dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(in.Out, 0o755); err != nil {
+		return nil, err
+	}
+	paths := make([]string, 0, len(staged))
+	for _, p := range staged {
+		final := filepath.Join(in.Out, filepath.Base(p))
+		if err := os.Rename(p, final); err != nil {
+			return paths, fmt.Errorf("report %d: %w", year, err)
+		}
+		paths = append(paths, final)
+	}
+	a.Log.Info("reports written", "year", year, "version", st.Version, "dir", in.Out, "files", len(paths))
+	return paths, nil
+}
+
+// report writes the documents of st into the folder dir.
+func (a *App) report(ctx context.Context, in ReportInput, st *billing.Statement, dir string) ([]string, error) {
+	year := in.Year
 	var paths []string
 	for _, f := range []struct {
 		name  string
@@ -62,7 +98,11 @@ func (a *App) Report(ctx context.Context, in ReportInput) ([]string, error) {
 		}
 		paths = append(paths, p)
 	}
-	more, err := a.WriteEvaluationCSVs(ctx, year, dir)
+	docIn, err := a.documentInputs(ctx, st)
+	if err != nil {
+		return paths, fmt.Errorf("report %d: %w", year, err)
+	}
+	more, err := writeEvaluationCSVs(year, dir, docIn)
 	paths = append(paths, more...)
 	if err != nil {
 		return paths, err
@@ -71,42 +111,99 @@ func (a *App) Report(ctx context.Context, in ReportInput) ([]string, error) {
 	if font == "" {
 		font = os.Getenv("CLOUDBILL_FONT")
 	}
-	docs, err := a.writeDocuments(ctx, year, dir, st, font)
+	docs, err := a.writeDocuments(dir, st, docIn, font)
 	paths = append(paths, docs...)
 	if err != nil {
 		return paths, err
 	}
-	a.Log.Info("reports written", "year", year, "version", st.Version, "dir", dir, "files", len(paths))
 	return paths, nil
 }
 
-// WriteEvaluationCSVs writes sla-Y.csv and findings-Y.csv into dir. When
-// findings were never computed, they are refreshed as of the report's
-// as-of date first.
-func (a *App) WriteEvaluationCSVs(ctx context.Context, year int, dir string) ([]string, error) {
-	asOf := a.ReportAsOf(year)
-	obs, err := a.YearObligations(ctx, year, asOf)
-	if err != nil {
-		return nil, err
+// documentInputs returns what the documents of st print besides its own
+// rows: for an issued version, the snapshot issuing froze; for a draft,
+// and for a version issued before cloudbill kept snapshots, the live
+// tables (liveInputs).
+func (a *App) documentInputs(ctx context.Context, st *billing.Statement) (store.Snapshot, error) {
+	if st.Status == billing.StatementStatusIssued {
+		snap, ok, err := a.DB.StatementSnapshot(ctx, st.Year, st.Version)
+		if err != nil {
+			return store.Snapshot{}, err
+		}
+		if ok {
+			return snap, nil
+		}
+		a.Log.Warn("this version was issued before cloudbill froze what its documents print: they print today's names, calendar, obligations, findings and scores",
+			"year", st.Year, "version", st.Version)
 	}
+	return a.liveInputs(ctx, st.Year)
+}
+
+// liveInputs reads from the live tables what the year's documents print
+// besides a statement's rows: the names, the catalogue, the calendar, the
+// policy in force, the SLA obligations as of the report's as-of date, the
+// findings and the scores. When findings were never computed, they are
+// refreshed as of that date first. Issue freezes what it returns.
+func (a *App) liveInputs(ctx context.Context, year int) (store.Snapshot, error) {
+	asOf := a.ReportAsOf(year)
+	p, _, err := a.Policy()
+	if err != nil {
+		return store.Snapshot{}, err
+	}
+	in := store.Snapshot{AsOf: asOf, Policy: p.String()}
+	obs, err := a.obligations(ctx, p, asOf, nil)
+	if err != nil {
+		return in, err
+	}
+	in.Obligations = evaluation.ObligationsOfYear(obs, year)
 	if _, ok, err := a.DB.FindingsAsOf(ctx); err != nil {
-		return nil, err
+		return in, err
 	} else if !ok {
 		if _, _, err := a.RefreshFindings(ctx, FindingsInput{AsOf: asOf}); err != nil {
-			return nil, err
+			return in, fmt.Errorf("findings were never computed and computing them failed (on PostgreSQL, run cloudbill findings --as-of %s as the daemon's role first): %w", asOf, err)
 		}
 	}
-	fs, err := a.YearFindings(ctx, year)
+	if in.Findings, err = a.YearFindings(ctx, year); err != nil {
+		return in, err
+	}
+	if in.Inventory, err = a.DB.Inventory(ctx); err != nil {
+		return in, err
+	}
+	if in.Catalogue, err = a.DB.PriceVersions(ctx); err != nil {
+		return in, fmt.Errorf("read catalogue: %w", err)
+	}
+	if in.Calendar, err = a.DB.CalendarDays(ctx); err != nil {
+		return in, err
+	}
+	if in.Scores, err = a.DB.EvaluationScores(ctx, year); err != nil {
+		return in, err
+	}
+	if in.Events, err = a.DB.LifecycleEvents(ctx); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+// WriteEvaluationCSVs writes sla-Y.csv and findings-Y.csv of the live
+// tables into dir. When findings were never computed, they are refreshed
+// as of the report's as-of date first.
+func (a *App) WriteEvaluationCSVs(ctx context.Context, year int, dir string) ([]string, error) {
+	in, err := a.liveInputs(ctx, year)
 	if err != nil {
 		return nil, err
 	}
+	return writeEvaluationCSVs(year, dir, in)
+}
+
+// writeEvaluationCSVs writes the obligations and findings of in as
+// sla-Y.csv and findings-Y.csv into dir.
+func writeEvaluationCSVs(year int, dir string, in store.Snapshot) ([]string, error) {
 	var paths []string
 	for _, f := range []struct {
 		name  string
 		write func(*os.File) error
 	}{
-		{fmt.Sprintf("sla-%d.csv", year), func(w *os.File) error { return reports.WriteSLACSV(w, obs) }},
-		{fmt.Sprintf("findings-%d.csv", year), func(w *os.File) error { return reports.WriteFindingsCSV(w, fs) }},
+		{fmt.Sprintf("sla-%d.csv", year), func(w *os.File) error { return reports.WriteSLACSV(w, in.Obligations) }},
+		{fmt.Sprintf("findings-%d.csv", year), func(w *os.File) error { return reports.WriteFindingsCSV(w, in.Findings) }},
 	} {
 		p := filepath.Join(dir, f.name)
 		if err := writeFileAtomic(p, f.write); err != nil {
@@ -117,49 +214,29 @@ func (a *App) WriteEvaluationCSVs(ctx context.Context, year int, dir string) ([]
 	return paths, nil
 }
 
-// writeDocuments writes the year's PDF documents and the XLSX workbook for
-// statement st into dir: it gathers names, obligations (as of the report's
-// date), findings and scores from the store and renders them with the CJK
-// font at fontPath, else a standard place.
-func (a *App) writeDocuments(ctx context.Context, year int, dir string, st *billing.Statement, fontPath string) ([]string, error) {
+// writeDocuments writes the PDF documents and the XLSX workbook of
+// statement st into dir, printing names, obligations, findings and scores
+// from in, with the CJK font at fontPath, else a standard place.
+func (a *App) writeDocuments(dir string, st *billing.Statement, in store.Snapshot, fontPath string) ([]string, error) {
 	font, err := reports.FindFont(fontPath)
-	if err != nil {
-		return nil, err
-	}
-	inv, err := a.DB.Inventory(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cat, err := a.DB.PriceVersions(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read catalogue: %w", err)
-	}
-	asOf := a.ReportAsOf(year)
-	obs, err := a.YearObligations(ctx, year, asOf)
-	if err != nil {
-		return nil, err
-	}
-	fs, err := a.YearFindings(ctx, year)
-	if err != nil {
-		return nil, err
-	}
-	scores, err := a.DB.EvaluationScores(ctx, year)
 	if err != nil {
 		return nil, err
 	}
 	b := reports.Bundle{
 		Statement:   st,
-		Names:       reports.Names{Inventory: inv, Catalogue: cat},
-		Obligations: obs,
-		Findings:    fs,
-		Scores:      scores,
-		AsOf:        asOf,
+		Names:       reports.Names{Inventory: in.Inventory, Catalogue: in.Catalogue},
+		Obligations: in.Obligations,
+		Findings:    in.Findings,
+		Scores:      in.Scores,
+		AsOf:        in.AsOf,
+		Windows:     reports.WindowsOf(in.Events),
+		Calendar:    in.Calendar,
 	}
 	paths, err := reports.WriteDocuments(dir, b, font)
 	if err != nil {
-		return paths, fmt.Errorf("documents of %d: %w", year, err)
+		return paths, fmt.Errorf("documents of %d: %w", st.Year, err)
 	}
-	a.Log.Info("documents written", "year", year, "version", st.Version, "font", font.Path, "files", len(paths))
+	a.Log.Info("documents written", "year", st.Year, "version", st.Version, "font", font.Path, "files", len(paths))
 	return paths, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cloudbill/billing"
+	"cloudbill/store"
 )
 
 // SettleResult is a settlement run's outcome: the statement and whether it
@@ -170,15 +171,31 @@ func (a *App) Settle(ctx context.Context, in YearInput) (SettleResult, error) {
 }
 
 // Issue freezes the year's latest draft as issued and returns its version.
+// The draft is read back and checked against its fingerprint, and what its
+// documents print (liveInputs: names, catalogue, calendar, policy,
+// obligations, findings, scores), read just before, is stored with it in
+// the transaction that issues it.
 func (a *App) Issue(ctx context.Context, in YearInput) (int, error) {
 	if err := in.Validate(); err != nil {
 		return 0, err
 	}
-	v, err := a.DB.IssueStatement(ctx, in.Year, a.now().UTC().Truncate(time.Second))
+	st, err := a.DB.Statement(ctx, in.Year, 0)
 	if err != nil {
 		return 0, fmt.Errorf("issue %d: %w", in.Year, err)
 	}
-	a.Log.Info("issued", "year", in.Year, "version", v)
+	if st.Status == billing.StatementStatusIssued {
+		return 0, fmt.Errorf("issue %d: %d version %d: %w", in.Year, in.Year, st.Version, store.ErrIssued)
+	}
+	snap, err := a.liveInputs(ctx, in.Year)
+	if err != nil {
+		return 0, fmt.Errorf("issue %d: %w", in.Year, err)
+	}
+	v, err := a.DB.IssueStatement(ctx, store.IssueInput{Year: in.Year, Version: st.Version, SHA256: st.SHA256,
+		IssuedAt: a.now().UTC().Truncate(time.Second), Snapshot: snap})
+	if err != nil {
+		return 0, fmt.Errorf("issue %d: %w", in.Year, err)
+	}
+	a.Log.Info("issued", "year", in.Year, "version", v, "sha256", st.SHA256)
 	return v, nil
 }
 
@@ -188,26 +205,68 @@ type DiffResult struct {
 	Changes      []billing.LineChange
 }
 
-// Diff compares the year's last two versions.
-func (a *App) Diff(ctx context.Context, in YearInput) (DiffResult, error) {
+// DiffInput names two versions of a year to compare: From (0: the latest
+// issued version other than To, else the one before To) and To (0: the
+// latest).
+type DiffInput struct {
+	Year     int
+	From, To int
+}
+
+// Validate checks the year and the version numbers.
+func (in DiffInput) Validate() error {
+	if err := ValidateYear(in.Year); err != nil {
+		return err
+	}
+	if in.From < 0 || in.To < 0 {
+		return &InputError{Field: "from", Reason: "versions are numbered from 1"}
+	}
+	if in.From > 0 && in.From == in.To {
+		return &InputError{Field: "to", Reason: fmt.Sprintf("version %d against itself changes nothing", in.From)}
+	}
+	return nil
+}
+
+// Diff compares two versions of a year, line by line.
+func (a *App) Diff(ctx context.Context, in DiffInput) (DiffResult, error) {
 	if err := in.Validate(); err != nil {
 		return DiffResult{}, err
 	}
 	year := in.Year
-	vs, err := a.DB.StatementVersions(ctx, year)
+	vs, err := a.Versions(ctx, YearInput{Year: year})
 	if err != nil {
 		return DiffResult{}, err
 	}
 	if len(vs) < 2 {
 		return DiffResult{}, fmt.Errorf("diff %d: %d version(s); a diff needs two (settle again after correcting the inputs)", year, len(vs))
 	}
-	newer, err := a.DB.Statement(ctx, year, vs[0])
+	to, from := in.To, in.From
+	if to == 0 {
+		to = vs[len(vs)-1].Version
+	}
+	if from == 0 {
+		for _, v := range vs {
+			if v.Version != to && v.Status != billing.StatementStatusDraft && v.Version < to {
+				from = v.Version // the latest issued (or superseded) before To
+			}
+		}
+		if from == 0 {
+			from = to - 1
+		}
+	}
+	older, err := a.DB.Statement(ctx, year, from)
 	if err != nil {
 		return DiffResult{}, err
 	}
-	older, err := a.DB.Statement(ctx, year, vs[1])
+	newer, err := a.DB.Statement(ctx, year, to)
 	if err != nil {
 		return DiffResult{}, err
 	}
 	return DiffResult{Older: older, Newer: newer, Changes: billing.Diff(older, newer)}, nil
+}
+
+// ReportVersion is the statement a report of year prints for version (0:
+// the latest issued, else the latest draft), with SupersededBy set.
+func (a *App) ReportVersion(ctx context.Context, year, version int) (*billing.Statement, error) {
+	return a.statement(ctx, year, version)
 }

@@ -20,7 +20,11 @@ var (
 
 // WriteSettlementCSV writes the lines as settlement-Y.csv. This is the
 // statement's canonical CSV: its SHA-256 is the statement's fingerprint, so
-// `sha256sum settlement-Y.csv` checks a printed statement.
+// `sha256sum settlement-Y.csv` checks a printed statement. Its columns are
+// codes (refused at load when they start like a spreadsheet formula,
+// metering.CheckCode) and numbers, written as they are: it holds no free
+// text, so nothing in it goes through metering.SafeCell, and -1.00 stays
+// -1.00.
 func WriteSettlementCSV(w io.Writer, lines []Line) error {
 	cw := csv.NewWriter(w)
 	cw.Write(SettlementColumns)
@@ -32,7 +36,8 @@ func WriteSettlementCSV(w io.Writer, lines []Line) error {
 	return cw.Error()
 }
 
-// WriteDepartmentsCSV writes departments-Y.csv.
+// WriteDepartmentsCSV writes departments-Y.csv: codes and numbers, as
+// WriteSettlementCSV.
 func WriteDepartmentsCSV(w io.Writer, rows []DepartmentRow) error {
 	cw := csv.NewWriter(w)
 	cw.Write(DepartmentColumns)

@@ -14,6 +14,10 @@ type StatementStatus string
 const (
 	StatementStatusDraft  StatementStatus = "draft"
 	StatementStatusIssued StatementStatus = "issued"
+	// StatementStatusSuperseded is an issued version a later issued
+	// version replaces. It is never stored: an issued version's row never
+	// changes, and Superseded derives this status from the list.
+	StatementStatusSuperseded StatementStatus = "superseded"
 )
 
 // Run is a stretch of billable days of one line with one billable quantity
@@ -95,4 +99,21 @@ type Statement struct {
 	Providers   []ProviderEvaluation
 	Gross       decimal.Decimal // city total, Σ districts
 	Net         decimal.Decimal
+	// SupersededBy is the issued version that replaces this issued one (0:
+	// none). It is derived when the statement is read (Superseded), never
+	// stored, and the documents of a superseded version say so.
+	SupersededBy int
+}
+
+// Superseded returns, for the issued version v of a year whose issued
+// versions are issued (any order), the issued version that replaces it:
+// the first issued after it; 0 when none does.
+func Superseded(v int, issued []int) int {
+	next := 0
+	for _, w := range issued {
+		if w > v && (next == 0 || w < next) {
+			next = w
+		}
+	}
+	return next
 }

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -542,3 +543,52 @@ func TestDatabaseDownAtTick(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// /healthz answers 503 naming the problem: a missing inbox, a failed
+// latest run, a database that does not answer.
+func TestHealthUnavailable(t *testing.T) {
+	db := storetest.Open(t, store.EngineSQLite)
+	r := apptest.Runner(db, "t:1", nil, map[string]app.JobFunc{"nightly": func(context.Context) (app.JobResult, error) {
+		return app.JobResult{}, errors.New("settle error: no scores")
+	}})
+	m := daemon.NewMetrics("test")
+	r.Observe = m.Observe
+	addr := make(chan string, 1)
+	inbox := filepath.Join(t.TempDir(), "missing-inbox")
+	d := &daemon.Daemon{Runner: r, Metrics: m, Log: apptest.Discard, Listening: func(a string) { addr <- a }, Config: daemon.Config{
+		Schedules: map[string]string{"nightly": "0 0 1 1 *"}, CatchUp: []string{"nightly"}, Addr: "127.0.0.1:0", Inbox: inbox,
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	base := "http://" + <-addr
+	apptest.WaitFor(t, "the failed catch-up run", func() bool {
+		return apptest.Statuses(apptest.Runs(t, db, "nightly"))[store.JobStatusFailed] == 1
+	})
+	health := func() (int, daemon.Health) {
+		t.Helper()
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var h daemon.Health
+		if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, h
+	}
+	code, h := health()
+	text := strings.Join(h.Problems, "\n")
+	if code != http.StatusServiceUnavailable || h.Status != "unavailable" || !strings.Contains(text, "inbox") || !strings.Contains(text, "latest nightly run failed") {
+		t.Errorf("/healthz: %d %+v", code, h)
+	}
+	db.Close()
+	if code, h := health(); code != http.StatusServiceUnavailable || !strings.Contains(strings.Join(h.Problems, "\n"), "database unreachable") {
+		t.Errorf("/healthz with the database gone: %d %+v", code, h)
+	}
+}

@@ -34,6 +34,7 @@
 //	zombie.min_days      90     zombie systems reported from this length
 //	reclaim.min_days     90     idle runs this long (and zombies): reclaim; shorter: rectify
 //	rectify.working_days 10     working days to rectify a shorter idle run
+//	objection.working_days 10   working days after issue to object to a bill
 //
 // # Exactness
 //

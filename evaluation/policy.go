@@ -47,6 +47,7 @@ type Policy struct {
 	ZombieMinDays     int             // a zombie run is reported from this length
 	ReclaimMinDays    int             // idle runs this long are to be reclaimed
 	RectifyWorkdays   int             // shorter idle runs: rectify within this many working days
+	ObjectionWorkdays int             // a bill may be objected to within this many working days of its issue
 }
 
 // DefaultPolicy is the policy of docs/rules.md §6–§8.
@@ -75,6 +76,7 @@ func DefaultPolicy() Policy {
 		ZombieMinDays:     90,
 		ReclaimMinDays:    90,
 		RectifyWorkdays:   10,
+		ObjectionWorkdays: 10,
 	}
 }
 
@@ -247,6 +249,8 @@ var policyKeys = []policyKey{
 	intKey("zombie.min_days", "A system is a zombie when all its billable resources are idle this many consecutive days.", func(p *Policy) *int { return &p.ZombieMinDays }, 1),
 	intKey("reclaim.min_days", "Idle runs this long (and zombies) are to be reclaimed; shorter ones rectified.", func(p *Policy) *int { return &p.ReclaimMinDays }, 1),
 	intKey("rectify.working_days", "Working days allowed to rectify a shorter idle run.", func(p *Policy) *int { return &p.RectifyWorkdays }, 0),
+	intKey("objection.working_days", "Working days after a statement's issue date within which a district or department may object to its bill.",
+		func(p *Policy) *int { return &p.ObjectionWorkdays }, 1),
 }
 
 // PolicyError is a malformed policy file: the key and line at fault.

@@ -59,6 +59,7 @@ func covPolicyDiff(t testing.TB, a, b Policy) string {
 	num("zombie min days", int64(a.ZombieMinDays), int64(b.ZombieMinDays))
 	num("reclaim min days", int64(a.ReclaimMinDays), int64(b.ReclaimMinDays))
 	num("rectify working days", int64(a.RectifyWorkdays), int64(b.RectifyWorkdays))
+	num("objection working days", int64(a.ObjectionWorkdays), int64(b.ObjectionWorkdays))
 	return strings.Join(diff, "; ")
 }
 
@@ -85,7 +86,7 @@ func TestCovDefaultPolicyIsDesign(t *testing.T) {
 		ResponseNoneDue:  d("100"),
 		SLADays:          map[ObligationKind]int{ObligationProvision: 2, ObligationChange: 2, ObligationExit: 2, ObligationGoLive: 30},
 		IdleCPUAvgBelow:  d("5"), IdleCPUMaxBelow: d("10"), IdleNetBytesBelow: 10 * 1024 * 1024, IdleDiskUsedBelow: d("5"),
-		IdleMinDays: 30, ZombieMinDays: 90, ReclaimMinDays: 90, RectifyWorkdays: 10,
+		IdleMinDays: 30, ZombieMinDays: 90, ReclaimMinDays: 90, RectifyWorkdays: 10, ObjectionWorkdays: 10,
 	}
 	if diff := covPolicyDiff(t, p, want); diff != "" {
 		t.Errorf("DefaultPolicy differs from docs/policy.md: %s", diff)
@@ -345,7 +346,7 @@ func TestCovPolicyStringText(t *testing.T) {
 		}
 		keys = append(keys, k)
 	}
-	if want := []string{"weight.response", "weight.quality", "weight.satisfaction", "weight.security", "tiers", "tier.below", "response.fallback", "response.none_due", "sla.provision", "sla.change", "sla.exit", "sla.go_live", "idle.cpu_avg_below", "idle.cpu_max_below", "idle.net_bytes_below", "idle.disk_used_below", "idle.min_days", "zombie.min_days", "reclaim.min_days", "rectify.working_days"}; strings.Join(keys, " ") != strings.Join(want, " ") {
+	if want := []string{"weight.response", "weight.quality", "weight.satisfaction", "weight.security", "tiers", "tier.below", "response.fallback", "response.none_due", "sla.provision", "sla.change", "sla.exit", "sla.go_live", "idle.cpu_avg_below", "idle.cpu_max_below", "idle.net_bytes_below", "idle.disk_used_below", "idle.min_days", "zombie.min_days", "reclaim.min_days", "rectify.working_days", "objection.working_days"}; strings.Join(keys, " ") != strings.Join(want, " ") {
 		t.Errorf("keys in String\n%v\nwant\n%v", keys, want)
 	}
 	for _, want := range []string{
@@ -354,7 +355,7 @@ func TestCovPolicyStringText(t *testing.T) {
 		"response.fallback = sla\n", "response.none_due = 100\n",
 		"sla.provision = 2\n", "sla.change = 2\n", "sla.exit = 2\n", "sla.go_live = 30\n",
 		"idle.cpu_avg_below = 5\n", "idle.cpu_max_below = 10\n", "idle.net_bytes_below = 10485760\n", "idle.disk_used_below = 5\n",
-		"idle.min_days = 30\n", "zombie.min_days = 90\n", "reclaim.min_days = 90\n", "rectify.working_days = 10\n",
+		"idle.min_days = 30\n", "zombie.min_days = 90\n", "reclaim.min_days = 90\n", "rectify.working_days = 10\n", "objection.working_days = 10\n",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("String lacks %q", want)

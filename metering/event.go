@@ -51,7 +51,7 @@ var EventColumns = []string{"resource_id", "event", "at", "item_code", "quantity
 // ParseEvent reads one events.csv row.
 func ParseEvent(r *Row) (Event, []Problem) {
 	f := Fields{Row: r}
-	e := Event{ResourceID: f.Text("resource_id", true), Kind: EventKind(f.Text("event", true)), At: f.Instant("at"), Ref: f.Text("ref", false)}
+	e := Event{ResourceID: f.Code("resource_id", true), Kind: EventKind(f.Text("event", true)), At: f.Instant("at"), Ref: f.Text("ref", false)}
 	if !e.At.IsZero() {
 		e.Day = DateOf(e.At)
 	}
@@ -60,7 +60,7 @@ func ParseEvent(r *Row) (Event, []Problem) {
 	case !e.Kind.Known():
 		f.Fail("event", "unknown event %q", e.Kind)
 	case e.Kind.CarriesItem():
-		e.ItemCode = f.Text("item_code", true)
+		e.ItemCode = f.Code("item_code", true)
 		e.Quantity = f.Decimal("quantity", &Zero, nil)
 	default:
 		if f.Text("item_code", false) != "" {

@@ -32,6 +32,16 @@ func (f *Fields) Text(col string, required bool) string {
 	return v
 }
 
+// Code returns the trimmed value of col as a code or id: required ones may
+// not be empty, and none may start like a spreadsheet formula (CheckCode).
+func (f *Fields) Code(col string, required bool) string {
+	v := f.Text(col, required)
+	if err := CheckCode(v); err != nil {
+		f.Fail(col, "%v", err)
+	}
+	return v
+}
+
 // Date parses col as YYYY-MM-DD.
 func (f *Fields) Date(col string) Date {
 	v := f.Text(col, true)

@@ -50,7 +50,8 @@ type CheckedActivity struct {
 	Resource KnownResource
 }
 
-// CheckUsage parses r and checks its resource and item exist. retry is the
+// CheckUsage parses r and checks its resource and item exist (a code
+// refused as a formula is not looked up). retry is the
 // resource id when the only fault is that this resource is unknown (the row
 // can succeed once the resource is loaded), "" otherwise.
 func (k *Known) CheckUsage(r *Row) (c CheckedUsage, problems []Problem, retry string) {
@@ -59,18 +60,19 @@ func (k *Known) CheckUsage(r *Row) (c CheckedUsage, problems []Problem, retry st
 	if len(ps) == 0 {
 		ps = k.future(r, u.Day)
 	}
-	var ok bool
-	if u.ResourceID != "" {
+	var ok, unknown bool
+	if u.ResourceID != "" && CheckCode(u.ResourceID) == nil {
 		if c.Resource, ok = k.Resources[u.ResourceID]; !ok {
 			ps = append(ps, r.Problem("resource_id", "unknown resource %q", u.ResourceID))
+			unknown = true
 		}
 	}
-	if u.ItemCode != "" {
+	if u.ItemCode != "" && CheckCode(u.ItemCode) == nil {
 		if c.Item, ok = k.Items[u.ItemCode]; !ok {
 			ps = append(ps, r.Problem("item_code", "unknown catalogue item %q", u.ItemCode))
 		}
 	}
-	return c, ps, onlyUnknownResource(ps, u.ResourceID)
+	return c, ps, onlyUnknownResource(ps, unknown, u.ResourceID)
 }
 
 // CheckActivity parses r and checks its resource exists; retry as in
@@ -81,17 +83,20 @@ func (k *Known) CheckActivity(r *Row) (c CheckedActivity, problems []Problem, re
 	if len(ps) == 0 {
 		ps = k.future(r, a.Day)
 	}
-	if a.ResourceID != "" {
-		var ok bool
+	var ok, unknown bool
+	if a.ResourceID != "" && CheckCode(a.ResourceID) == nil {
 		if c.Resource, ok = k.Resources[a.ResourceID]; !ok {
 			ps = append(ps, r.Problem("resource_id", "unknown resource %q", a.ResourceID))
+			unknown = true
 		}
 	}
-	return c, ps, onlyUnknownResource(ps, a.ResourceID)
+	return c, ps, onlyUnknownResource(ps, unknown, a.ResourceID)
 }
 
-func onlyUnknownResource(ps []Problem, id string) string {
-	if len(ps) == 1 && ps[0].Column == "resource_id" && id != "" {
+// onlyUnknownResource returns id when the unknown resource is the row's
+// only problem.
+func onlyUnknownResource(ps []Problem, unknown bool, id string) string {
+	if unknown && len(ps) == 1 {
 		return id
 	}
 	return ""

@@ -112,35 +112,35 @@ var (
 // ParseDistrict reads one districts.csv row.
 func ParseDistrict(r *Row) (District, []Problem) {
 	f := Fields{Row: r}
-	d := District{Code: f.Text("code", true), Name: f.Text("name", true)}
+	d := District{Code: f.Code("code", true), Name: f.Text("name", true)}
 	return d, f.Problems
 }
 
 // ParseDepartment reads one departments.csv row.
 func ParseDepartment(r *Row) (Department, []Problem) {
 	f := Fields{Row: r}
-	d := Department{Code: f.Text("code", true), Name: f.Text("name", true), DistrictCode: f.Text("district_code", true)}
+	d := Department{Code: f.Code("code", true), Name: f.Text("name", true), DistrictCode: f.Code("district_code", true)}
 	return d, f.Problems
 }
 
 // ParseProvider reads one providers.csv row.
 func ParseProvider(r *Row) (Provider, []Problem) {
 	f := Fields{Row: r}
-	p := Provider{Code: f.Text("code", true), Name: f.Text("name", true)}
+	p := Provider{Code: f.Code("code", true), Name: f.Text("name", true)}
 	return p, f.Problems
 }
 
 // ParseSystem reads one systems.csv row.
 func ParseSystem(r *Row) (System, []Problem) {
 	f := Fields{Row: r}
-	s := System{ID: f.Text("id", true), DepartmentCode: f.Text("department_code", true), Name: f.Text("name", true), ProtectionLevel: f.Text("protection_level", false)}
+	s := System{ID: f.Code("id", true), DepartmentCode: f.Code("department_code", true), Name: f.Text("name", true), ProtectionLevel: f.Text("protection_level", false)}
 	return s, f.Problems
 }
 
 // ParseResource reads one resources.csv row; an unknown kind is a problem.
 func ParseResource(r *Row) (Resource, []Problem) {
 	f := Fields{Row: r}
-	res := Resource{ID: f.Text("id", true), SystemID: f.Text("system_id", true), ProviderCode: f.Text("provider_code", true), Kind: Kind(f.Text("kind", true)), Name: f.Text("name", true)}
+	res := Resource{ID: f.Code("id", true), SystemID: f.Code("system_id", true), ProviderCode: f.Code("provider_code", true), Kind: Kind(f.Text("kind", true)), Name: f.Text("name", true)}
 	if res.Kind != "" {
 		if _, ok := res.Kind.Family(); !ok {
 			f.Fail("kind", "unknown resource kind %q", res.Kind)

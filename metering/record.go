@@ -34,7 +34,7 @@ var (
 // the resource and item exist is the ingester's question.
 func ParseUsage(r *Row) (Usage, []Problem) {
 	f := Fields{Row: r}
-	u := Usage{Day: f.Date("day"), ResourceID: f.Text("resource_id", true), ItemCode: f.Text("item_code", true), Quantity: f.Decimal("quantity", &Zero, nil)}
+	u := Usage{Day: f.Date("day"), ResourceID: f.Code("resource_id", true), ItemCode: f.Code("item_code", true), Quantity: f.Decimal("quantity", &Zero, nil)}
 	return u, f.Problems
 }
 
@@ -43,7 +43,7 @@ func ParseActivity(r *Row) (Activity, []Problem) {
 	f := Fields{Row: r}
 	a := Activity{
 		Day:         f.Date("day"),
-		ResourceID:  f.Text("resource_id", true),
+		ResourceID:  f.Code("resource_id", true),
 		CPUAvgPct:   f.Decimal("cpu_avg_pct", &Zero, &Hundred),
 		CPUMaxPct:   f.Decimal("cpu_max_pct", &Zero, &Hundred),
 		MemAvgPct:   f.Decimal("mem_avg_pct", &Zero, &Hundred),

@@ -4,16 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"encoding/binary"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -72,26 +69,82 @@ const (
 	EncodingGB18030 Encoding = "gb18030"
 )
 
+// Options bound what a Table keeps in memory; the zero value means the
+// defaults.
+type Options struct {
+	// MaxLineBytes is the longest record read, not counting its line end:
+	// a JSON line, or a CSV record (all its lines, when a quoted field
+	// spans several). A longer record is one rejected row and reading goes
+	// on after it; a longer header refuses the file. 0 means
+	// DefaultMaxLineBytes.
+	MaxLineBytes int
+	// MaxRawBytes is the most of a row that a Problem's Raw keeps. 0 means
+	// DefaultMaxRawBytes.
+	MaxRawBytes int
+}
+
+// The default limits: a row of a metering or reference file is some
+// hundred bytes.
+const (
+	DefaultMaxLineBytes = 1 << 20
+	DefaultMaxRawBytes  = 1 << 10
+)
+
+func (o Options) withDefaults() Options {
+	if o.MaxLineBytes <= 0 {
+		o.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if o.MaxRawBytes <= 0 {
+		o.MaxRawBytes = DefaultMaxRawBytes
+	}
+	return o
+}
+
 // Table streams the rows of one CSV or JSON Lines file, gzipped or not, in
 // UTF-8 (with or without BOM) or GB18030. The encoding and format are
-// detected from the content, never configured.
+// detected from the content, never configured. It holds one record at a
+// time, however large the file, and no record longer than
+// Options.MaxLineBytes. Every value it returns is valid UTF-8 without NUL
+// bytes: a row that is not is rejected.
 type Table struct {
 	Name     string // the name used in problems (the path as given)
 	Format   Format
 	Encoding Encoding
 	Gzipped  bool
 
-	header []string
-	index  map[string]int
-	closer []io.Closer
-	csv    *csv.Reader
-	lines  *bufio.Reader
-	line   int
-	peeked *Row
+	opts    Options
+	header  []string
+	index   map[string]int
+	closer  []io.Closer
+	src     *bufio.Reader
+	decided bool                  // the encoding is known (false while all was ASCII)
+	gb      transform.Transformer // the GB18030 decoder, when Encoding is GB18030
+	line    int                   // the lines read so far
+	peeked  *Row                  // JSON Lines: the first row, read with the header
+	peekErr error
+	err     error // a *ReadError, once reading failed
+
+	// the record being read (see readRecord)
+	rec      []byte
+	long     bool
+	recLines int
+	tail     int
+	quoted   bool
+	view     bool
+	// its text in UTF-8, its fields and their unquoted values
+	text   []byte
+	fields []string
+	vals   []byte
+	ends   []int
+	// JSON Lines
+	jr    bytes.Reader
+	pairs []jsonPair
+	seen  []bool
 }
 
-// Row is one data row: its 1-based line number in the file and its fields,
-// addressed by column name.
+// Row is one data row: its 1-based line number in the file (the first line
+// of a CSV record that spans several) and its fields, addressed by column
+// name.
 type Row struct {
 	Line   int
 	Fields []string
@@ -108,7 +161,8 @@ func (r *Row) Get(col string) string {
 	return r.Fields[i]
 }
 
-// Raw returns the row as it was read (CSV fields re-joined, or the JSON line).
+// Raw returns the row as it was read: the CSV record (quotes and all) or
+// the JSON line, in UTF-8, without its line end.
 func (r *Row) Raw() string {
 	if r.raw != "" {
 		return r.raw
@@ -118,16 +172,41 @@ func (r *Row) Raw() string {
 
 // Problem builds a problem located at this row and column.
 func (r *Row) Problem(col, format string, args ...any) Problem {
-	return Problem{File: r.table.Name, Line: r.Line, Column: col, Reason: fmt.Sprintf(format, args...), Raw: r.Raw()}
+	return r.table.problem(r.Line, col, fmt.Sprintf(format, args...), r.Raw())
+}
+
+// problem builds a problem at line; raw is cut to MaxRawBytes (at a rune
+// boundary) and its bytes that are not text (invalid UTF-8, NUL) are shown
+// as U+FFFD.
+func (t *Table) problem(line int, col, reason, raw string) Problem {
+	max := t.opts.MaxRawBytes
+	raw = raw[:min(len(raw), max+utf8.UTFMax)] // every character that starts within max
+	if !utf8.ValidString(raw) {
+		raw = strings.ToValidUTF8(raw, "\uFFFD")
+	}
+	if strings.IndexByte(raw, 0) >= 0 {
+		raw = strings.ReplaceAll(raw, "\x00", "\uFFFD")
+	}
+	if len(raw) > max {
+		n := max
+		for n > 0 && !utf8.RuneStart(raw[n]) {
+			n--
+		}
+		raw = raw[:n]
+	}
+	return Problem{File: t.Name, Line: line, Column: col, Reason: reason, Raw: raw}
 }
 
 // OpenTable opens path and reads its header.
-func OpenTable(path string) (*Table, error) {
+func OpenTable(path string) (*Table, error) { return OpenTableWith(path, Options{}) }
+
+// OpenTableWith is OpenTable with limits other than the defaults.
+func OpenTableWith(path string, o Options) (*Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	t, err := NewTable(path, f)
+	t, err := NewTableWith(path, f, o)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -136,10 +215,19 @@ func OpenTable(path string) (*Table, error) {
 	return t, nil
 }
 
-// NewTable reads a table from r; name is used in problems.
-func NewTable(name string, r io.Reader) (*Table, error) {
-	t := &Table{Name: name}
-	br := bufio.NewReaderSize(r, 256<<10)
+// NewTable reads a table from r with the default limits; name is used in
+// problems.
+func NewTable(name string, r io.Reader) (*Table, error) { return NewTableWith(name, r, Options{}) }
+
+// readBuffer is the size of the read buffers (one, two when gzipped).
+const readBuffer = 256 << 10
+
+// NewTableWith reads a table from r with the limits of o; name is used in
+// problems. It detects compression, encoding and format and reads the
+// header (a JSON Lines file's first row).
+func NewTableWith(name string, r io.Reader, o Options) (*Table, error) {
+	t := &Table{Name: name, opts: o.withDefaults()}
+	br := bufio.NewReaderSize(r, readBuffer)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
@@ -147,120 +235,155 @@ func NewTable(name string, r io.Reader) (*Table, error) {
 		}
 		t.Gzipped = true
 		t.closer = append(t.closer, gz)
-		br = bufio.NewReaderSize(gz, 256<<10)
+		br = bufio.NewReaderSize(gz, readBuffer)
 	}
-	var src io.Reader = br
+	t.src = br
 	head, _ := br.Peek(encodingWindow)
 	switch {
 	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
 		br.Discard(3)
-		t.Encoding = EncodingUTF8BOM
-	case len(head) == encodingWindow && asciiOnly(head):
-		// Nothing to tell the encodings apart yet (ASCII is the same in
-		// both): decide at the first byte that is not ASCII.
-		t.Encoding = EncodingUTF8
-		src = &lateEncoding{br: br, t: t}
-	case validUTF8Prefix(head):
-		t.Encoding = EncodingUTF8
+		t.Encoding, t.decided = EncodingUTF8BOM, true
+	case asciiOnly(head):
+		// Nothing tells the encodings apart yet (ASCII is the same in
+		// both): unless that was the whole file, the first row that is
+		// not ASCII decides.
+		t.Encoding, t.decided = EncodingUTF8, len(head) < encodingWindow
 	default:
-		t.Encoding = EncodingGB18030
-		src = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
+		t.decide(head)
 	}
-	lines := bufio.NewReaderSize(src, 256<<10)
-	first, _ := lines.Peek(1)
+	first, err := br.Peek(1)
 	if len(first) == 0 {
+		if err != nil && err != io.EOF {
+			return nil, Problem{File: name, Reason: err.Error()}
+		}
 		return nil, Problem{File: name, Reason: "empty file: no header"}
 	}
 	if first[0] == '{' {
 		t.Format = FormatJSONLines
-		t.lines = lines
 		row, err := t.nextJSON(true)
-		if err != nil {
+		var p Problem
+		var re *ReadError
+		switch {
+		case errors.As(err, &re):
+			return nil, re.Problem
+		case err != nil && (t.header == nil || !errors.As(err, &p)):
 			return nil, err
 		}
-		t.peeked = row
+		t.peeked, t.peekErr = row, err
 		return t, nil
 	}
 	t.Format = FormatCSV
-	t.csv = csv.NewReader(lines)
-	t.csv.ReuseRecord = true
-	t.csv.FieldsPerRecord = -1
-	hdr, err := t.csv.Read()
-	if err != nil {
-		return nil, Problem{File: name, Line: 1, Reason: fmt.Sprintf("unreadable header: %v", err)}
+	if err := t.readHeader(); err != nil {
+		return nil, err
 	}
-	t.line = 1
-	t.setHeader(slices.Clone(hdr))
 	return t, nil
 }
 
-// encodingWindow is how many bytes decide a file's encoding.
-const encodingWindow = 64 << 10
-
-func asciiOnly(b []byte) bool { return firstNonASCII(b) < 0 }
-
-// firstNonASCII returns the index of the first byte of b that is not
-// ASCII, -1 when there is none.
-func firstNonASCII(b []byte) int {
-	i := 0
-	for ; i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0; i += 8 {
+// decide sets the encoding from a window of bytes (looksGB18030).
+func (t *Table) decide(window ...[]byte) {
+	t.decided, t.Encoding = true, EncodingUTF8
+	if looksGB18030(window...) {
+		t.Encoding = EncodingGB18030
+		t.gb = simplifiedchinese.GB18030.NewDecoder()
 	}
-	for ; i < len(b); i++ {
-		if b[i] >= 0x80 {
-			return i
+}
+
+// textOf returns rec as UTF-8 text and whether it is valid text: UTF-8
+// that is valid, or GB18030 that decodes without a replacement character.
+// A record whose UTF-8 text is longer than the limit is long (t.long).
+// While the encoding is undecided, the first record that is not ASCII
+// decides it, from its bytes and those that follow it.
+func (t *Table) textOf(rec []byte) ([]byte, bool) {
+	if !t.decided {
+		i := firstNonASCII(rec)
+		if i < 0 {
+			return rec, true
+		}
+		if t.view { // Peek may move the read buffer
+			t.rec = append(t.rec[:0], rec...)
+			rec = t.rec
+		}
+		next, _ := t.src.Peek(encodingWindow)
+		t.decide(rec[i:], next)
+	}
+	if t.gb == nil {
+		return rec, utf8.Valid(rec)
+	}
+	if asciiOnly(rec) {
+		return rec, true
+	}
+	t.gb.Reset()
+	t.text = t.text[:0]
+	for src := rec; ; {
+		if cap(t.text)-len(t.text) < 3*len(src)+utf8.UTFMax {
+			t.text = slices.Grow(t.text, 3*len(src)+utf8.UTFMax)
+		}
+		nDst, nSrc, err := t.gb.Transform(t.text[len(t.text):cap(t.text)], src, true)
+		t.text = t.text[:len(t.text)+nDst]
+		src = src[nSrc:]
+		if err != transform.ErrShortDst {
+			break
 		}
 	}
-	return -1
-}
-
-// lateEncoding passes ASCII through until the first byte that is not
-// ASCII, then decides the encoding from the window that starts there (as
-// NewTable does from the start of a file) and sets t.Encoding.
-type lateEncoding struct {
-	br *bufio.Reader
-	t  *Table
-	r  io.Reader // once decided
-}
-
-func (l *lateEncoding) Read(p []byte) (int, error) {
-	if l.r != nil {
-		return l.r.Read(p)
+	if len(t.text) > t.opts.MaxLineBytes && !t.long {
+		// Decoded, the record is longer than the limit: long too.
+		t.long = true
+		t.text = t.text[:min(len(t.text), t.opts.MaxRawBytes+utf8.UTFMax)]
 	}
-	if l.br.Buffered() == 0 {
-		if _, err := l.br.Peek(1); err != nil {
-			return 0, err
+	return t.text, !bytes.Contains(t.text, []byte("\uFFFD"))
+}
+
+// readHeader reads the CSV header; a header that cannot be read refuses
+// the file.
+func (t *Table) readHeader() error {
+	rec, start, err := t.readRecord(true)
+	switch {
+	case err == io.EOF:
+		return Problem{File: t.Name, Reason: "empty file: no header"}
+	case err != nil:
+		return Problem{File: t.Name, Line: start, Reason: "unreadable header: " + err.Error()}
+	}
+	text, ok := t.textOf(rec)
+	if t.long {
+		return Problem{File: t.Name, Line: start, Reason: "unreadable header: " + t.longReason()}
+	}
+	if _, err := t.splitCSV(text); err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			pe.StartLine += start - 1
+			pe.Line += start - 1
 		}
+		return Problem{File: t.Name, Line: start, Reason: "unreadable header: " + err.Error()}
 	}
-	buf, _ := l.br.Peek(l.br.Buffered())
-	if i := firstNonASCII(buf); i != 0 {
-		if i > 0 {
-			buf = buf[:i]
-		}
-		n := copy(p, buf)
-		l.br.Discard(n)
-		return n, nil
+	switch {
+	case !ok:
+		return Problem{File: t.Name, Line: start, Reason: "unreadable header: " + reasonText}
+	case bytes.IndexByte(text, 0) >= 0:
+		return Problem{File: t.Name, Line: start, Reason: "unreadable header: " + reasonNUL}
 	}
-	if win, _ := l.br.Peek(encodingWindow); validUTF8Prefix(win) {
-		l.r = l.br
-	} else {
-		l.t.Encoding = EncodingGB18030
-		l.r = transform.NewReader(l.br, simplifiedchinese.GB18030.NewDecoder())
-	}
-	return l.r.Read(p)
-}
-
-// validUTF8Prefix reports whether b is UTF-8, allowing a rune cut at its end.
-func validUTF8Prefix(b []byte) bool {
-	for i := 0; i < 3 && len(b) > 0 && !utf8.Valid(b); i++ {
-		b = b[:len(b)-1]
-	}
-	return utf8.Valid(b)
-}
-
-func (t *Table) setHeader(h []string) {
+	h := slices.Clone(t.fields)
 	for i := range h {
 		h[i] = strings.TrimSpace(h[i])
 	}
+	t.setHeader(h)
+	return nil
+}
+
+// The reasons of rows whose bytes are not text.
+const (
+	reasonText = "not valid UTF-8 or GB18030 text"
+	reasonNUL  = "NUL byte in field"
+)
+
+func (t *Table) longReason() string {
+	if t.recLines > 1 {
+		return fmt.Sprintf("record longer than %d bytes", t.opts.MaxLineBytes)
+	}
+	return fmt.Sprintf("line longer than %d bytes", t.opts.MaxLineBytes)
+}
+
+// setHeader sets the column names (a CSV header's are trimmed first).
+func (t *Table) setHeader(h []string) {
 	t.header = h
 	t.index = make(map[string]int, len(h))
 	for i, c := range h {
@@ -312,106 +435,95 @@ func (t *Table) Require(cols ...string) error {
 }
 
 // Next returns the next row, or io.EOF. A row that cannot be split into
-// fields at all (bad quoting, bad JSON, wrong field count) is returned as a
-// Problem; reading may continue after it.
+// fields (bad quoting, bad JSON, wrong field count, too long) or whose
+// bytes are not text (not UTF-8 or GB18030, NUL bytes) is returned as a
+// Problem; reading may continue after it. A file that cannot be read on
+// (a broken gzip stream, a failing disk) gives a *ReadError, then the same
+// error on every later call. The row's Fields are reused by the next call.
 func (t *Table) Next() (*Row, error) {
-	if t.peeked != nil {
-		r := t.peeked
-		t.peeked = nil
-		return r, nil
+	if t.err != nil {
+		return nil, t.err
 	}
-	if t.lines != nil {
+	if t.peeked != nil || t.peekErr != nil {
+		r, err := t.peeked, t.peekErr
+		t.peeked, t.peekErr = nil, nil
+		return r, err
+	}
+	if t.Format == FormatJSONLines {
 		return t.nextJSON(false)
 	}
-	rec, err := t.csv.Read()
-	if err != nil {
-		if err == io.EOF {
+	for {
+		rec, start, err := t.readRecord(true)
+		switch {
+		case err == io.EOF:
 			return nil, io.EOF
+		case err != nil:
+			return nil, t.readError(err)
 		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			t.line = pe.Line
-			return nil, Problem{File: t.Name, Line: pe.Line, Reason: pe.Err.Error()}
+		text, ok := t.textOf(rec)
+		if t.long {
+			return nil, t.problem(start, "", t.longReason(), string(text))
 		}
-		return nil, Problem{File: t.Name, Line: t.line + 1, Reason: err.Error()}
-	}
-	line, _ := t.csv.FieldPos(0)
-	t.line = line
-	row := &Row{Line: line, Fields: rec, table: t}
-	if len(rec) == 1 && rec[0] == "" && len(t.header) > 1 {
-		return t.Next() // a blank line
-	}
-	if len(rec) != len(t.header) {
-		return nil, Problem{File: t.Name, Line: line, Reason: fmt.Sprintf("%d fields, header has %d", len(rec), len(t.header)), Raw: row.Raw()}
-	}
-	for i, f := range rec {
-		if !utf8.ValidString(f) {
-			return nil, Problem{File: t.Name, Line: line, Column: t.header[i], Reason: "not valid UTF-8 or GB18030 text", Raw: strings.ToValidUTF8(row.Raw(), "\uFFFD")}
+		raw, err := t.splitCSV(text)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, t.problem(start, "", err.Error(), string(text))
 		}
+		if len(t.fields) == 1 && t.fields[0] == "" && len(t.header) > 1 {
+			continue // a line holding "" only: blank
+		}
+		if len(t.fields) != len(t.header) {
+			return nil, t.problem(start, "", fmt.Sprintf("%d fields, header has %d", len(t.fields), len(t.header)), raw)
+		}
+		if !ok {
+			return nil, t.problem(start, t.header[t.firstField(t.badText)], reasonText, raw)
+		}
+		if bytes.IndexByte(text, 0) >= 0 {
+			return nil, t.problem(start, t.header[t.firstField(hasNUL)], reasonNUL, raw)
+		}
+		return &Row{Line: start, Fields: t.fields, table: t, raw: raw}, nil
 	}
-	return row, nil
 }
 
-func (t *Table) nextJSON(first bool) (*Row, error) {
-	for {
-		b, err := t.lines.ReadBytes('\n')
-		if len(b) == 0 && err != nil {
-			if err == io.EOF {
-				if first {
-					return nil, Problem{File: t.Name, Reason: "empty file: no rows"}
-				}
-				return nil, io.EOF
-			}
-			return nil, Problem{File: t.Name, Line: t.line + 1, Reason: err.Error()}
-		}
-		t.line++
-		b = bytes.TrimSpace(b)
-		if len(b) == 0 {
-			continue
-		}
-		raw := string(b)
-		var obj map[string]any
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		if err := dec.Decode(&obj); err != nil {
-			return nil, Problem{File: t.Name, Line: t.line, Reason: "not a JSON object: " + err.Error(), Raw: raw}
-		}
-		if first {
-			keys := make([]string, 0, len(obj))
-			for k := range obj {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			t.setHeader(keys)
-		}
-		row := &Row{Line: t.line, Fields: make([]string, len(t.header)), table: t, raw: raw}
-		for k, v := range obj {
-			i, ok := t.index[k]
-			if !ok {
-				return nil, Problem{File: t.Name, Line: t.line, Column: k, Reason: "unknown field", Raw: raw}
-			}
-			switch v := v.(type) {
-			case nil:
-			case string:
-				row.Fields[i] = v
-			case json.Number:
-				row.Fields[i] = v.String()
-			case bool:
-				row.Fields[i] = fmt.Sprint(v)
-			default:
-				return nil, Problem{File: t.Name, Line: t.line, Column: k, Reason: "not a scalar value", Raw: raw}
-			}
-		}
-		if len(obj) != len(t.header) {
-			for _, c := range t.header {
-				if _, ok := obj[c]; !ok {
-					return nil, Problem{File: t.Name, Line: t.line, Column: c, Reason: "missing field", Raw: raw}
-				}
-			}
-		}
-		return row, nil
-	}
+// ReadError is a file that cannot be read on: where (the line the next row
+// would have started on) and the reader's error. It is not a Problem: the
+// rest of the file is lost, not one row.
+type ReadError struct {
+	Problem
+	Err error
 }
+
+func (e *ReadError) Error() string { return e.Problem.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+func (t *Table) readError(err error) error {
+	t.err = &ReadError{Problem: Problem{File: t.Name, Line: t.line + 1, Reason: err.Error()}, Err: err}
+	return t.err
+}
+
+// firstField returns the index of the first field that is bad.
+func (t *Table) firstField(bad func(string) bool) int {
+	for i, f := range t.fields {
+		if bad(f) {
+			return i
+		}
+	}
+	return 0
+}
+
+// badText reports whether s holds bytes that were not text: invalid
+// UTF-8, or what the GB18030 decoder could not decode.
+func (t *Table) badText(s string) bool {
+	if t.gb != nil {
+		return strings.Contains(s, "\uFFFD")
+	}
+	return !utf8.ValidString(s)
+}
+
+func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
 
 // Close releases the file.
 func (t *Table) Close() error {

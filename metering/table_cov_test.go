@@ -287,14 +287,14 @@ func TestCovTableRowRawAndProblem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Raw() != "1, 2" { // fields re-joined: quotes gone, the space kept
+	if r.Raw() != `"1", 2` { // as read: quotes and space kept
 		t.Errorf("Raw() = %q", r.Raw())
 	}
 	if r.Get("missing") != "" || r.Get("b") != " 2" {
 		t.Errorf("Get: missing %q, b %q", r.Get("missing"), r.Get("b"))
 	}
 	p := r.Problem("b", "%q is odd", r.Get("b"))
-	if p.Error() != `x.csv:2: b: " 2" is odd` || p.Raw != "1, 2" {
+	if p.Error() != `x.csv:2: b: " 2" is odd` || p.Raw != `"1", 2` {
 		t.Errorf("Problem %+v", p)
 	}
 	_, err = tb.Next()

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"cloudbill/billing"
 	"cloudbill/evaluation"
@@ -62,8 +63,13 @@ func ReadDir(dir string) (*Set, []metering.Problem) {
 // problem found, sorted by file and line; a set with problems must not be
 // loaded.
 func Read(fsys fs.FS, dir string) (*Set, []metering.Problem) {
+	return ReadWith(fsys, dir, metering.Options{})
+}
+
+// ReadWith is Read with table limits other than the defaults.
+func ReadWith(fsys fs.FS, dir string, o metering.Options) (*Set, []metering.Problem) {
 	s := &Set{Lines: map[string][]int{}, Paths: map[string]string{}}
-	r := reader{fsys: fsys, dir: dir, set: s}
+	r := reader{fsys: fsys, dir: dir, set: s, opts: o}
 	s.Districts = readTable(&r, "districts", metering.DistrictColumns, metering.ParseDistrict)
 	s.Departments = readTable(&r, "departments", metering.DepartmentColumns, metering.ParseDepartment)
 	s.Providers = readTable(&r, "providers", metering.ProviderColumns, metering.ParseProvider)
@@ -93,8 +99,18 @@ func (s *Set) Path(table string) string { return s.Paths[table] }
 type reader struct {
 	fsys     fs.FS
 	dir      string
+	opts     metering.Options
 	set      *Set
 	problems []metering.Problem
+}
+
+// codeColumns are the code columns of the tables whose parsers live outside
+// metering (billing.ParsePriceVersion, evaluation.ParseScore); readTable
+// refuses their codes that would run as spreadsheet formulas. The metering
+// parsers check their own codes (metering.Fields.Code).
+var codeColumns = map[string][]string{
+	"catalogue": {"item_code"},
+	"scores":    {"provider_code"},
 }
 
 func (r *reader) name(file string) string {
@@ -132,7 +148,7 @@ func readTable[T any](r *reader, base string, cols []string, parse func(*meterin
 	}
 	defer f.Close()
 	h := sha256.New()
-	t, err := metering.NewTable(path, io.TeeReader(f, h))
+	t, err := metering.NewTableWith(path, io.TeeReader(f, h), r.opts)
 	if err != nil {
 		r.problems = append(r.problems, asProblems(path, err)...)
 		return nil
@@ -158,6 +174,11 @@ func readTable[T any](r *reader, base string, cols []string, parse func(*meterin
 			return nil
 		}
 		v, ps := parse(row)
+		for _, col := range codeColumns[base] {
+			if err := metering.CheckCode(strings.TrimSpace(row.Get(col))); err != nil {
+				ps = append(ps, row.Problem(col, "%v", err))
+			}
+		}
 		if len(ps) > 0 {
 			r.problems = append(r.problems, ps...)
 			continue
@@ -180,7 +201,10 @@ func sum(h hash.Hash, rest io.Reader) string {
 func asProblems(name string, err error) []metering.Problem {
 	var p metering.Problem
 	var pl metering.Problems
+	var re *metering.ReadError
 	switch {
+	case errors.As(err, &re):
+		return []metering.Problem{re.Problem}
 	case errors.As(err, &pl):
 		return pl
 	case errors.As(err, &p):

@@ -178,15 +178,15 @@ func renderBudget(b *BudgetBundle, dir *directory, font Font) ([]byte, error) {
 		d.f.SetTextColor(0, 0, 0)
 	}
 	d.gap(2)
-	d.section("一、各县区预算建议汇总", 20)
-	d.table(cols(column{"区划代码", 20, "L"}, column{"县区", 50, "L"}, column{"建议预算（元）", 40, "R"}))
+	d.section("一、各县区预算建议汇总")
+	d.table(cols(col("区划代码", 20, "L"), col("县区", 50, "L"), codeCol("建议预算（元）", 40, "R")))
 	for _, c := range byDistrict.sorted() {
 		d.row(rowData, c, dir.districtName(c), money(byDistrict.by[c]))
 	}
 	d.row(rowTotal, "", "全市合计", money(total))
 	d.endTable()
-	d.section("二、按目录类别汇总", 20)
-	d.table(cols(column{"类别", 70, "L"}, column{"建议预算（元）", 40, "R"}))
+	d.section("二、按目录类别汇总")
+	d.table(cols(col("类别", 70, "L"), codeCol("建议预算（元）", 40, "R")))
 	for _, c := range byCategory.sorted() {
 		d.row(rowData, orCode(c, "未分类"), money(byCategory.by[c]))
 	}
@@ -198,8 +198,8 @@ func renderBudget(b *BudgetBundle, dir *directory, font Font) ([]byte, error) {
 		c := rows[i].district
 		d.f.AddPage()
 		n++
-		d.section(fmt.Sprintf("%s、%s %s：%d 年度政务云服务费用预算建议（报该县区财政部门）", chineseNumber(n), c, dir.districtName(c), b.Year), 30)
-		d.table(cols(column{"计费项", 40, "L"}, column{fmt.Sprintf("单价（%d 年）", b.Year), 44, "L"}, column{"资源数", 14, "R"}, column{"批复数量（1 月 1 日）", 26, "R"}, column{"建议预算（元）", 28, "R"}))
+		d.section(fmt.Sprintf("%s、%s %s：%d 年度政务云服务费用预算建议（报该县区财政部门）", chineseNumber(n), c, dir.districtName(c), b.Year))
+		d.table(cols(col("计费项", 40, "L"), col(fmt.Sprintf("单价（%d 年）", b.Year), 44, "L"), codeCol("资源数", 14, "R"), codeCol("批复数量（1 月 1 日）", 26, "R"), codeCol("建议预算（元）", 28, "R")))
 		var district decimal.Decimal
 		var cats sums
 		for i < len(rows) && rows[i].district == c {
@@ -218,7 +218,7 @@ func renderBudget(b *BudgetBundle, dir *directory, font Font) ([]byte, error) {
 		d.row(rowTotal, "合计 "+c, "", "", "", money(district))
 		d.endTable()
 		d.para("按目录类别：", sizeBody)
-		d.table(cols(column{"类别", 70, "L"}, column{"建议预算（元）", 40, "R"}))
+		d.table(cols(col("类别", 70, "L"), codeCol("建议预算（元）", 40, "R")))
 		for _, k := range cats.sorted() {
 			d.row(rowData, orCode(k, "未分类"), money(cats.by[k]))
 		}
@@ -232,31 +232,18 @@ func renderBudget(b *BudgetBundle, dir *directory, font Font) ([]byte, error) {
 }
 
 func renderBudgetXLSX(b *BudgetBundle, dir *directory) ([]byte, error) {
-	x := excelize.NewFile()
-	defer x.Close()
-	date := metering.YearStart(b.Year).Start().UTC().Format("2006-01-02T15:04:05Z")
-	if err := x.SetDocProps(&excelize.DocProperties{Title: fmt.Sprintf("大同市政务云服务费用 %d 年度预算建议", b.Year), Creator: "cloudbill", Created: date, Modified: date}); err != nil {
-		return nil, err
-	}
-	head, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DEE2E8"}}})
+	title := fmt.Sprintf("大同市政务云服务费用 %d 年度预算建议", b.Year)
+	date := metering.YearStart(b.Year).Start()
+	// the statements' workbook styles; the properties are the proposal's
+	bk, err := newBook(&billing.Statement{Year: b.Year, CreatedAt: date}, title)
 	if err != nil {
 		return nil, err
 	}
-	moneyFmt := "#,##0.00"
-	mstyle, err := x.NewStyle(&excelize.Style{CustomNumFmt: &moneyFmt})
-	if err != nil {
+	stamp := date.UTC().Format("2006-01-02T15:04:05Z")
+	if err := bk.x.SetDocProps(&excelize.DocProperties{Title: title, Subject: fmt.Sprintf("按 %s 日终批复配置测算", b.AsOf),
+		Creator: "cloudbill", LastModifiedBy: "cloudbill", Created: stamp, Modified: stamp, Language: "zh-CN"}); err != nil {
+		bk.x.Close()
 		return nil, err
-	}
-	var sheets []*sheet
-	newSheet := func(name string) *sheet {
-		s := &sheet{x: x, name: name, money: mstyle, head: head}
-		if len(sheets) == 0 {
-			s.err = x.SetSheetName("Sheet1", name)
-		} else {
-			_, s.err = x.NewSheet(name)
-		}
-		sheets = append(sheets, s)
-		return s
 	}
 	rows := b.rows()
 	var total decimal.Decimal
@@ -273,32 +260,22 @@ func renderBudgetXLSX(b *BudgetBundle, dir *directory) ([]byte, error) {
 		}
 		deptSums[k] = deptSums[k].Add(r.amount)
 	}
-	s := newSheet("县区汇总")
-	s.header([]float64{12, 24, 18}, "区划代码", "县区", "建议预算")
+	s := bk.sheet("县区汇总", []float64{12, 24, 18}, "区划代码", "县区", "建议预算")
 	for _, c := range byDistrict.sorted() {
 		s.put(c, dir.districtName(c), moneyCell{byDistrict.by[c]})
 	}
-	s.put("", "全市合计", moneyCell{total})
+	s.total("", "全市合计", moneyCell{total})
 
-	s = newSheet("部门类别")
-	s.header([]float64{12, 14, 30, 16, 18}, "区划代码", "部门代码", "部门", "类别", "建议预算")
+	s = bk.sheet("部门类别", []float64{12, 14, 30, 16, 18}, "区划代码", "部门代码", "部门", "类别", "建议预算")
 	for _, k := range byDept {
 		s.put(k.district, k.department, dir.departmentName(k.department), k.category, moneyCell{deptSums[k]})
 	}
+	s.total("", "", "全市合计", "", moneyCell{total})
 
-	s = newSheet("明细")
-	s.header([]float64{8, 12, 14, 30, 14, 12, 24, 10, 14, 14, 16}, "年度", "区划代码", "部门代码", "部门", "类别", "计费项代码", "计费项", "资源数", "批复数量", "数量·天", "建议预算")
+	s = bk.sheet("明细", []float64{8, 12, 14, 30, 14, 12, 24, 10, 14, 14, 16}, "年度", "区划代码", "部门代码", "部门", "类别", "计费项代码", "计费项", "资源数", "批复数量", "数量·天", "建议预算")
 	for _, r := range rows {
 		s.put(b.Year, r.district, r.department, dir.departmentName(r.department), r.category, r.item, dir.itemName(r.item), r.resources, r.quantity, r.quantityDays, moneyCell{r.amount})
 	}
-	for _, s := range sheets {
-		if s.err != nil {
-			return nil, fmt.Errorf("sheet %s: %w", s.name, s.err)
-		}
-	}
-	buf, err := x.WriteToBuffer()
-	if err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	s.total(nil, "", "", "全市合计", "", "", "", nil, nil, nil, moneyCell{total})
+	return bk.finish()
 }

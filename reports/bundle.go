@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"math/big"
 	"sort"
 	"strings"
 
@@ -29,6 +30,71 @@ type Bundle struct {
 	Scores      []evaluation.Score // the year's raw scores per evaluator group
 	Policy      string             // the evaluation policy text; Statement.Policy when empty
 	AsOf        metering.Date      // the date obligations were judged as of (zero: not printed)
+	// Windows holds each resource's billing window and approvals, printed
+	// with its lines (WindowsOf builds it from the lifecycle events); a
+	// resource missing here prints its lines without them.
+	Windows map[string]Window
+	// Calendar is the working-day calendar: the bills' objection deadline
+	// is counted on it (docs/rules.md §7). Without the issue date's year
+	// the deadline is printed as a number of working days only.
+	Calendar []evaluation.CalendarDay
+}
+
+// Window is what a resource's lifecycle events fix for its bill
+// (docs/rules.md §1): the billing window, from the first confirmation
+// (with the reference of its delivery confirmation letter) to the first
+// release, and the approved quantity of each item over time.
+type Window struct {
+	Confirmed  metering.NullDate
+	ConfirmRef string
+	Released   metering.NullDate
+	Approvals  []Approval // in (item, From) order
+}
+
+// Approval is an item's approved quantity on the days [From, To) (To is
+// billing.OpenEnd when nothing ends it), with the reference of the
+// approval or change that set it.
+type Approval struct {
+	ItemCode string
+	Quantity decimal.Decimal
+	From, To metering.Date
+	Ref      string
+}
+
+// WindowsOf derives every resource's Window from its lifecycle events with
+// billing.Lifecycles, adding the references: that of the first confirmed
+// event, and of the approved or changed event each approval comes from.
+func WindowsOf(events []metering.Event) map[string]Window {
+	type key struct {
+		res, item string
+		day       metering.Date
+	}
+	confirmRef := map[string]metering.Event{}
+	approvalRef := map[key]metering.Event{}
+	for _, e := range events {
+		switch e.Kind {
+		case metering.EventConfirmed:
+			if c, ok := confirmRef[e.ResourceID]; !ok || e.Day < c.Day || e.Day == c.Day && e.At.Before(c.At) {
+				confirmRef[e.ResourceID] = e
+			}
+		case metering.EventApproved, metering.EventChanged:
+			// the latest event of the day holds (docs/rules.md §1)
+			k := key{e.ResourceID, e.ItemCode, e.Day}
+			if c, ok := approvalRef[k]; !ok || !e.At.Before(c.At) {
+				approvalRef[k] = e
+			}
+		}
+	}
+	out := map[string]Window{}
+	for _, l := range billing.Lifecycles(events) {
+		w := Window{Confirmed: l.Confirmed, Released: l.Released, ConfirmRef: confirmRef[l.ResourceID].Ref}
+		for _, a := range l.Approvals {
+			w.Approvals = append(w.Approvals, Approval{ItemCode: a.ItemCode, Quantity: a.Quantity, From: a.From, To: a.To,
+				Ref: approvalRef[key{l.ResourceID, a.ItemCode, a.From}].Ref})
+		}
+		out[l.ResourceID] = w
+	}
+	return out
 }
 
 // rules is the policy the documents print, as values (the deadline to
@@ -37,11 +103,21 @@ type Bundle struct {
 // text that is not a policy file (none stored, a hand-written summary)
 // leaves the defaults of docs/policy.md.
 func (b *Bundle) rules() evaluation.Policy {
+	p, _ := b.parsedPolicy()
+	return p
+}
+
+// parsedPolicy is the policy text read as a policy file; ok is false (and
+// the policy the defaults) when it is not one.
+func (b *Bundle) parsedPolicy() (p evaluation.Policy, ok bool) {
+	if strings.TrimSpace(b.policy()) == "" {
+		return evaluation.DefaultPolicy(), false
+	}
 	p, err := evaluation.ParsePolicy(strings.NewReader(b.policy()), "statement policy")
 	if err != nil {
-		return evaluation.DefaultPolicy()
+		return evaluation.DefaultPolicy(), false
 	}
-	return p
+	return p, true
 }
 
 // directory indexes Names by code.
@@ -138,9 +214,26 @@ func (d *directory) category(code string) string {
 	return "未分类"
 }
 
-// check verifies that the statement's totals are the sums of its rows, as
-// the documents print them: lines → department rows → districts → city.
+// check verifies that the statement adds up as the documents print it:
+// each line's gross is its runs' amounts (quantity × price × days ÷ cycle
+// days, exact) rounded once, and the totals are the sums of their rows,
+// lines → department rows → districts → city.
 func check(st *billing.Statement) error {
+	for _, l := range st.Lines {
+		if len(l.Runs) == 0 {
+			continue
+		}
+		sum := new(big.Rat)
+		for _, r := range l.Runs {
+			if r.CycleDays <= 0 {
+				return fmt.Errorf("line %s %s: a run has no cycle days", l.ResourceID, l.ItemCode)
+			}
+			sum.Add(sum, runRat(r))
+		}
+		if g := billing.Round(sum, 2); !g.Equal(l.Gross) {
+			return fmt.Errorf("line %s %s: gross %s is not the sum of its runs rounded once (%s)", l.ResourceID, l.ItemCode, l.Gross, g)
+		}
+	}
 	type key struct{ prov, dept string }
 	lines := map[key]decimal.Decimal{}
 	for _, l := range st.Lines {

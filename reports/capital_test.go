@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"cloudbill/billing"
 )
 
 func TestCapital(t *testing.T) {
@@ -58,12 +60,14 @@ func TestCapital(t *testing.T) {
 }
 
 func TestPolicySummary(t *testing.T) {
-	text := "# comment\nweight.response = 0.25\nweight.quality = 0.35\n\ntiers = 95:1.00 90:0.98\ntier.below = 0.80\nidle.min_days = 30\n"
-	want := "weight.response = 0.25；weight.quality = 0.35；tiers = 95:1.00 90:0.98；tier.below = 0.80"
-	if got := policySummary(text); got != want {
+	text := "# comment\nweight.response = 0.30\nweight.quality = 0.30\n\ntiers = 95:1.00 90:0.98\ntier.below = 0.80\nidle.min_days = 30\n"
+	b := &Bundle{Statement: &billing.Statement{Policy: text}}
+	want := "维度权重 服务响应 0.30、服务质量 0.30、服务满意度 0.20、安全管理 0.20；考核系数档位（年度得分）≥ 95 → 1.00、≥ 90 → 0.98、低于 90 → 0.80。"
+	if got := policySummary(b); got != want {
 		t.Errorf("policySummary = %q, want %q", got, want)
 	}
-	if got := policySummary("free text"); got != "free text" {
+	b.Statement.Policy = "free text"
+	if got := policySummary(b); got != "free text" {
 		t.Errorf("policySummary of free text = %q", got)
 	}
 }

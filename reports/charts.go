@@ -44,8 +44,8 @@ func (d *doc) monthlyBars(title string, ss []series, through int) {
 	const plotH, axisW, legendRow = 58.0, 16.0, 5.0
 	legendRows := (len(ss) + 3) / 4
 	h := plotH + 14 + float64(legendRows)*legendRow + 4
-	d.section(title, h)
-	d.ensure(h)
+	d.section(title)
+	d.reserve(h)
 	f := d.f
 	x0, y0 := marginL+axisW, f.GetY()+6
 	plotW := contentW - axisW
@@ -124,8 +124,8 @@ func (d *doc) budgetBars(title string, bars []budgetBar) {
 	const labelW, valueW, barH, step = 30.0, 44.0, 3.2, 9.5
 	plotW := contentW - labelW - valueW
 	h := float64(len(bars))*step + 14
-	d.section(title, h)
-	d.ensure(h)
+	d.section(title)
+	d.reserve(h)
 	f := d.f
 	x0, y0 := marginL+labelW, f.GetY()+2
 	max := decimal.Zero

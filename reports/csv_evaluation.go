@@ -9,6 +9,11 @@ import (
 	"cloudbill/evaluation"
 )
 
+// The columns of sla-Y.csv and findings-Y.csv are codes (refused at load
+// when they start like a spreadsheet formula, metering.CheckCode),
+// enumerated values, dates and numbers: no free text, so no value needs
+// metering.SafeCell. A free-text column added here must go through it.
+
 // SLAColumns are the columns of sla-Y.csv (docs/formats.md).
 var SLAColumns = []string{"provider_code", "resource_id", "obligation", "started", "due", "done", "status", "late_working_days"}
 

@@ -80,12 +80,12 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	provs := append([]billing.ProviderEvaluation(nil), st.Providers...)
 	sort.Slice(provs, func(i, j int) bool { return provs[i].ProviderCode < provs[j].ProviderCode })
 
-	d.section("一、考核得分（按服务商、季度、维度）", 25)
-	spec := []column{{"季度", 22, "L"}}
+	d.section("一、考核得分（按服务商、季度、维度）")
+	spec := []column{codeCol("季度", 22, "L")}
 	for _, dim := range evaluation.Dimensions {
-		spec = append(spec, column{dimensionName(string(dim)), 26, "R"})
+		spec = append(spec, codeCol(dimensionName(string(dim)), 26, "R"))
 	}
-	spec = append(spec, column{"季度得分", 26, "R"})
+	spec = append(spec, codeCol("季度得分", 26, "R"))
 	d.table(cols(spec...))
 	for _, p := range provs {
 		d.row(rowGroup, "服务商："+dir.providerName(p.ProviderCode))
@@ -105,17 +105,17 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 			}
 			d.row(rowData, append(cells, score(q.Score))...)
 		}
-		d.row(rowSub, "年度得分", "", "", "", "", score(p.Annual))
-		d.row(rowSub, "考核系数", "", "", "", "", p.Coefficient.StringFixed(2))
+		d.row(rowSub, "年度得分", score(p.Annual))
+		d.row(rowSub, "考核系数", p.Coefficient.StringFixed(2))
 	}
 	d.endTable()
 	d.para("注：维度得分为各评价主体得分的平均值；标注（SLA）的服务响应得分由当季 SLA 按时完成率折算（100 × 按时率）。得分显示保留两位小数，计算与判档使用精确值。", sizeSmall)
 
 	if len(b.Scores) > 0 {
-		d.section("二、评价主体打分明细", 25)
+		d.section("二、评价主体打分明细")
 		d.table(cols(
-			column{"服务商", 52, "L"}, column{"季度", 16, "L"}, column{"维度", 22, "L"},
-			column{"使用部门", 20, "R"}, column{"第三方", 20, "R"}, column{"社会公众", 20, "R"}, column{"维度得分", 20, "R"}))
+			col("服务商", 52, "L"), codeCol("季度", 16, "L"), col("维度", 22, "L"),
+			codeCol("使用部门", 20, "R"), codeCol("第三方", 20, "R"), codeCol("社会公众", 20, "R"), codeCol("维度得分", 20, "R")))
 		type key struct{ prov, period, dim string }
 		groups := map[key]map[string]decimal.Decimal{}
 		var keys []key
@@ -159,7 +159,7 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 		d.endTable()
 	}
 
-	d.section("三、SLA 履约情况", 25)
+	d.section("三、SLA 履约情况")
 	sla := b.rules().SLADays
 	limits := fmt.Sprint(sla[evaluation.ObligationProvision])
 	if c, e := sla[evaluation.ObligationChange], sla[evaluation.ObligationExit]; c != sla[evaluation.ObligationProvision] || e != c {
@@ -169,8 +169,8 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 		limits, sla[evaluation.ObligationGoLive]), sizeTable)
 	d.gap(1)
 	d.table(cols(
-		column{"服务商", 50, "L"}, column{"季度", 24, "L"}, column{"到期事项", 24, "R"},
-		column{"按时完成", 24, "R"}, column{"按时率", 24, "R"}))
+		col("服务商", 50, "L"), codeCol("季度", 24, "L"), codeCol("到期事项", 24, "R"),
+		codeCol("按时完成", 24, "R"), codeCol("按时率", 24, "R")))
 	qsla := slaByQuarter(b.Obligations, st.Year)
 	for _, s := range qsla {
 		d.row(rowData, dir.providerName(s.provider), s.quarter, fmt.Sprint(s.due), fmt.Sprint(s.onTime), s.share())
@@ -187,10 +187,10 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 		}
 	}
 	sortObligations(late)
-	d.section(fmt.Sprintf("逾期事项清单（%d 项）", len(late)), 20)
+	d.section(fmt.Sprintf("逾期事项清单（%d 项）", len(late)))
 	d.table(cols(
-		column{"服务商", 30, "L"}, column{"资源", 36, "L"}, column{"事项", 14, "L"}, column{"起算日", 20, "C"},
-		column{"到期日", 20, "C"}, column{"完成日", 20, "C"}, column{"状态", 18, "L"}, column{"逾期工作日", 16, "R"}))
+		col("服务商", 30, "L"), col("资源", 30, "L"), col("事项", 18, "L"), codeCol("起算日", 20, "C"),
+		codeCol("到期日", 20, "C"), codeCol("完成日", 20, "C"), col("状态", 18, "L"), codeCol("逾期工作日", 18, "R")))
 	for _, o := range late {
 		done := "—"
 		if o.Done.Valid {
@@ -208,7 +208,7 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	}
 	d.endTable()
 
-	d.section("四、考核系数的确定", 25)
+	d.section("四、考核系数的确定")
 	for _, p := range provs {
 		qs := append([]billing.QuarterScore(nil), p.Quarters...)
 		sort.Slice(qs, func(i, j int) bool { return qs[i].Period < qs[j].Period })
@@ -221,11 +221,7 @@ func renderEvaluation(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	}
 	d.gap(1)
 	d.para("季度得分 = Σ 维度权重 × 维度得分；维度得分 = 各评价主体得分的平均值；年度得分 = 各季度得分的平均值；考核系数取年度得分所在档位（得分不低于档位下限即入该档）。", sizeTable)
-	if pol := b.policy(); pol != "" {
-		d.gap(1)
-		d.para("所用考核政策（权重、档位与阈值）：", sizeTable)
-		d.para(pol, sizeSmall)
-	}
+	d.policyTables(b)
 	return d.bytes()
 }
 
@@ -244,4 +240,68 @@ func sortObligations(obs []evaluation.Obligation) {
 		}
 		return a.Kind < c.Kind
 	})
+}
+
+// policyTables prints the policy in force as tables: the weight of each
+// dimension (权重), the coefficient tiers (档位), and the other settings
+// with their policy keys; the stored text as it is when it is not a
+// policy file.
+func (d *doc) policyTables(b *Bundle) {
+	p, ok := b.parsedPolicy()
+	d.section("五、考核政策")
+	if !ok {
+		if text := b.policy(); text != "" {
+			d.para("本结算单所存考核政策文本如下（非标准政策文件，按原文列出）：", sizeTable)
+			d.para(text, sizeSmall)
+		} else {
+			d.para("本结算单未存考核政策，适用默认政策（见 docs/policy.md）。", sizeTable)
+		}
+		return
+	}
+	d.para("本结算单适用的考核政策如下（政策文件随每一版本结算单保存）。", sizeTable)
+	d.gap(1)
+	d.table(cols(col("考核维度", 60, "L"), codeCol("权重", 30, "R"), codeCol("政策键", 50, "L")))
+	sum := decimal.Zero
+	for _, dim := range evaluation.Dimensions {
+		d.row(rowData, dimensionName(string(dim)), atLeast2(p.Weights[dim]), "weight."+string(dim))
+		sum = sum.Add(p.Weights[dim])
+	}
+	d.row(rowTotal, "合计", atLeast2(sum), "")
+	d.endTable()
+
+	d.table(cols(col("档位", 40, "L"), codeCol("年度得分不低于", 40, "R"), codeCol("考核系数", 30, "R")))
+	for i, t := range p.Tiers {
+		d.row(rowData, fmt.Sprintf("第 %d 档", i+1), t.Min.String(), t.Coefficient.StringFixed(2))
+	}
+	d.row(rowData, "低于最低档", "低于 "+p.Tiers[len(p.Tiers)-1].Min.String(), p.Below.StringFixed(2))
+	d.endTable()
+
+	fallback := "按当季 SLA 按时完成率折算（100 × 按时率）"
+	if p.ResponseFallback == evaluation.ResponseFallbackNone {
+		fallback = "不折算，缺失即不予结算"
+	}
+	days := func(n int) string { return fmt.Sprintf("%d 个工作日", n) }
+	pct := func(x decimal.Decimal) string { return x.String() + "%" }
+	d.table(cols(col("其他参数", 78, "L"), col("取值", 52, "L"), codeCol("政策键", 50, "L")))
+	for _, r := range [][3]string{
+		{"季度无服务响应评分时", fallback, "response.fallback"},
+		{"当季无到期履约事项时的服务响应得分", p.ResponseNoneDue.String(), "response.none_due"},
+		{"开通时限（第十三条，审核通过至开通）", days(p.SLADays[evaluation.ObligationProvision]), "sla.provision"},
+		{"变更时限（第十五条，变更审核至变更完成）", days(p.SLADays[evaluation.ObligationChange]), "sla.change"},
+		{"退出时限（第十六条，退出审核至回收）", days(p.SLADays[evaluation.ObligationExit]), "sla.exit"},
+		{"上线时限（第十四条，交付确认至上线，使用部门义务）", days(p.SLADays[evaluation.ObligationGoLive]), "sla.go_live"},
+		{"闲置判定：计算类 CPU 平均利用率低于", pct(p.IdleCPUAvgBelow), "idle.cpu_avg_below"},
+		{"闲置判定：计算类 CPU 峰值利用率低于", pct(p.IdleCPUMaxBelow), "idle.cpu_max_below"},
+		{"闲置判定：计算类与网络类日网络流量低于", bytesText(p.IdleNetBytesBelow), "idle.net_bytes_below"},
+		{"闲置判定：存储类使用率低于", pct(p.IdleDiskUsedBelow), "idle.disk_used_below"},
+		{"闲置资源起报（连续闲置天数）", fmt.Sprintf("%d 天", p.IdleMinDays), "idle.min_days"},
+		{"僵尸系统起报（全部资源连续闲置天数）", fmt.Sprintf("%d 天", p.ZombieMinDays), "zombie.min_days"},
+		{"建议回收（连续闲置天数）", fmt.Sprintf("%d 天及以上", p.ReclaimMinDays), "reclaim.min_days"},
+		{"整改期限（闲置天数不足回收标准的）", days(p.RectifyWorkdays), "rectify.working_days"},
+		{"账单异议期限（自结算单签发之日起）", days(p.ObjectionWorkdays), "objection.working_days"},
+	} {
+		d.row(rowData, r[0], r[1], r[2])
+	}
+	d.endTable()
+	d.para("工作日按当年节假日安排计算：起算日不计，自其后第一个工作日起算（结算规则第七条）。", sizeSmall)
 }

@@ -36,6 +36,7 @@ var ErrNoFont = errors.New("no CJK TrueType font found: install one with `apt-ge
 type Font struct {
 	Path  string
 	cover []uint64 // bit r set: the font maps rune r to a glyph
+	data  []byte   // the font file, read once; each document gets its own copy
 }
 
 // Dir is the folder of the font file (gofpdf.New's font directory).
@@ -93,7 +94,7 @@ func LoadFont(path string) (Font, error) {
 	if err != nil {
 		return Font{}, fmt.Errorf("font %s: %w", path, err)
 	}
-	f := Font{Path: abs, cover: cover}
+	f := Font{Path: abs, cover: cover, data: data}
 	for _, r := range "0123456789大同市元" {
 		if !f.Has(r) {
 			return Font{}, fmt.Errorf("font %s has no glyph for %q: it cannot print the documents; use gbsn00lp.ttf (apt-get install fonts-arphic-gbsn00lp)", path, r)
@@ -232,9 +233,42 @@ func parseCmap(b []byte) ([]uint64, error) {
 	return cover, nil
 }
 
+// glyphFallback maps characters the CJK font (GB 2312) lacks to ones it
+// has that read the same in a statement: dashes, bullets, the half-width
+// yen sign, the ideographic zero. Characters neither in the font nor here
+// print as □.
+var glyphFallback = map[rune]rune{
+	'\u2010': '-',      // hyphen
+	'\u2011': '-',      // non-breaking hyphen
+	'\u2012': '-',      // figure dash
+	'\u2013': '-',      // en dash (Art. 13–16)
+	'\u2212': '-',      // minus sign
+	'\u2015': '\u2014', // horizontal bar → em dash
+	'\u2022': '\u00b7', // bullet → middle dot
+	'\u30fb': '\u00b7', // katakana middle dot
+	'\u00a5': '\uffe5', // ¥ → ￥
+	'\u3007': '\u25cb', // ideographic zero → white circle
+	'\u00a0': ' ',      // no-break space
+	'\u2009': ' ',      // thin space
+	'\u202f': ' ',      // narrow no-break space
+}
+
+// glyph is the character printed for r: r itself when the font has it,
+// else its fallback, else 0.
+func (f Font) glyph(r rune) rune {
+	if f.Has(r) {
+		return r
+	}
+	if g, ok := glyphFallback[r]; ok && f.Has(g) {
+		return g
+	}
+	return 0
+}
+
 // sanitize makes s printable with the font: control characters become
-// spaces; characters beyond the BMP (gofpdf panics on them) or missing from
-// the font become a visible replacement, □ when the font has it, else '?'.
+// spaces; characters the font lacks take their fallback (glyphFallback);
+// characters beyond the BMP (gofpdf panics on them) or without a fallback
+// become a visible replacement, □ when the font has it, else '?'.
 func (f Font) sanitize(s string) string {
 	ok := true
 	for _, r := range s {
@@ -257,10 +291,10 @@ func (f Font) sanitize(s string) string {
 			sb.WriteRune(r)
 		case r < 0x20 || r == 0x7f:
 			sb.WriteRune(' ')
-		case !f.Has(r):
-			sb.WriteRune(repl)
+		case f.glyph(r) != 0:
+			sb.WriteRune(f.glyph(r))
 		default:
-			sb.WriteRune(r)
+			sb.WriteRune(repl)
 		}
 	}
 	return sb.String()

@@ -57,6 +57,8 @@ func TestSanitize(t *testing.T) {
 		{"䶮平台", "□平台"},     // CJK Extension A, not in GB2312
 		{"a\tb\r", "a b "}, // control characters
 		{"两行\n文本", "两行\n文本"},
+		{"Art. 13–16", "Art. 13-16"}, // en dash: not in GB 2312, a hyphen instead
+		{"¥100・二〇二四", "￥100·二○二四"},   // half-width yen, katakana dot, ideographic zero
 	} {
 		t.Run(c.in, func(t *testing.T) {
 			if got := font.sanitize(c.in); got != c.want {

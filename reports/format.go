@@ -2,11 +2,13 @@ package reports
 
 import (
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"cloudbill/billing"
 	"cloudbill/evaluation"
 	"cloudbill/metering"
 )
@@ -107,4 +109,68 @@ func action(a evaluation.Action, p evaluation.Policy) string {
 		return "回收资源"
 	}
 	return string(a)
+}
+
+// runRat is a run's exact amount from the factors a bill prints beside it:
+// quantity × price × days ÷ cycle days (docs/rules.md §3).
+func runRat(r billing.Run) *big.Rat {
+	x := new(big.Rat).Mul(r.Quantity.Rat(), r.Price.Rat())
+	x.Mul(x, big.NewRat(int64(r.Days), 1))
+	if r.CycleDays > 0 {
+		x.Quo(x, big.NewRat(int64(r.CycleDays), 1))
+	}
+	return x
+}
+
+// exactPlaces is how many decimals an exact amount prints before it is cut
+// off with "…".
+const exactPlaces = 6
+
+// exact formats an exact amount with thousands separators: all its
+// decimals (at least two) when it has at most six, else six decimals cut
+// off and followed by "…" (716.065573…), as docs/rules.md writes them.
+func exact(x *big.Rat) string {
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(exactPlaces), nil)
+	n := new(big.Int).Mul(x.Num(), scale)
+	q, rem := new(big.Int).QuoRem(n, x.Denom(), new(big.Int))
+	d := decimal.NewFromBigInt(q, -exactPlaces)
+	if rem.Sign() != 0 {
+		return group(d.StringFixed(exactPlaces)) + "…"
+	}
+	places := int32(2)
+	for p := int32(exactPlaces); p > 2; p-- {
+		if !d.Equal(d.Truncate(p - 1)) {
+			places = p
+			break
+		}
+	}
+	return group(d.StringFixed(places))
+}
+
+// monthDay is 09-01.
+func monthDay(d metering.Date) string { return d.String()[5:] }
+
+var categoryNames = map[string]string{
+	"compute": "计算", "storage": "存储", "network": "网络", "database": "数据库",
+	"middleware": "中间件", "security": "安全", "service": "服务",
+}
+
+// categoryName is the Chinese name of a catalogue category code (the code
+// itself when it is already a name or unknown).
+func categoryName(c string) string { return orCode(categoryNames[strings.ToLower(c)], c) }
+
+// unitText is how a price is quoted: 元/核·年.
+func unitText(unit string, c billing.Cycle) string {
+	if unit == "" {
+		unit = "单位"
+	}
+	return "元/" + unit + "·" + orCode(cycleNames[string(c)], string(c))
+}
+
+// atLeast2 prints d with at least two decimals (0.20, not 0.2), all of its own.
+func atLeast2(d decimal.Decimal) string {
+	if d.Exponent() < -2 {
+		return d.String()
+	}
+	return d.StringFixed(2)
 }

@@ -138,10 +138,10 @@ func renderIdle(b *Bundle, dir *directory, font Font) ([]byte, error) {
 		codes = append(codes, r.DistrictCode)
 	}
 	sums := idleByDistrict(fs, codes)
-	d.section("一、各县区汇总", 20)
+	d.section("一、各县区汇总")
 	d.table(cols(
-		column{"县区", 40, "L"}, column{"闲置资源（项）", 22, "R"}, column{"闲置金额（元）", 30, "R"},
-		column{"僵尸系统（个）", 22, "R"}, column{"僵尸系统金额（元）", 30, "R"}, column{"其他发现（项）", 22, "R"}))
+		col("县区", 40, "L"), codeCol("闲置资源（项）", 22, "R"), codeCol("闲置金额（元）", 30, "R"),
+		codeCol("僵尸系统（个）", 22, "R"), codeCol("僵尸系统金额（元）", 30, "R"), codeCol("其他发现（项）", 22, "R")))
 	var tot districtIdle
 	for _, s := range sums {
 		d.row(rowData, dir.districtName(s.code), fmt.Sprint(s.idleN), money(s.idle), fmt.Sprint(s.zombieN), money(s.zombie), fmt.Sprint(s.otherN))
@@ -155,17 +155,17 @@ func renderIdle(b *Bundle, dir *directory, font Font) ([]byte, error) {
 
 	d.barChart("二、各县区闲置资源金额", sums, dir)
 
-	d.section("三、发现明细（按县区、部门）", 25)
+	d.section("三、发现明细（按县区、部门）")
 	d.table(cols(
-		column{"类型", 18, "L"}, column{"系统 / 资源", 44, "L"}, column{"计费项", 16, "L"}, column{"起止日期", 24, "C"},
-		column{"天数", 10, "R"}, column{"金额（元）", 22, "R"}, column{"建议措施", 28, "L"}))
+		col("类型", 18, "L"), col("系统 / 资源", 44, "L"), codeCol("计费项", 16, "L"), codeCol("起止日期", 20, "C"),
+		codeCol("天数", 10, "R"), codeCol("金额（元）", 22, "R"), col("建议措施", 28, "L")))
 	for i := 0; i < len(fs); {
 		dist := fs[i].DistrictCode
-		d.row(rowGroup, fmt.Sprintf("%s %s", dist, dir.districtName(dist)))
+		d.group(0, fmt.Sprintf("%s %s", dist, dir.districtName(dist)))
 		var distIdle decimal.Decimal
 		for i < len(fs) && fs[i].DistrictCode == dist {
 			dept := fs[i].DepartmentCode
-			d.row(rowGroup, fmt.Sprintf("部门：%s %s", dept, dir.departmentName(dept)))
+			d.group(1, fmt.Sprintf("部门：%s %s", dept, dir.departmentName(dept)))
 			var deptIdle decimal.Decimal
 			for ; i < len(fs) && fs[i].DistrictCode == dist && fs[i].DepartmentCode == dept; i++ {
 				f := fs[i]
@@ -189,10 +189,11 @@ func renderIdle(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	return d.bytes()
 }
 
-// barChart draws idle money per district as horizontal bars.
-// The chart is kept on one page with its title.
+// barChart draws idle money per district as horizontal bars, a district's
+// name wrapping beside its bar. The chart is kept on one page with its
+// title.
 func (d *doc) barChart(title string, sums []districtIdle, dir *directory) {
-	const labelW, valueW, barH, step = 34.0, 30.0, 5.0, 7.5
+	const labelW, valueW, barH, minStep = 34.0, 30.0, 5.0, 7.5
 	plotW := contentW - labelW - valueW
 	max := decimal.Zero
 	for _, s := range sums {
@@ -200,9 +201,20 @@ func (d *doc) barChart(title string, sums []districtIdle, dir *directory) {
 			max = s.idle
 		}
 	}
-	h := float64(len(sums))*step + 12
-	d.section(title, h)
-	d.ensure(h)
+	labels := make([]cell, len(sums))
+	steps := make([]float64, len(sums))
+	plotH := 0.0
+	for i, s := range sums {
+		labels[i] = d.layout(dir.districtName(s.code), labelW, sizeTable, false)
+		steps[i] = minStep
+		if h := labels[i].height() + 1.5; h > steps[i] {
+			steps[i] = h
+		}
+		plotH += steps[i]
+	}
+	h := plotH + 10.5 // 2 above the bars, the tick labels and the axis title below
+	d.section(title)
+	d.reserve(h)
 	f := d.f
 	x0, y0 := marginL+labelW, f.GetY()+2
 	d.setSize(sizeSmall)
@@ -211,29 +223,34 @@ func (d *doc) barChart(title string, sums []districtIdle, dir *directory) {
 		x := x0 + plotW*float64(k)/4
 		f.SetDrawColor(200, 200, 200)
 		f.SetLineWidth(0.15)
-		f.Line(x, y0, x, y0+float64(len(sums))*step)
+		f.Line(x, y0, x, y0+plotH)
 		tick := max.Mul(decimal.NewFromInt(int64(k))).Div(decimal.NewFromInt(4)).Round(0)
 		f.SetTextColor(110, 110, 110)
-		d.text(x-15, y0+float64(len(sums))*step+0.5, 30, 4, group(tick.String()), "C")
+		d.setSize(sizeSmall)
+		d.text(x-15, y0+plotH+0.5, 30, 4, group(tick.String()), "C")
 	}
 	f.SetTextColor(0, 0, 0)
+	y := y0
 	for i, s := range sums {
-		y := y0 + float64(i)*step + (step-barH)/2
-		d.setSize(sizeTable)
-		d.text(marginL, y, labelW-1, barH, dir.districtName(s.code), "R")
+		by := y + (steps[i]-barH)/2
+		lh := lineH(labels[i].size)
+		ly := y + (steps[i]-labels[i].height())/2 - cellPadY
+		d.drawCellAligned(labels[i], marginL, ly, labelW, "R", lh)
 		if max.IsPositive() && s.idle.IsPositive() {
 			frac, _ := s.idle.Div(max).Float64() // drawing only: a bar length, not money
 			f.SetFillColor(70, 110, 160)
-			f.Rect(x0, y, plotW*frac, barH, "F")
+			f.Rect(x0, by, plotW*frac, barH, "F")
 		}
-		d.text(x0+plotW+1, y, valueW-1, barH, money(s.idle), "R")
+		d.setSize(sizeTable)
+		d.text(x0+plotW+1, by, valueW-1, barH, money(s.idle), "R")
+		y += steps[i]
 	}
 	f.SetDrawColor(60, 60, 60)
 	f.SetLineWidth(0.3)
-	f.Line(x0, y0, x0, y0+float64(len(sums))*step)
+	f.Line(x0, y0, x0, y0+plotH)
 	d.setSize(sizeSmall)
 	f.SetTextColor(110, 110, 110)
-	d.text(x0, y0+float64(len(sums))*step+4.5, plotW, 4, "闲置资源金额（元）", "C")
+	d.text(x0, y0+plotH+4.5, plotW, 4, "闲置资源金额（元）", "C")
 	f.SetTextColor(0, 0, 0)
 	f.SetY(y0 + h)
 	if len(sums) == 0 {

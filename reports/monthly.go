@@ -130,9 +130,9 @@ func renderPeriod(b *PeriodBundle, font Font) ([]byte, error) {
 		byDistrict[r.DistrictCode] = t
 	}
 	word := periodWord(p)
-	d.section(next("各县区汇总"), 20)
-	d.table(cols(column{"县区", 40, "L"}, column{word + "计提（元）", 28, "R"}, column{"累计计提（元）", 30, "R"},
-		column{"预估考核后累计（元）", 32, "R"}, column{"全年预测（元）", 30, "R"}))
+	d.section(next("各县区汇总"))
+	d.table(cols(col("县区", 40, "L"), codeCol(word+"计提（元）", 28, "R"), codeCol("累计计提（元）", 30, "R"),
+		codeCol("预估考核后累计（元）", 32, "R"), codeCol("全年预测（元）", 30, "R")))
 	var sum periodTotals
 	for _, c := range codes {
 		t := byDistrict[c]
@@ -157,7 +157,7 @@ func renderPeriod(b *PeriodBundle, font Font) ([]byte, error) {
 	}
 	d.monthlyBars(next(fmt.Sprintf("%d 年各县区月度计提", p.Year)), ss, p.To)
 
-	d.section(next("预算执行情况"), 20)
+	d.section(next("预算执行情况"))
 	if len(b.Budgets) == 0 {
 		d.para(fmt.Sprintf("%d 年度未载入预算（budgets.csv 无该年度的行）。", p.Year), sizeBody)
 	} else {
@@ -175,27 +175,27 @@ func renderPeriod(b *PeriodBundle, font Font) ([]byte, error) {
 		d.budgetBars(next("各县区预算与全年预测"), bars)
 	}
 
-	d.section(next("各部门计提与预测"), 25)
+	d.section(next("各部门计提与预测"))
 	b.departmentTable(d, dir)
 
-	d.section(next("资源情况"), 25)
+	d.section(next("资源情况"))
 	b.resourceTables(d, dir)
 
-	d.section(next("批复量与计量量"), 25)
+	d.section(next("批复量与计量量"))
 	b.usageTable(d, dir)
 
-	d.section(next("资源使用发现"), 25)
+	d.section(next("资源使用发现"))
 	b.findingsTable(d, dir)
 
-	d.section(next("SLA 时限事项"), 25)
+	d.section(next("SLA 时限事项"))
 	b.slaTables(d, dir)
 
 	if p.Quarter {
-		d.section(next("本季度服务商考核"), 25)
+		d.section(next("本季度服务商考核"))
 		b.quarterScores(d, dir)
 	}
 
-	d.section(next("预测与估算依据"), 20)
+	d.section(next("预测与估算依据"))
 	b.basis(d, dir)
 	return d.bytes()
 }
@@ -231,8 +231,8 @@ func rate(r decimal.Decimal, ok bool) string {
 }
 
 func (b *PeriodBundle) budgetTable(d *doc, dir *directory) {
-	d.table(cols(column{"预算单位", 44, "L"}, column{"预算（元）", 26, "R"}, column{"累计计提（元）", 26, "R"}, column{"执行率", 14, "R"},
-		column{"全年预测（元）", 26, "R"}, column{"预测与预算差额", 26, "R"}, column{"预警", 12, "C"}))
+	d.table(cols(col("预算单位", 44, "L"), codeCol("预算（元）", 26, "R"), codeCol("累计计提（元）", 26, "R"), codeCol("执行率", 14, "R"),
+		codeCol("全年预测（元）", 26, "R"), codeCol("预测与预算差额", 26, "R"), codeCol("预警", 12, "C")))
 	var city struct{ budget, accrued, forecast decimal.Decimal }
 	for i := 0; i < len(b.Budgets); {
 		c := b.Budgets[i].DistrictCode
@@ -267,8 +267,8 @@ func (b *PeriodBundle) budgetTable(d *doc, dir *directory) {
 
 func (b *PeriodBundle) departmentTable(d *doc, dir *directory) {
 	word := periodWord(b.Period)
-	d.table(cols(column{"部门", 44, "L"}, column{"服务商", 10, "L"}, column{word + "计提", 24, "R"}, column{"累计计提", 26, "R"}, column{"预估系数", 14, "R"},
-		column{"预估考核后累计", 28, "R"}, column{"全年预测", 26, "R"}))
+	d.table(cols(col("部门", 44, "L"), col("服务商", 10, "L"), codeCol(word+"计提", 24, "R"), codeCol("累计计提", 26, "R"), codeCol("预估系数", 14, "R"),
+		codeCol("预估考核后累计", 28, "R"), codeCol("全年预测", 26, "R")))
 	var city periodTotals
 	for i := 0; i < len(b.Rows); {
 		c := b.Rows[i].DistrictCode
@@ -337,7 +337,7 @@ func (b *PeriodBundle) resourceTables(d *doc, dir *directory) {
 		return keys[i].dept < keys[j].dept
 	})
 	word := periodWord(p)
-	d.table(cols(column{"部门", 40, "L"}, column{"期末在用资源（按类型）", 70, "L"}, column{"在用", 14, "R"}, column{word + "确认", 14, "R"}, column{word + "释放", 14, "R"}))
+	d.table(cols(col("部门", 40, "L"), col("期末在用资源（按类型）", 70, "L"), codeCol("在用", 14, "R"), codeCol(word+"确认", 14, "R"), codeCol(word+"释放", 14, "R")))
 	var city [3]int
 	for i := 0; i < len(keys); {
 		dist := keys[i].district
@@ -377,7 +377,7 @@ func (b *PeriodBundle) resourceTables(d *doc, dir *directory) {
 	})
 	d.setSize(sizeBody)
 	d.para(word+"确认交付与释放的资源：", sizeBody)
-	d.table(cols(column{"资源", 56, "L"}, column{"类型", 16, "L"}, column{"部门", 50, "L"}, column{"确认日期", 20, "C"}, column{"释放日期", 20, "C"}))
+	d.table(cols(col("资源", 56, "L"), col("类型", 16, "L"), col("部门", 50, "L"), codeCol("确认日期", 20, "C"), codeCol("释放日期", 20, "C")))
 	for _, r := range moved {
 		d.row(rowData, dir.resourceLabel(r.ResourceID), string(r.Kind), dir.departmentName(r.DepartmentCode), r.Confirmed.String(), r.Released.String())
 	}
@@ -391,7 +391,7 @@ func (b *PeriodBundle) usageTable(d *doc, dir *directory) {
 	}
 	d.setSize(sizeSmall)
 	d.para("批复量·天：计费窗口内批复数量按日累计；计量量·天：全部计量数据按日累计（含超批复部分）；计费量·天：逐日取两者较小值累计。不同计费项单位不同，不作合计。", sizeSmall)
-	d.table(cols(column{"计费项", 44, "L"}, column{"单位", 16, "L"}, column{"批复量·天", 28, "R"}, column{"计量量·天", 28, "R"}, column{"计费量·天", 28, "R"}, column{"计量/批复", 18, "R"}))
+	d.table(cols(col("计费项", 44, "L"), col("单位", 16, "L"), codeCol("批复量·天", 28, "R"), codeCol("计量量·天", 28, "R"), codeCol("计费量·天", 28, "R"), codeCol("计量/批复", 18, "R")))
 	for i := 0; i < len(b.Usage); {
 		dept := b.Usage[i].DepartmentCode
 		d.row(rowGroup, fmt.Sprintf("%s · %s", dir.districtName(b.Usage[i].DistrictCode), dir.departmentName(dept)))
@@ -464,7 +464,7 @@ func (b *PeriodBundle) findingsTable(d *doc, dir *directory) {
 		}
 		return keys[i].dept < keys[j].dept
 	})
-	d.table(cols(column{"部门", 56, "L"}, column{word + "新发现（项）", 22, "R"}, column{"涉及金额（元）", 30, "R"}, column{word + "结束（项）", 22, "R"}, column{"涉及金额（元）", 30, "R"}))
+	d.table(cols(col("部门", 56, "L"), codeCol(word+"新发现（项）", 22, "R"), codeCol("涉及金额（元）", 30, "R"), codeCol(word+"结束（项）", 22, "R"), codeCol("涉及金额（元）", 30, "R")))
 	var city tally
 	for i := 0; i < len(keys); {
 		dist := keys[i].district
@@ -518,7 +518,7 @@ func (b *PeriodBundle) slaTables(d *doc, dir *directory) {
 		}
 		return keys[i].dept < keys[j].dept
 	})
-	d.table(cols(column{"部门", 56, "L"}, column{"到期（项）", 18, "R"}, column{"按时", 16, "R"}, column{"逾期完成", 18, "R"}, column{"未到期", 16, "R"}, column{"逾期未完成", 20, "R"}))
+	d.table(cols(col("部门", 56, "L"), codeCol("到期（项）", 18, "R"), codeCol("按时", 16, "R"), codeCol("逾期完成", 18, "R"), codeCol("未到期", 16, "R"), codeCol("逾期未完成", 20, "R")))
 	var city [4]int
 	row := func(kind rowKind, label string, c [4]int) {
 		d.row(kind, label, fmt.Sprint(c[0]+c[1]+c[2]+c[3]), fmt.Sprint(c[0]), fmt.Sprint(c[1]), fmt.Sprint(c[2]), fmt.Sprint(c[3]))
@@ -552,8 +552,8 @@ func (b *PeriodBundle) slaTables(d *doc, dir *directory) {
 		return
 	}
 	d.para("逾期事项：", sizeBody)
-	d.table(cols(column{"资源", 46, "L"}, column{"服务商", 26, "L"}, column{"事项", 12, "L"}, column{"起算日", 20, "C"}, column{"到期日", 20, "C"},
-		column{"完成日", 20, "C"}, column{"状态", 18, "L"}, column{"逾期工作日", 14, "R"}))
+	d.table(cols(col("资源", 46, "L"), col("服务商", 26, "L"), col("事项", 12, "L"), codeCol("起算日", 20, "C"), codeCol("到期日", 20, "C"),
+		codeCol("完成日", 20, "C"), col("状态", 18, "L"), codeCol("逾期工作日", 14, "R")))
 	for _, o := range late {
 		d.row(rowData, dir.resourceLabel(o.ResourceID), dir.providerName(o.ProviderCode), kindName(string(o.Kind)), o.Started.String(), o.Due.String(),
 			o.Done.String(), kindName(string(o.Status)), fmt.Sprint(o.LateWorkingDays))
@@ -571,8 +571,8 @@ func (b *PeriodBundle) quarterScores(d *doc, dir *directory) {
 	for _, e := range b.Heading {
 		heading[e.ProviderCode] = e
 	}
-	d.table(cols(column{"服务商", 40, "L"}, column{"服务响应", 14, "R"}, column{"服务质量", 14, "R"}, column{"服务满意度", 16, "R"}, column{"安全管理", 14, "R"},
-		column{q + " 得分", 16, "R"}, column{"SLA 按时", 20, "R"}, column{"本季系数", 14, "R"}, column{"年内得分", 16, "R"}, column{"预计年度系数", 18, "R"}))
+	d.table(cols(col("服务商", 40, "L"), codeCol("服务响应", 14, "R"), codeCol("服务质量", 14, "R"), codeCol("服务满意度", 16, "R"), codeCol("安全管理", 14, "R"),
+		codeCol(q+" 得分", 16, "R"), codeCol("SLA 按时", 20, "R"), codeCol("本季系数", 14, "R"), codeCol("年内得分", 16, "R"), codeCol("预计年度系数", 18, "R")))
 	provs := make([]string, 0, len(b.SLA))
 	for prov := range b.SLA {
 		provs = append(provs, prov)
@@ -624,7 +624,7 @@ func (b *PeriodBundle) basis(d *doc, dir *directory) {
 		"已批准退出尚未释放的资源（%d 项）计至退出时限届满日与 %s 两者较晚者的前一日；截至期末尚未确认交付的资源不计入预测。剩余金额按计费行四舍五入至分。",
 		asOf, asOf, asOf, p.Year, b.PendingChanges, asOf.AddDays(1), b.PendingExits, asOf.AddDays(1)), sizeTable)
 	d.gap(1)
-	d.table(cols(column{"服务商", 58, "L"}, column{"预估系数依据", 72, "L"}, column{"得分", 20, "R"}, column{"预估系数", 20, "R"}))
+	d.table(cols(col("服务商", 58, "L"), col("预估系数依据", 72, "L"), codeCol("得分", 20, "R"), codeCol("预估系数", 20, "R")))
 	for _, e := range b.Estimates {
 		who := e.ProviderCode + " " + dir.providerName(e.ProviderCode)
 		if e.Period == "" {

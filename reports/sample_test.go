@@ -2,7 +2,10 @@ package reports
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -157,7 +160,7 @@ func sampleBundle(status billing.StatementStatus) Bundle {
 		Year: y, Version: 2, Status: status,
 		CreatedAt: time.Date(2025, 1, 10, 9, 30, 0, 0, metering.Shanghai),
 		SHA256:    "3f5a0c9e8b7d6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa998877",
-		Policy:    "weights: response 0.25, quality 0.35, satisfaction 0.20, security 0.20\ntiers: >=95 1.00; >=90 0.98; >=85 0.95; >=80 0.90; >=70 0.85; else 0.80\nidle: cpu_avg < 5%, cpu_max < 10%, net < 10 MiB, run >= 30 days; zombie >= 90 days",
+		Policy:    evaluation.DefaultPolicy().String(),
 		Lines: []billing.Line{
 			line("R001", "VCPU", yearRun("R001", "VCPU", ref23, h1, "360", "8", 182), yearRun("R001", "VCPU", ref24, h2, "330", "8", 184)),
 			line("R001", "MEM", yearRun("R001", "MEM", ref23, h1, "120", "32", 366)),
@@ -195,6 +198,8 @@ func sampleBundle(status billing.StatementStatus) Bundle {
 		Statement: st,
 		Names:     names,
 		AsOf:      d("2024-12-31"),
+		Windows:   WindowsOf(sampleEvents()),
+		Calendar:  fixtureCalendar(),
 		Obligations: []evaluation.Obligation{
 			{ProviderCode: "P1", ResourceID: "R001", Kind: evaluation.ObligationProvision, Started: d("2024-01-02"), Due: d("2024-01-04"), Done: nd("2024-01-03"), Status: evaluation.ObligationOnTime},
 			{ProviderCode: "P1", ResourceID: "R008", Kind: evaluation.ObligationProvision, Started: d("2024-02-08"), Due: d("2024-02-18"), Done: nd("2024-02-21"), Status: evaluation.ObligationLate, LateWorkingDays: 3},
@@ -216,6 +221,67 @@ func sampleBundle(status billing.StatementStatus) Bundle {
 			{ProviderCode: "P2", Period: "2024Q3", Dimension: "quality", Evaluator: "department", Score: dec("95")},
 		},
 	}
+}
+
+// sampleEvents are the sample's lifecycle events: the windows of its
+// lines (R003, R006 and R008 released in the year) and an approval change.
+func sampleEvents() []metering.Event {
+	ev := func(res string, kind metering.EventKind, at, item, q, ref string) metering.Event {
+		t, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			panic(err)
+		}
+		e := metering.Event{ResourceID: res, Kind: kind, At: t, Day: metering.DateOf(t), ItemCode: item, Ref: ref}
+		if q != "" {
+			e.Quantity = dec(q)
+		}
+		return e
+	}
+	A, C, R, X := metering.EventApproved, metering.EventConfirmed, metering.EventReleased, metering.EventChanged
+	return []metering.Event{
+		ev("R001", A, "2023-12-01T10:00:00+08:00", "VCPU", "8", "同信审〔2023〕71号"),
+		ev("R001", A, "2023-12-01T10:00:00+08:00", "MEM", "32", "同信审〔2023〕71号"),
+		ev("R001", C, "2023-12-08T15:00:00+08:00", "", "", "JFQR-2023-0101"),
+		ev("R002", A, "2023-12-01T10:00:00+08:00", "SSD", "500", "同信审〔2023〕71号"),
+		ev("R002", C, "2023-12-08T15:00:00+08:00", "", "", "JFQR-2023-0102"),
+		ev("R003", A, "2023-11-20T10:00:00+08:00", "BW", "100", "同信审〔2023〕66号"),
+		ev("R003", C, "2023-11-25T15:00:00+08:00", "", "", "JFQR-2023-0090"),
+		ev("R003", R, "2024-07-19T11:00:00+08:00", "", "", ""),
+		ev("R004", A, "2023-10-09T10:00:00+08:00", "VCPU", "16", "同信审〔2023〕52号"),
+		ev("R004", A, "2023-10-09T10:00:00+08:00", "MEM", "64", "同信审〔2023〕52号"),
+		ev("R004", C, "2023-10-12T15:00:00+08:00", "", "", "JFQR-2023-0077"),
+		ev("R004", X, "2024-09-02T16:00:00+08:00", "MEM", "96", "同信审〔2024〕40号"),
+		ev("R005", A, "2023-10-09T10:00:00+08:00", "SEC3", "1", "同信审〔2023〕52号"),
+		ev("R005", C, "2023-10-12T15:00:00+08:00", "", "", "JFQR-2023-0078"),
+		ev("R006", A, "2023-12-20T10:00:00+08:00", "VCPU", "4", "同信审〔2023〕80号"),
+		ev("R006", C, "2023-12-22T15:00:00+08:00", "", "", "JFQR-2023-0110"),
+		ev("R006", R, "2024-04-10T09:00:00+08:00", "", "", ""),
+		ev("R007", A, "2024-03-01T10:00:00+08:00", "SSD", "2048.5", "同信审〔2024〕09号"),
+		ev("R007", C, "2024-03-05T16:10:00Z", "", "", "JFQR-2024-0021"), // 00:10 on 6 March in Shanghai
+		ev("R008", A, "2024-03-11T10:00:00+08:00", "VCPU", "2", "同信审〔2024〕12号"),
+		ev("R008", C, "2024-03-15T15:00:00+08:00", "", "", "JFQR-2024-0030"),
+		ev("R008", R, "2024-07-01T09:00:00+08:00", "", "", ""),
+		ev("R009", A, "2023-10-09T10:00:00+08:00", "WAF", "2", "同信审〔2023〕52号"),
+		ev("R009", C, "2023-10-12T15:00:00+08:00", "", "", "JFQR-2023-0079"),
+	}
+}
+
+// fixtureCalendar is the Datong working-day calendar of the fixtures
+// (fixtures/datong/calendar.csv: the 2023–2026 holiday arrangements).
+func fixtureCalendar() []evaluation.CalendarDay {
+	data, err := os.ReadFile(filepath.Join("..", "fixtures", "datong", "calendar.csv"))
+	if err != nil {
+		panic(err)
+	}
+	var out []evaluation.CalendarDay
+	for i, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.Split(l, ",")
+		if i == 0 || len(f) < 2 {
+			continue
+		}
+		out = append(out, evaluation.CalendarDay{Day: metering.MustDate(f[0]), Kind: evaluation.DayKind(f[1]), Name: f[2]})
+	}
+	return out
 }
 
 // res_ mirrors the sample's resource tuple (a named type for conversion).

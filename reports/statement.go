@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cloudbill/billing"
+	"cloudbill/evaluation"
 )
 
 // statementDate is the date the documents carry: the issue date of an
@@ -63,67 +64,133 @@ func (d *doc) statusBlock(st *billing.Statement, extra ...string) {
 	d.gap(2)
 }
 
-// amountBlock prints a total in figures and in capital numerals.
-func (d *doc) amountBlock(label string, amount decimal.Decimal) error {
+// amountLines are the lines of an amount block: the amount in figures
+// (wrapping after a long label) and in 大写.
+func (d *doc) amountLines(label string, amount decimal.Decimal) ([]string, error) {
 	capital, err := Capital(amount)
+	if err != nil {
+		return nil, err
+	}
+	w := contentW - 2
+	lines := d.wrap(fmt.Sprintf("%s（小写）：%s%s 元", label, d.yuan(), money(amount)), w, sizeBody+1)
+	return append(lines, d.wrap("人民币（大写）："+capital, w, sizeBody+1)...), nil
+}
+
+// amountH is the height of an amount block.
+func (d *doc) amountH(label string, amount decimal.Decimal) float64 {
+	lines, _ := d.amountLines(label, amount)
+	return float64(len(lines))*(lineH(sizeBody+1)+1) + 2 + 3
+}
+
+// amountBlock prints a total in figures and in capital numerals, boxed.
+func (d *doc) amountBlock(label string, amount decimal.Decimal) error {
+	lines, err := d.amountLines(label, amount)
 	if err != nil {
 		return err
 	}
-	d.setSize(sizeBody + 1)
 	lh := lineH(sizeBody+1) + 1
-	d.ensure(2*lh + 4)
+	h := float64(len(lines))*lh + 2
+	d.reserve(h)
+	d.ensure(h)
 	y := d.f.GetY()
 	d.f.SetDrawColor(0, 0, 0)
 	d.f.SetLineWidth(0.4)
-	d.f.Rect(marginL, y, contentW, 2*lh+2, "D")
+	d.f.Rect(marginL, y, contentW, h, "D")
+	d.setSize(sizeBody + 1)
 	d.bold(true)
-	d.text(marginL+1, y+1, contentW-2, lh, fmt.Sprintf("%s（小写）：%s%s 元", label, d.yuan(), money(amount)), "L")
-	d.text(marginL+1, y+1+lh, contentW-2, lh, "人民币（大写）："+capital, "L")
+	for i, l := range lines {
+		d.text(marginL+1, y+1+float64(i)*lh, contentW-2, lh, l, "L")
+	}
 	d.bold(false)
-	d.f.SetY(y + 2*lh + 2)
+	d.f.SetY(y + h)
 	d.gap(3)
 	return nil
 }
 
-// yuan is the currency sign the font can print: ￥ (full width) or ¥.
+// yuan is the currency sign ￥ (full width), when the font has it.
 func (d *doc) yuan() string {
-	for _, r := range []rune{'￥', '¥'} {
-		if d.font.Has(r) {
-			return string(r) + " "
-		}
+	if d.font.Has('￥') {
+		return "￥ "
 	}
 	return ""
 }
 
-// signatures draws the signature and seal blocks, three to a row.
-func (d *doc) signatures(parties []string) {
-	const boxW, boxH, gapW = 56.0, 40.0, 6.0
-	d.section("签章", boxH+2)
+// Signature and seal blocks: three boxes to a row.
+const sigBoxW, sigBoxH, sigGapW = 56.0, 40.0, 6.0
+
+// sigRowH is the height of one row of signature boxes: the box grows with
+// a party's name beyond two lines.
+func (d *doc) sigRowH(parties []string) float64 {
+	n := 2
+	for _, p := range parties {
+		n = max(n, len(d.wrap(p, sigBoxW, sizeBody)))
+	}
+	return sigBoxH + float64(n-2)*lineH(sizeBody)
+}
+
+// signaturesH is the height of the signature and seal blocks with their
+// heading.
+func (d *doc) signaturesH(parties []string) float64 {
+	h := headingH(false)
 	for i := 0; i < len(parties); i += 3 {
+		h += d.sigRowH(parties[i:min(i+3, len(parties))]) + 4
+	}
+	return h
+}
+
+// signatures draws the signature and seal blocks, three to a row, under
+// the heading 签章; the caller keeps them with the amount above (closing).
+func (d *doc) signatures(parties []string) {
+	d.section("签章")
+	for i := 0; i < len(parties); i += 3 {
+		row := parties[i:min(i+3, len(parties))]
+		boxH := d.sigRowH(row)
+		d.reserve(boxH + 4)
 		d.ensure(boxH + 4)
 		y := d.f.GetY()
-		for k := 0; k < 3 && i+k < len(parties); k++ {
-			x := marginL + float64(k)*(boxW+gapW)
+		for k, party := range row {
+			x := marginL + float64(k)*(sigBoxW+sigGapW)
 			d.f.SetDrawColor(80, 80, 80)
 			d.f.SetLineWidth(0.3)
-			d.f.Rect(x, y, boxW, boxH, "D")
+			d.f.Rect(x, y, sigBoxW, boxH, "D")
 			d.setSize(sizeBody)
 			d.bold(true)
-			lines := d.split(parties[i+k], boxW)
-			for j, l := range lines {
-				d.text(x, y+2+float64(j)*lineH(sizeBody), boxW, lineH(sizeBody), l, "C")
+			for j, l := range d.wrap(party, sigBoxW, sizeBody) {
+				d.text(x, y+2+float64(j)*lineH(sizeBody), sigBoxW, lineH(sizeBody), l, "C")
 			}
 			d.bold(false)
 			d.setSize(sizeTable)
 			for j, l := range []string{"负责人：", "经办人：", "日期：      年    月    日"} {
-				d.text(x+1, y+boxH-19+float64(j)*5.5, boxW-2, 5, l, "L")
+				d.text(x+1, y+boxH-19+float64(j)*5.5, sigBoxW-2, 5, l, "L")
 			}
 			d.f.SetTextColor(150, 150, 150)
-			d.text(x, y+boxH-23, boxW-2, 4, "（盖章）", "R")
+			d.text(x, y+boxH-23, sigBoxW-2, 4, "（盖章）", "R")
 			d.f.SetTextColor(0, 0, 0)
 		}
 		d.f.SetY(y + boxH + 4)
 	}
+}
+
+// closing prints a document's last section: its heading, label/value
+// pairs, the amount payable in figures and 大写, and the signature and
+// seal blocks, all on one page (on a new page together if they do not fit
+// here): a seal is never separated from the amount it attests.
+func (d *doc) closing(heading, label string, amount decimal.Decimal, pairs, parties []string) error {
+	h := d.amountH(label, amount) + d.signaturesH(parties)
+	if len(pairs) > 0 {
+		h += d.kvHeight(pairs...) + 2
+	}
+	d.section(heading)
+	d.reserve(h)
+	if len(pairs) > 0 {
+		d.kv(pairs...)
+		d.gap(2)
+	}
+	if err := d.amountBlock(label, amount); err != nil {
+		return err
+	}
+	d.signatures(parties)
+	return nil
 }
 
 // renderStatement lays out statement-Y.pdf for the finance bureau.
@@ -144,10 +211,10 @@ func renderStatement(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	}
 
 	// 一、县区汇总
-	d.section("一、各县区费用汇总", 20)
+	d.section("一、各县区费用汇总")
 	d.table(cols(
-		column{"区划代码", 22, "L"}, column{"县区", 50, "L"},
-		column{"原价金额（元）", 36, "R"}, column{"考核后金额（元）", 36, "R"}))
+		codeCol("区划代码", 22, "L"), col("县区", 50, "L"),
+		codeCol("原价金额（元）", 36, "R"), codeCol("考核后金额（元）", 36, "R")))
 	districts := append([]billing.DistrictRow(nil), st.Districts...)
 	sort.Slice(districts, func(i, j int) bool { return districts[i].DistrictCode < districts[j].DistrictCode })
 	for _, r := range districts {
@@ -157,10 +224,10 @@ func renderStatement(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	d.endTable()
 
 	// 二、部门明细
-	d.section("二、各部门费用明细（按服务商）", 20)
+	d.section("二、各部门费用明细（按服务商）")
 	d.table(cols(
-		column{"部门代码", 18, "L"}, column{"部门", 44, "L"}, column{"服务商", 34, "L"},
-		column{"原价金额（元）", 28, "R"}, column{"考核系数", 16, "R"}, column{"考核后金额（元）", 28, "R"}))
+		codeCol("部门代码", 18, "L"), col("部门", 44, "L"), col("服务商", 34, "L"),
+		codeCol("原价金额（元）", 28, "R"), codeCol("考核系数", 16, "R"), codeCol("考核后金额（元）", 28, "R")))
 	depts := append([]billing.DepartmentRow(nil), st.Departments...)
 	sort.Slice(depts, func(i, j int) bool {
 		a, c := depts[i], depts[j]
@@ -186,11 +253,15 @@ func renderStatement(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	}
 	d.row(rowTotal, "", "全市合计", "", money(st.Gross), "", money(st.Net))
 	d.endTable()
+	d.para(fmt.Sprintf("每一计费行的计价分段（价格版本、单价、价格批复文号、计费数量、天数、周期天数、分段金额）、资源的计费起止与批复数量，"+
+		"见各县区结算明细（district-%[1]d-县区代码.pdf，电子表格 district-%[1]d-县区代码.xlsx）与各部门账单（department-%[1]d-部门代码.pdf）；"+
+		"全部计费行见结算明细规范 CSV（settlement-%[1]d.csv，其 SHA-256 即本结算单指纹）与电子表格 cloudbill-%[1]d.xlsx。", st.Year), sizeSmall)
+	d.gap(2)
 
 	// 三、类别汇总
-	d.section("三、按服务目录类别汇总（原价）", 20)
+	d.section("三、按服务目录类别汇总（原价）")
 	d.table(cols(
-		column{"类别", 60, "L"}, column{"计费行数", 30, "R"}, column{"原价金额（元）", 40, "R"}))
+		col("类别", 60, "L"), codeCol("计费行数", 30, "R"), codeCol("原价金额（元）", 40, "R")))
 	cats := map[string]decimal.Decimal{}
 	count := map[string]int{}
 	for _, l := range st.Lines {
@@ -205,35 +276,31 @@ func renderStatement(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	sort.Strings(names)
 	var catTotal decimal.Decimal
 	for _, c := range names {
-		d.row(rowData, c, fmt.Sprint(count[c]), money(cats[c]))
+		d.row(rowData, categoryName(c), fmt.Sprint(count[c]), money(cats[c]))
 		catTotal = catTotal.Add(cats[c])
 	}
 	d.row(rowTotal, "合计", fmt.Sprint(len(st.Lines)), money(catTotal))
 	d.endTable()
 
 	// 四、服务商考核
-	d.section("四、服务商考核得分与考核系数", 20)
+	d.section("四、服务商考核得分与考核系数")
 	d.scoreSummary(b, dir)
 	d.para("考核办法：季度得分 = Σ 权重 × 维度得分；年度得分 = 各季度得分的平均值；考核系数按年度得分所在档位确定；"+
 		"部门考核后金额 = 原价金额 × 考核系数，四舍五入至分。得分显示保留两位小数，判定按精确值。", sizeTable)
 	d.gap(1)
-	if pol := policySummary(b.policy()); pol != "" {
-		d.para("所用考核政策（权重与档位；全文见考核报告）："+pol, sizeTable)
+	if pol := policySummary(b); pol != "" {
+		d.para("所用考核政策（全文见考核报告）："+pol, sizeTable)
 	}
 
 	// 五、结算金额
-	d.section("五、结算金额", 30)
-	d.kv("原价合计", d.yuan()+money(st.Gross)+" 元", "考核后合计", d.yuan()+money(st.Net)+" 元")
-	d.gap(2)
-	if err := d.amountBlock("应付总额", st.Net); err != nil {
-		return nil, err
-	}
-
 	parties := []string{"大同市政府信息化中心", "大同市财政局"}
 	for _, p := range providerCodes(st) {
 		parties = append(parties, "服务商："+dir.providerName(p))
 	}
-	d.signatures(parties)
+	if err := d.closing("五、结算金额", "应付总额", st.Net,
+		[]string{"原价合计", d.yuan() + money(st.Gross) + " 元", "考核后合计", d.yuan() + money(st.Net) + " 元"}, parties); err != nil {
+		return nil, err
+	}
 	return d.bytes()
 }
 
@@ -264,27 +331,24 @@ func (b *Bundle) policy() string {
 	return strings.TrimRight(b.Statement.Policy, "\n")
 }
 
-// policySummary keeps the settings of the policy text that decide the
-// coefficient (weights, tiers, the response fallback), one line; the
-// whole text when it has none of them.
-func policySummary(text string) string {
-	var keep []string
-	for _, l := range strings.Split(text, "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		for _, p := range []string{"weight", "tier", "response."} {
-			if strings.HasPrefix(l, p) {
-				keep = append(keep, l)
-				break
-			}
-		}
+// policySummary is the part of the statement's policy that decides the
+// coefficient, in Chinese: the weights and the tiers; the stored text
+// itself when it is not a policy file.
+func policySummary(b *Bundle) string {
+	p, ok := b.parsedPolicy()
+	if !ok {
+		return b.policy()
 	}
-	if len(keep) == 0 {
-		return text
+	var w []string
+	for _, dim := range evaluation.Dimensions {
+		w = append(w, dimensionName(string(dim))+" "+atLeast2(p.Weights[dim]))
 	}
-	return strings.Join(keep, "；")
+	var t []string
+	for _, x := range p.Tiers {
+		t = append(t, "≥ "+x.Min.String()+" → "+x.Coefficient.StringFixed(2))
+	}
+	t = append(t, "低于 "+p.Tiers[len(p.Tiers)-1].Min.String()+" → "+p.Below.StringFixed(2))
+	return "维度权重 " + strings.Join(w, "、") + "；考核系数档位（年度得分）" + strings.Join(t, "、") + "。"
 }
 
 // quarters lists the periods of the year's evaluations, sorted.
@@ -307,11 +371,11 @@ func quarters(st *billing.Statement) []string {
 func (d *doc) scoreSummary(b *Bundle, dir *directory) {
 	st := b.Statement
 	qs := quarters(st)
-	spec := []column{{"服务商", 40, "L"}}
+	spec := []column{col("服务商", 40, "L")}
 	for _, q := range qs {
-		spec = append(spec, column{q, 18, "R"})
+		spec = append(spec, codeCol(q, 18, "R"))
 	}
-	spec = append(spec, column{"年度得分", 20, "R"}, column{"考核系数", 18, "R"})
+	spec = append(spec, codeCol("年度得分", 20, "R"), codeCol("考核系数", 18, "R"))
 	d.table(cols(spec...))
 	provs := append([]billing.ProviderEvaluation(nil), st.Providers...)
 	sort.Slice(provs, func(i, j int) bool { return provs[i].ProviderCode < provs[j].ProviderCode })

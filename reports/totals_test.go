@@ -125,51 +125,67 @@ func TestPrintedTotals(t *testing.T) {
 		}
 	})
 
-	// A line row ends with billable days, quantity-days and gross.
-	lineRow := regexp.MustCompile(`\s(\d+)\s+([\d,]+(?:\.\d+)?)\s+(-?\d{1,3}(?:,\d{3})*\.\d\d)\s*$`)
+	findingRows := 0
 	for _, r := range st.Districts {
 		code := r.DistrictCode
 		t.Run("district "+code, func(t *testing.T) {
 			text := pdfText(t, filepath.Join(dir, "district-2024-"+code+".pdf"))
-			var sys, prov, distG, distN decimal.Decimal
-			rows := 0
-			for _, l := range section(text, "一、费用明细", "二、部门汇总") {
-				last := func() decimal.Decimal {
-					a := amounts(t, l)
-					return a[len(a)-1]
-				}
-				switch {
-				case strings.Contains(l, "系统小计"):
-					eq(t, "系统小计", sys, last())
-					prov = prov.Add(sys)
-					sys = decimal.Zero
-				case strings.Contains(l, "部门原价小计"):
-					eq(t, "部门原价小计", prov, last())
-					distG = distG.Add(prov)
-					prov = decimal.Zero
-				case strings.Contains(l, "考核后金额"):
-					distN = distN.Add(last())
-				case strings.Contains(l, "县区原价合计"):
-					eq(t, "县区原价合计", distG, last())
-					eq(t, "县区原价合计 = statement", r.Gross, last())
-				case strings.Contains(l, "县区考核后合计"):
-					eq(t, "县区考核后合计", distN, last())
-					eq(t, "县区考核后合计 = statement", r.Net, last())
-				case lineRow.MatchString(l):
-					m := lineRow.FindStringSubmatch(l)
-					sys = sys.Add(parseMoney(t, m[3]))
-					rows++
-				}
-			}
+			n, g, net := checkBillTotals(t, text)
+			eq(t, "县区原价合计 = statement", r.Gross, g)
+			eq(t, "县区考核后合计 = statement", r.Net, net)
 			want := 0
 			for _, l := range st.Lines {
 				if l.DistrictCode == code {
 					want++
 				}
 			}
-			if rows != want {
-				t.Errorf("read %d line rows back, the statement has %d", rows, want)
+			if n != want {
+				t.Errorf("read %d lines back, the statement has %d", n, want)
 			}
+			findingRows += checkFindingTotals(t, text)
+			// the department summary: its total row is the district's
+			var sg, sn decimal.Decimal
+			for _, l := range section(text, "二、部门汇总", "三、") {
+				a := amounts(t, l)
+				if len(a) < 2 {
+					continue
+				}
+				if strings.Contains(l, "合计") {
+					eq(t, "部门汇总 原价合计", sg, a[0])
+					eq(t, "部门汇总 考核后合计", sn, a[len(a)-1])
+					eq(t, "部门汇总 = statement", r.Gross, a[0])
+					continue
+				}
+				sg, sn = sg.Add(a[0]), sn.Add(a[len(a)-1])
+			}
+			eq(t, "应付 = 县区考核后合计", r.Net, payable(t, text))
+		})
+	}
+	if want := 4; findingRows != want { // the sample's idle, zombie and beyond-approval findings
+		t.Errorf("read %d finding rows back from the district bills, want %d", findingRows, want)
+	}
+	depts := map[string][2]decimal.Decimal{}
+	for _, r := range st.Departments {
+		v := depts[r.DepartmentCode]
+		depts[r.DepartmentCode] = [2]decimal.Decimal{v[0].Add(r.Gross), v[1].Add(r.Net)}
+	}
+	for code, want := range depts {
+		t.Run("department "+code, func(t *testing.T) {
+			text := pdfText(t, filepath.Join(dir, "department-2024-"+code+".pdf"))
+			n, g, net := checkBillTotals(t, text)
+			eq(t, "部门原价合计 = statement", want[0], g)
+			eq(t, "部门考核后合计 = statement", want[1], net)
+			lines := 0
+			for _, l := range st.Lines {
+				if l.DepartmentCode == code {
+					lines++
+				}
+			}
+			if n != lines {
+				t.Errorf("read %d lines back, the statement has %d", n, lines)
+			}
+			checkFindingTotals(t, text)
+			eq(t, "应付 = 部门考核后合计", want[1], payable(t, text))
 		})
 	}
 
@@ -202,4 +218,14 @@ func TestPrintedTotals(t *testing.T) {
 			t.Error("no idle total read back from the summary")
 		}
 	})
+}
+
+// payable is the amount payable printed in figures in a bill's closing.
+func payable(t *testing.T, text string) decimal.Decimal {
+	t.Helper()
+	m := regexp.MustCompile(`考核后应付金额（小写）：￥\s*(-?[\d,]+\.\d\d)`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatal("no amount payable (考核后应付金额（小写）) printed")
+	}
+	return parseMoney(t, m[1])
 }

@@ -12,11 +12,12 @@ import (
 
 // WriteDocuments writes the year's documents into dir and returns their
 // paths: statement-Y.pdf, district-Y-CODE.pdf for every district of the
-// statement, idle-Y.pdf, evaluation-Y.pdf and cloudbill-Y.xlsx. Documents
-// are rendered by a few workers, each document loading the font from its
-// file (gofpdf must not share one font's bytes between goroutines), and
-// each written to a temporary name and renamed into place.
-// The same bundle always gives byte-identical PDF files.
+// statement, department-Y-CODE.pdf for every department, idle-Y.pdf,
+// evaluation-Y.pdf, cloudbill-Y.xlsx and district-Y-CODE.xlsx for every
+// district. Documents are rendered by a few workers, each document loading
+// the font from its file (gofpdf must not share one font's bytes between
+// goroutines), and each written to a temporary name and renamed into
+// place. The same bundle always gives byte-identical files.
 func WriteDocuments(dir string, b Bundle, font Font) ([]string, error) {
 	st := b.Statement
 	if st == nil {
@@ -38,23 +39,44 @@ func WriteDocuments(dir string, b Bundle, font Font) ([]string, error) {
 	}
 	y := st.Year
 	jobs := []job{{fmt.Sprintf("statement-%d.pdf", y), func() ([]byte, error) { return renderStatement(&b, idx, font) }}}
-	var codes []string
+	var districts, departments []string
+	seen := map[string]bool{}
 	for _, r := range st.Districts {
-		codes = append(codes, r.DistrictCode)
+		districts = append(districts, r.DistrictCode)
 	}
-	sort.Strings(codes)
-	for _, code := range codes {
-		safe, err := safeCode(code)
-		if err != nil {
-			return nil, fmt.Errorf("district document: %w", err)
+	deptDistrict := map[string]string{}
+	for _, r := range st.Departments {
+		if !seen[r.DepartmentCode] {
+			seen[r.DepartmentCode] = true
+			departments = append(departments, r.DepartmentCode)
+			deptDistrict[r.DepartmentCode] = r.DistrictCode
 		}
-		jobs = append(jobs, job{fmt.Sprintf("district-%d-%s.pdf", y, safe), func() ([]byte, error) { return renderDistrict(&b, idx, font, code) }})
+	}
+	sort.Strings(districts)
+	sort.Strings(departments)
+	for _, code := range append(append([]string(nil), districts...), departments...) {
+		if _, err := safeCode(code); err != nil {
+			return nil, fmt.Errorf("district or department document: %w", err)
+		}
+	}
+	for _, code := range districts {
+		jobs = append(jobs, job{fmt.Sprintf("district-%d-%s.pdf", y, code), func() ([]byte, error) {
+			return renderBill(&b, idx, font, scope{district: code})
+		}})
+	}
+	for _, code := range departments {
+		jobs = append(jobs, job{fmt.Sprintf("department-%d-%s.pdf", y, code), func() ([]byte, error) {
+			return renderBill(&b, idx, font, scope{district: deptDistrict[code], department: code})
+		}})
 	}
 	jobs = append(jobs,
 		job{fmt.Sprintf("idle-%d.pdf", y), func() ([]byte, error) { return renderIdle(&b, idx, font) }},
 		job{fmt.Sprintf("evaluation-%d.pdf", y), func() ([]byte, error) { return renderEvaluation(&b, idx, font) }},
 		job{fmt.Sprintf("cloudbill-%d.xlsx", y), func() ([]byte, error) { return renderXLSX(&b, idx) }},
 	)
+	for _, code := range districts {
+		jobs = append(jobs, job{fmt.Sprintf("district-%d-%s.xlsx", y, code), func() ([]byte, error) { return renderDistrictXLSX(&b, idx, code) }})
+	}
 	// Each document loads the font from its own file, so documents may be
 	// rendered side by side; results are written in a fixed order.
 	type result struct {

@@ -2,7 +2,8 @@
 # Makes sure the tools the tests and documents need are present: pdftotext
 # and pdftoppm (poppler-utils), qpdf, systemd-analyze (systemd, to check the
 # units' hardening) and the CJK TrueType font gbsn00lp.ttf
-# (fonts-arphic-gbsn00lp). As root on Debian it installs what is missing;
+# (fonts-arphic-gbsn00lp), and chromium for the portal's browser test
+# (web's TestBrowserDistrictScenario). As root on Debian it installs what is missing;
 # otherwise it says exactly what to install.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ need=()
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v qpdf >/dev/null || need+=(qpdf)
 command -v systemd-analyze >/dev/null || need+=(systemd)   # the unit hardening test
+command -v chromium >/dev/null || need+=(chromium)          # the portal's browser test
 if [[ -z "${CLOUDBILL_FONT:-}" ]] && ! ls /usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf >/dev/null 2>&1; then
     need+=(fonts-arphic-gbsn00lp)
 fi

@@ -77,10 +77,22 @@ func (db *DB) freshIdleSummary(ctx context.Context, tx *sqlx.Tx, p evaluation.Po
 	if err != nil || key == p.IdleKey() {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM activity_idle_months`); err != nil {
+	// The months of an archived year stay as they are (ArchiveYear).
+	frozen, err := db.archivedYears(ctx, tx, RecordActivity)
+	if err != nil {
+		return err
+	}
+	keepMonths, keepArgs := outsideYears("month", frozen)
+	keepDays, _ := outsideYears("a.day", frozen)
+	del := `DELETE FROM activity_idle_months`
+	if keepMonths != "" {
+		del += ` WHERE ` + keepMonths
+		keepDays = ` AND ` + keepDays
+	}
+	if _, err := tx.ExecContext(ctx, db.pool.Rebind(del), keepArgs...); err != nil {
 		return fmt.Errorf("rebuild idle summary: %w", err)
 	}
-	if err := db.rebuildIdle(ctx, tx, p); err != nil {
+	if err := db.rebuildIdle(ctx, tx, p, keepDays, keepArgs); err != nil {
 		return fmt.Errorf("rebuild idle summary: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, db.pool.Rebind(`UPDATE summary_state SET value = ? WHERE name = 'activity_idle'`), p.IdleKey()); err != nil {
@@ -97,8 +109,9 @@ func (db *DB) freshIdleSummary(ctx context.Context, tx *sqlx.Tx, p evaluation.Po
 // are discarded at the scan by one integer comparison and one decimal
 // comparison. Go then decides each candidate day with Policy.IdleDay, the
 // one definition of an idle day (ingest calls it too), and the month bits
-// are written in one bulk insert (COPY on PostgreSQL).
-func (db *DB) rebuildIdle(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy) error {
+// are written in one bulk insert (COPY on PostgreSQL). keep (" AND …" or
+// "") with keepArgs leaves out the days of archived years.
+func (db *DB) rebuildIdle(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy, keep string, keepArgs []any) error {
 	comp, stor, netw := kindsOf(metering.FamilyCompute), kindsOf(metering.FamilyStorage), kindsOf(metering.FamilyNetwork)
 	net := `a.net_in_bytes + a.net_out_bytes < ?`
 	inKinds := func(kinds []any) string {
@@ -138,12 +151,12 @@ func (db *DB) rebuildIdle(ctx context.Context, tx *sqlx.Tx, p evaluation.Policy)
 	}
 	q := `SELECT a.resource_id, ` + db.dialect.dayNumber("a.day") + `, a.cpu_avg_pct, a.cpu_max_pct, a.disk_used_pct, a.net_in_bytes + a.net_out_bytes
 	FROM activity a
-	WHERE (` + net + ` AND (` + inKinds(netw) + ` OR (` + below("a.cpu_avg_pct") + ` AND ` + below("a.cpu_max_pct") + ` AND ` + inKinds(comp) + `)))
-		OR (` + below("a.disk_used_pct") + ` AND ` + inKinds(stor) + `)`
+	WHERE ((` + net + ` AND (` + inKinds(netw) + ` OR (` + below("a.cpu_avg_pct") + ` AND ` + below("a.cpu_max_pct") + ` AND ` + inKinds(comp) + `)))
+		OR (` + below("a.disk_used_pct") + ` AND ` + inKinds(stor) + `))` + keep
 	args := []any{p.IdleNetBytesBelow}
 	args = append(append(args, netw...), bound(p.IdleCPUAvgBelow), bound(p.IdleCPUMaxBelow))
 	args = append(append(args, comp...), bound(p.IdleDiskUsedBelow))
-	args = append(args, stor...)
+	args = append(append(args, stor...), keepArgs...)
 	if db.dialect.copyIn {
 		if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
 			return err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"time"
@@ -23,6 +24,9 @@ type dialect struct {
 	// copyIn: bulk rows stream through COPY … FROM STDIN (lib/pq), which
 	// takes dates as text. Without it they go in multi-row INSERTs.
 	copyIn bool
+	// snapshot begins a transaction whose reads all see one snapshot
+	// (REPEATABLE READ on PostgreSQL; SQLite's write transactions run alone).
+	snapshot *sql.TxOptions
 	// advisory: advisory locks serialise migrations, files and statement
 	// years (lockTx) and hold TryLock's named locks. Without them every
 	// write transaction begins IMMEDIATE (one writer at a time) and a
@@ -33,6 +37,11 @@ type dialect struct {
 	// numeric: decimals are NUMERIC and SQL compares them as numbers;
 	// SQLite keeps them as TEXT, where < compares strings.
 	numeric bool
+	// issueFunction: a statement is issued by the database function
+	// issue_statement (migration 0018), which checks the version's rows
+	// against its fingerprint and runs as the owner; without it the store
+	// issues with an UPDATE of its own.
+	issueFunction bool
 
 	// isDistinct is the NULL-safe inequality: a <isDistinct> b.
 	isDistinct string
@@ -65,6 +74,9 @@ var sqliteDialect = dialect{
 		q := url.Values{}
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "foreign_keys(1)")
+		// REPLACE then fires the delete triggers of the rows it replaces
+		// (those of an issued statement refuse it).
+		q.Add("_pragma", "recursive_triggers(1)")
 		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeoutMillis))
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Add("_txlock", "immediate")
@@ -89,6 +101,7 @@ var postgresDialect = dialect{
 	maxOpenConns: 8,
 	migrations:   "migrations/postgres",
 	copyIn:       true,
+	snapshot:     &sql.TxOptions{Isolation: sql.LevelRepeatableRead},
 	advisory:     true,
 	arrays:       true,
 	numeric:      true,
@@ -103,6 +116,8 @@ var postgresDialect = dialect{
 	instant: func(t time.Time) any { return t },
 	monthOf: func(col string) string { return "date_trunc('month', " + col + ")::date" },
 	dayBits: func(col string) string { return "bit_or(1 << (extract(day FROM " + col + ")::int - 1))" },
+	// Issuing checks the rows in SQL too, as the owner.
+	issueFunction: true,
 }
 
 func dialectOf(e Engine) *dialect {

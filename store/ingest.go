@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -21,13 +22,19 @@ const (
 
 // IngestInput is one metering file to ingest.
 type IngestInput struct {
-	Name   string // as reported in summaries, rejects and the ledger
-	SHA256 string // hex digest of the file's bytes
-	// Open returns the file's bytes from the start; it may be called twice
-	// (PostgreSQL retries a failed direct COPY through the staging table).
+	Name string // as reported in summaries, rejects and the ledger
+	// Open returns the file's bytes from the start; it may be called more
+	// than once (PostgreSQL retries a failed direct COPY through the
+	// staging table). The ledger records the SHA-256 of the bytes parsed,
+	// hashed as they are read. When the reader is a Statter (an *os.File
+	// is), a file whose size or modification time changes while it is read
+	// is refused whole (ErrChangedWhileRead).
 	Open func() (io.ReadCloser, error)
 	// Progress, when set, is told the rows read so far, now and then.
 	Progress func(rows int64)
+	// Rejected, when set, is told each rejected row of the file (after the
+	// file is read, before its transaction ends): a dry run lists them.
+	Rejected func(metering.Problem)
 }
 
 // spec describes the table a record kind lands in.
@@ -112,22 +119,85 @@ func (db *DB) LoadKnown(ctx context.Context) (*metering.Known, error) {
 
 // IngestFile ingests one usage or activity file in one transaction: valid
 // rows are upserted, bad rows kept in rejects, the file recorded in the
-// ledger. A file whose SHA-256 is already in the ledger changes nothing
-// (AlreadyIngested). Two processes ingesting the same file serialise on it
-// and the second finds it in the ledger.
+// ledger under the SHA-256 of the bytes read. A file whose digest is
+// already in the ledger changes nothing (AlreadyIngested); that is decided
+// at the end of the reading, before the commit, since only then is the
+// digest of what was read known. Two processes ingesting the same file
+// serialise on it.
+//
+// A file that cannot be read or stored (FileError) is not applied at all:
+// not a metering file, bad compression, changed while it was read, or data
+// the database refuses (PostgreSQL's data exceptions).
 func (db *DB) IngestFile(ctx context.Context, known *metering.Known, in IngestInput) (IngestResult, error) {
-	res := IngestResult{File: in.Name, SHA256: in.SHA256}
-	sp, err := detectKind(in)
-	if err != nil {
+	return db.session().ingestFile(ctx, known, in)
+}
+
+// session is where ingestion writes: each file in a transaction of its
+// own (tx nil), or each in a savepoint of a dry run's transaction.
+type session struct {
+	db *DB
+	tx *sqlx.Tx
+	n  int // savepoints taken
+}
+
+func (db *DB) session() *session { return &session{db: db} }
+
+// inTx runs fn in a transaction of its own, or in a savepoint of the dry
+// run's, undone when fn fails.
+func (s *session) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	if s.tx == nil {
+		return s.db.inTx(ctx, fn)
+	}
+	s.n++
+	sp := fmt.Sprintf("dry_run_%d", s.n)
+	if _, err := s.tx.ExecContext(ctx, `SAVEPOINT `+sp); err != nil {
+		return err
+	}
+	if err := fn(s.tx); err != nil {
+		if _, rerr := s.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT `+sp); rerr != nil {
+			return errors.Join(err, fmt.Errorf("roll back to %s: %w", sp, rerr))
+		}
+		return err
+	}
+	_, err := s.tx.ExecContext(ctx, `RELEASE SAVEPOINT `+sp)
+	return err
+}
+
+// querier reads what the session has written so far.
+func (s *session) querier() sqlx.QueryerContext {
+	if s.tx != nil {
+		return s.tx
+	}
+	return s.db.pool
+}
+
+// errAlreadyIngested rolls back a file whose digest turned out to be in
+// the ledger.
+var errAlreadyIngested = errors.New("already ingested")
+
+func (s *session) ingestFile(ctx context.Context, known *metering.Known, in IngestInput) (IngestResult, error) {
+	db := s.db
+	res := IngestResult{File: in.Name}
+	if sum, err := s.knownDigest(ctx, in); err != nil || sum != "" {
+		res.SHA256, res.AlreadyIngested = sum, sum != ""
 		return res, err
 	}
-	res.Kind = sp.kind
-	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
-		done, err := db.claimFile(ctx, tx, in)
-		if err != nil || done {
-			res.AlreadyIngested = done
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.claimName(ctx, tx, in.Name); err != nil {
 			return err
 		}
+		r := &reading{in: in}
+		defer r.close()
+		t, err := r.open()
+		if err != nil {
+			return err
+		}
+		defer t.Close()
+		sp, err := detectKind(in.Name, t)
+		if err != nil {
+			return err
+		}
+		res.Kind = sp.kind
 		spool := &rejectSpool{}
 		defer spool.close()
 		months, err := db.newFileBits(ctx, tx, sp.kind)
@@ -135,20 +205,76 @@ func (db *DB) IngestFile(ctx context.Context, known *metering.Known, in IngestIn
 			return err
 		}
 		if db.dialect.copyIn {
-			err = db.ingestPostgres(ctx, tx, sp, known, in, &res, spool, months)
+			err = db.ingestPostgres(ctx, tx, sp, known, r, t, &res, spool, months)
 		} else {
-			err = db.ingestRows(ctx, tx, sp, known, in, &res, spool, months)
+			err = db.ingestRows(ctx, tx, sp, known, in, t, &res, spool, months)
 		}
 		if err != nil {
+			return err
+		}
+		if res.SHA256, res.Bytes, err = r.finish(); err != nil {
 			return err
 		}
 		if err := db.flushMonthBits(ctx, tx, months); err != nil {
 			return err
 		}
-		if err := db.writeRejects(ctx, tx, in, sp.kind, spool); err != nil {
+		if err := db.writeRejects(ctx, tx, in, res.SHA256, sp.kind, spool); err != nil {
 			return err
 		}
-		return db.recordFile(ctx, tx, in, sp.kind, &res)
+		done, err := db.claimDigest(ctx, tx, in.Name, res.SHA256)
+		if err != nil {
+			return err
+		}
+		if done {
+			return errAlreadyIngested
+		}
+		if err := db.recordFile(ctx, tx, in, sp.kind, &res); err != nil {
+			return err
+		}
+		return db.markRestored(ctx, tx, sp.kind, res.SHA256)
 	})
+	switch {
+	case errors.Is(err, errAlreadyIngested):
+		return IngestResult{File: in.Name, SHA256: res.SHA256, Kind: res.Kind, Bytes: res.Bytes, AlreadyIngested: true}, nil
+	case isDataException(err):
+		// The database refuses what the file holds (PostgreSQL checks
+		// every text for UTF-8): the file's problem, not the database's.
+		return res, &FileError{fmt.Errorf("%s: the database refused its data, nothing of it stored: %w", in.Name, err)}
+	}
 	return res, err
+}
+
+// knownDigest returns the digest of in when the ledger already has it,
+// else "". Hashing a file costs a read of it: it is done only when the
+// ledger holds a file of the same size (or the reader cannot tell its
+// size). It is a shortcut only: the digest recorded is always that of the
+// bytes parsed (ingestFile), and a file that changes under knownDigest is
+// simply read again.
+func (s *session) knownDigest(ctx context.Context, in IngestInput) (string, error) {
+	size, ok, err := sizeOf(in)
+	if err != nil {
+		return "", err
+	}
+	q := s.querier()
+	if ok {
+		var same bool
+		if err := sqlx.GetContext(ctx, q, &same, s.db.pool.Rebind(`SELECT EXISTS (SELECT 1 FROM files WHERE bytes = ?)`), size); err != nil {
+			return "", fmt.Errorf("read ledger: %w", err)
+		}
+		if !same {
+			return "", nil
+		}
+	}
+	sum, err := digest(in)
+	if err != nil || sum == "" {
+		return "", err
+	}
+	var n int
+	if err := sqlx.GetContext(ctx, q, &n, s.db.pool.Rebind(`SELECT count(*) FROM files WHERE sha256 = ?`), sum); err != nil {
+		return "", fmt.Errorf("read ledger: %w", err)
+	}
+	if n == 0 {
+		return "", nil
+	}
+	return sum, nil
 }

@@ -21,11 +21,12 @@ import (
 // that exists, or a key repeated in the file, rolls the savepoint back and
 // the file goes again through the staging table and one INSERT … SELECT …
 // ON CONFLICT DO UPDATE … WHERE the value differs.
-func (db *DB) ingestPostgres(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool, months *monthBits) error {
-	s, err := db.newScanner(sp, known, in, res, spool, months)
-	if err != nil {
-		return err
-	}
+//
+// t is the first reading of the file, its header read; a second reading
+// comes from r.
+func (db *DB) ingestPostgres(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, r *reading, t closeTable, res *IngestResult, spool *rejectSpool, months *monthBits) error {
+	in := r.in
+	s := db.newScanner(sp, known, in, t, res, spool, months)
 	defer func() { s.close() }()
 	first, err := s.next()
 	if err == io.EOF {
@@ -55,9 +56,15 @@ func (db *DB) ingestPostgres(ctx context.Context, tx *sqlx.Tx, sp *spec, known *
 		if err := spool.reset(); err != nil {
 			return err
 		}
-		if s, err = db.newScanner(sp, known, in, res, spool, nil); err != nil {
+		t, err := r.open()
+		if err != nil {
 			return err
 		}
+		if _, err := detectKind(in.Name, t); err != nil {
+			t.Close()
+			return err
+		}
+		s = db.newScanner(sp, known, in, t, res, spool, nil)
 		if first, err = s.next(); err != nil {
 			if err == io.EOF {
 				return nil

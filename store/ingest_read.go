@@ -21,49 +21,23 @@ func (e *FileError) Unwrap() error { return e.Err }
 // ErrInjectedFailure is the failure Options.FailAfterRows injects.
 var ErrInjectedFailure = errors.New("injected failure")
 
-// detectKind opens the file and tells usage from activity by its header.
-func detectKind(in IngestInput) (*spec, error) {
-	t, err := openTable(in)
-	if err != nil {
-		return nil, err
-	}
-	defer t.Close()
+// detectKind tells usage from activity by the header of t.
+func detectKind(name string, t closeTable) (*spec, error) {
 	for _, k := range []RecordKind{RecordUsage, RecordActivity} {
 		if t.HasColumns(specs[k].columns...) {
 			return specs[k], nil
 		}
 	}
-	return nil, &FileError{metering.Problem{File: in.Name, Line: 1, Reason: fmt.Sprintf(
+	return nil, &FileError{metering.Problem{File: name, Line: 1, Reason: fmt.Sprintf(
 		"not a usage or activity file: columns %s (usage has %s; activity has %s)",
 		strings.Join(t.Header(), ", "), strings.Join(metering.UsageColumns, ", "), strings.Join(metering.ActivityColumns, ", "))}}
 }
 
-type closeTable struct {
-	*metering.Table
-	rc io.ReadCloser
-}
+// closeTable is a table read from a reading; closing it leaves the
+// reading's file open (reading.close closes it).
+type closeTable struct{ *metering.Table }
 
-func (t closeTable) Close() error {
-	t.Table.Close()
-	return t.rc.Close()
-}
-
-func openTable(in IngestInput) (closeTable, error) {
-	rc, err := in.Open()
-	if err != nil {
-		return closeTable{}, &FileError{fmt.Errorf("%s: %w", in.Name, err)}
-	}
-	t, err := metering.NewTable(in.Name, rc)
-	if err != nil {
-		rc.Close()
-		var p metering.Problem
-		if errors.As(err, &p) {
-			return closeTable{}, &FileError{p}
-		}
-		return closeTable{}, &FileError{fmt.Errorf("%s: %w", in.Name, err)}
-	}
-	return closeTable{t, rc}, nil
-}
+func (t closeTable) Close() error { return t.Table.Close() }
 
 // record is one valid row, its values as text in spec.cols() order.
 type record struct {
@@ -105,16 +79,13 @@ type scanner struct {
 	csvWrite               *csv.Writer
 }
 
-func (db *DB) newScanner(sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool, months *monthBits) (*scanner, error) {
-	t, err := openTable(in)
-	if err != nil {
-		return nil, err
-	}
+// newScanner streams the rows of t, a table of in.
+func (db *DB) newScanner(sp *spec, known *metering.Known, in IngestInput, t closeTable, res *IngestResult, spool *rejectSpool, months *monthBits) *scanner {
 	n := len(sp.keys) + len(sp.vals)
 	s := &scanner{sp: sp, known: known, in: in, t: t, keys: newKeySet(known), months: months, res: res, spool: spool, failAfter: db.failAfterRows,
 		days: map[metering.Date]string{}, dayText: map[string]metering.Date{}, rec: record{vals: make([]string, n), args: make([]any, n)}}
 	s.csvWrite = csv.NewWriter(&s.csvLine)
-	return s, nil
+	return s
 }
 
 func (s *scanner) close() { s.t.Close() }

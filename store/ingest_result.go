@@ -15,7 +15,8 @@ const maxReplacements = 100
 // resource never confirmed.
 type IngestResult struct {
 	File            string
-	SHA256          string
+	SHA256          string // of the bytes read
+	Bytes           int64  // how many were read
 	Kind            RecordKind
 	AlreadyIngested bool
 	Read            int64 // data rows read
@@ -30,7 +31,7 @@ type IngestResult struct {
 }
 
 func (r *IngestResult) reset() {
-	*r = IngestResult{File: r.File, SHA256: r.SHA256, Kind: r.Kind}
+	*r = IngestResult{File: r.File, Kind: r.Kind}
 }
 
 func (r *IngestResult) replaced(rp Replacement) {

@@ -54,7 +54,7 @@ type chunkRow struct {
 // after their chunk, in file order (the last value wins). A goroutine
 // reads, checks and sorts the next chunk, gathers its summary bits and
 // builds its arguments while this one writes the chunk before it.
-func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, in IngestInput, res *IngestResult, spool *rejectSpool, months *monthBits) error {
+func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *metering.Known, in IngestInput, t closeTable, res *IngestResult, spool *rejectSpool, months *monthBits) error {
 	if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -16384`); err != nil {
 		return err
 	}
@@ -87,10 +87,7 @@ func (db *DB) ingestRows(ctx context.Context, tx *sqlx.Tx, sp *spec, known *mete
 		return fmt.Errorf("prepare %s insert: %w", sp.table, err)
 	}
 	defer batchDay.Close()
-	s, err := db.newScanner(sp, known, in, res, spool, months)
-	if err != nil {
-		return err
-	}
+	s := db.newScanner(sp, known, in, t, res, spool, months)
 	s.bare = true
 	defer s.close()
 	res.Path = "upsert"

@@ -15,6 +15,11 @@ func (db *DB) copyStaged(ctx context.Context, tx *sqlx.Tx, sp *spec, s *scanner,
 		return fmt.Errorf("create staging table: %w", err)
 	}
 	stage := "ingest_" + sp.table
+	// Empty at the start of a transaction (ON COMMIT DELETE ROWS), but not
+	// after an earlier file of a dry run's.
+	if _, err := tx.ExecContext(ctx, `TRUNCATE `+stage); err != nil {
+		return fmt.Errorf("empty staging table: %w", err)
+	}
 	stmt, err := tx.PrepareContext(ctx, fmt.Sprintf(`COPY %s (%s, line) FROM STDIN`, stage, strings.Join(sp.cols(), ", ")))
 	if err != nil {
 		return fmt.Errorf("copy into %s: %w", stage, err)

@@ -64,10 +64,12 @@ func ingestBytes(t *testing.T, db *store.DB, name string, content []byte) (store
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(content)
-	res, err := db.IngestFile(ctx, known, store.IngestInput{Name: name, SHA256: hex.EncodeToString(sum[:]), Open: func() (io.ReadCloser, error) {
+	res, err := db.IngestFile(ctx, known, store.IngestInput{Name: name, Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(content)), nil
 	}})
+	if sum := sha256.Sum256(content); err == nil && res.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("%s: ledger digest %s, want the SHA-256 of the bytes, %x", name, res.SHA256, sum)
+	}
 	// Whatever the file did, the usage_months summary matches usage.
 	if verr := db.VerifyUsageMonths(ctx); verr != nil {
 		t.Fatalf("after ingesting %s: %v", name, verr)

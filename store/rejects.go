@@ -90,9 +90,11 @@ func (s *rejectSpool) close() {
 	}
 }
 
-// writeRejects stores the spooled rejects of one file: COPY on
-// PostgreSQL, a prepared insert on SQLite.
-func (db *DB) writeRejects(ctx context.Context, tx *sqlx.Tx, in IngestInput, kind RecordKind, spool *rejectSpool) error {
+// writeRejects stores the spooled rejects of one file (whose bytes read
+// have digest sha), and tells them to in.Rejected: COPY on PostgreSQL, a
+// prepared insert on SQLite. Their texts go through cleanText, so that
+// both engines store the same and neither refuses them.
+func (db *DB) writeRejects(ctx context.Context, tx *sqlx.Tx, in IngestInput, sha string, kind RecordKind, spool *rejectSpool) error {
 	if spool.n == 0 {
 		return nil
 	}
@@ -106,8 +108,12 @@ func (db *DB) writeRejects(ctx context.Context, tx *sqlx.Tx, in IngestInput, kin
 	}
 	defer stmt.Close()
 	now := db.dialect.instant(db.now())
+	name := cleanText(in.Name)
 	err = spool.each(func(r spooled) error {
-		_, err := stmt.ExecContext(ctx, in.Name, in.SHA256, r.Line, r.Col, r.Reason, strings.ReplaceAll(r.Raw, "\x00", ""), string(kind), r.Retry, now)
+		if in.Rejected != nil {
+			in.Rejected(metering.Problem{File: in.Name, Line: r.Line, Column: r.Col, Reason: r.Reason, Raw: r.Raw})
+		}
+		_, err := stmt.ExecContext(ctx, name, sha, r.Line, cleanText(r.Col), cleanText(r.Reason), cleanText(r.Raw), string(kind), cleanText(r.Retry), now)
 		return err
 	})
 	if err == nil && db.dialect.copyIn {
@@ -165,7 +171,7 @@ func (db *DB) Rejects(ctx context.Context, f RejectFilter, fn func(Reject) error
 			return fmt.Errorf("read rejects: %w", err)
 		}
 		r.Resolved = resolved == 1
-		if f.File != "" && r.File != f.File && !strings.HasSuffix(r.File, "/"+f.File) {
+		if file := cleanText(f.File); f.File != "" && r.File != file && !strings.HasSuffix(r.File, "/"+file) {
 			continue
 		}
 		if err := fn(r); err != nil {
@@ -180,8 +186,13 @@ func (db *DB) Rejects(ctx context.Context, f RejectFilter, fn func(Reject) error
 // and marks their rejects resolved, in one transaction. The result counts
 // the retried rows like a file (Read = retried, the rest as stored).
 func (db *DB) RetryRejects(ctx context.Context, known *metering.Known) (IngestResult, error) {
+	return db.session().retryRejects(ctx, known)
+}
+
+func (s *session) retryRejects(ctx context.Context, known *metering.Known) (IngestResult, error) {
+	db := s.db
 	res := IngestResult{File: "(earlier rejects)", Path: "upsert"}
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		writers := map[RecordKind]*rowWriter{}
 		defer func() {
 			for _, w := range writers {
@@ -254,12 +265,15 @@ func (db *DB) retryOne(ctx context.Context, tx *sqlx.Tx, sp *spec, known *meteri
 	var scratch IngestResult
 	spool := &rejectSpool{}
 	defer spool.close()
-	s, err := db.newScanner(sp, known, IngestInput{Name: r.File, Open: func() (io.ReadCloser, error) {
+	rd := &reading{in: IngestInput{Name: r.File, Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(strings.NewReader(text)), nil
-	}}, &scratch, spool, nil)
+	}}}
+	defer rd.close()
+	t, err := rd.open()
 	if err != nil {
 		return false, nil
 	}
+	s := db.newScanner(sp, known, rd.in, t, &scratch, spool, nil)
 	defer s.close()
 	rec, err := s.next()
 	if err != nil {

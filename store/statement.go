@@ -20,6 +20,12 @@ var ErrNoStatement = errors.New("no statement")
 // ErrIssued is returned when an issued statement would change.
 var ErrIssued = errors.New("statement already issued")
 
+// ErrTampered is wrapped by the error of a statement whose stored rows are
+// not those cloudbill stored: lines that do not hash to the fingerprint,
+// totals that are not the sums of its lines, a snapshot that does not hash
+// to the value it was issued with.
+var ErrTampered = errors.New("the database was changed behind cloudbill's back")
+
 // SaveStatement stores st as the next version of its year, as a draft, in
 // one transaction, and sets st.Version. When the latest version has the
 // same fingerprint and the same department rows, nothing is stored and
@@ -46,6 +52,14 @@ func (db *DB) SaveStatement(ctx context.Context, st *billing.Statement) (bool, e
 		case err != nil:
 			return err
 		case last.SHA == st.SHA256 && last.Eval == string(evalJSON) && last.Policy == st.Policy:
+			// The latest version says the same only if its rows still do.
+			stored, err := db.readStatement(ctx, tx, st.Year, last.Version)
+			if err != nil {
+				return err
+			}
+			if err := verifyStatement(stored); err != nil {
+				return err
+			}
 			st.Version = last.Version
 			return nil
 		}
@@ -95,7 +109,9 @@ func (db *DB) StatementVersions(ctx context.Context, year int) ([]int, error) {
 	return vs, err
 }
 
-// Statement reads version of year (0: the latest), with all its rows.
+// Statement reads version of year (0: the latest), with all its rows, and
+// checks them (verifyStatement): a version whose rows are not those
+// cloudbill stored is an error wrapping ErrTampered, never a statement.
 func (db *DB) Statement(ctx context.Context, year, version int) (*billing.Statement, error) {
 	if version == 0 {
 		vs, err := db.StatementVersions(ctx, year)
@@ -107,6 +123,19 @@ func (db *DB) Statement(ctx context.Context, year, version int) (*billing.Statem
 		}
 		version = vs[0]
 	}
+	st, err := db.readStatement(ctx, db.pool, year, version)
+	if err != nil {
+		return nil, err
+	}
+	if err := verifyStatement(st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// readStatement reads version of year with all its rows through q (the
+// pool, or a transaction), unchecked.
+func (db *DB) readStatement(ctx context.Context, q sqlx.QueryerContext, year, version int) (*billing.Statement, error) {
 	var h struct {
 		Status    string          `db:"status"`
 		CreatedAt Instant         `db:"created_at"`
@@ -117,7 +146,7 @@ func (db *DB) Statement(ctx context.Context, year, version int) (*billing.Statem
 		Gross     decimal.Decimal `db:"gross"`
 		Net       decimal.Decimal `db:"net"`
 	}
-	err := db.pool.GetContext(ctx, &h, db.pool.Rebind(`SELECT status, created_at, issued_at, sha256, policy, evaluation, gross, net FROM statements WHERE year = ? AND version = ?`), year, version)
+	err := sqlx.GetContext(ctx, q, &h, db.pool.Rebind(`SELECT status, created_at, issued_at, sha256, policy, evaluation, gross, net FROM statements WHERE year = ? AND version = ?`), year, version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%d version %d: %w", year, version, ErrNoStatement)
 	}
@@ -130,13 +159,13 @@ func (db *DB) Statement(ctx context.Context, year, version int) (*billing.Statem
 		return nil, fmt.Errorf("statement %d v%d evaluation: %w", year, version, err)
 	}
 	args := []any{year, version}
-	if err := db.pool.SelectContext(ctx, &st.Lines, db.pool.Rebind(`SELECT provider_code, district_code, department_code, system_id, resource_id, item_code, billable_days, quantity_days, gross
+	if err := sqlx.SelectContext(ctx, q, &st.Lines, db.pool.Rebind(`SELECT provider_code, district_code, department_code, system_id, resource_id, item_code, billable_days, quantity_days, gross
 FROM statement_lines WHERE year = ? AND version = ?`), args...); err != nil {
 		return nil, err
 	}
 	billing.SortLines(st.Lines)
 	var runs []billing.Run
-	if err := db.pool.SelectContext(ctx, &runs, db.pool.Rebind(`SELECT resource_id, item_code, effective_from, price, cycle, approval_ref, quantity, days, cycle_days, month, amount
+	if err := sqlx.SelectContext(ctx, q, &runs, db.pool.Rebind(`SELECT resource_id, item_code, effective_from, price, cycle, approval_ref, quantity, days, cycle_days, month, amount
 FROM statement_runs WHERE year = ? AND version = ? ORDER BY resource_id, item_code, effective_from, month, quantity`), args...); err != nil {
 		return nil, err
 	}
@@ -149,20 +178,58 @@ FROM statement_runs WHERE year = ? AND version = ? ORDER BY resource_id, item_co
 			st.Lines[i].Runs = append(st.Lines[i].Runs, r)
 		}
 	}
-	if err := db.pool.SelectContext(ctx, &st.Departments, db.pool.Rebind(`SELECT provider_code, district_code, department_code, gross, coefficient, net
+	if err := sqlx.SelectContext(ctx, q, &st.Departments, db.pool.Rebind(`SELECT provider_code, district_code, department_code, gross, coefficient, net
 FROM statement_departments WHERE year = ? AND version = ? ORDER BY district_code, department_code, provider_code`), args...); err != nil {
 		return nil, err
 	}
-	if err := db.pool.SelectContext(ctx, &st.Districts, db.pool.Rebind(`SELECT district_code, gross, net FROM statement_districts WHERE year = ? AND version = ? ORDER BY district_code`), args...); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &st.Districts, db.pool.Rebind(`SELECT district_code, gross, net FROM statement_districts WHERE year = ? AND version = ? ORDER BY district_code`), args...); err != nil {
 		return nil, err
 	}
 	return st, nil
 }
 
-// IssueStatement freezes the latest version of year, which must be a draft.
-func (db *DB) IssueStatement(ctx context.Context, year int, at time.Time) (int, error) {
-	var version int
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+// IssueInput names the draft to issue: the year's latest version, with
+// the fingerprint the issuer was shown, and what its documents will print.
+type IssueInput struct {
+	Year     int
+	Version  int    // the year's latest version, a draft
+	SHA256   string // its fingerprint, as the issuer saw it
+	IssuedAt time.Time
+	Snapshot Snapshot
+}
+
+// Validate checks that the version, its fingerprint and the time are named.
+func (in IssueInput) Validate() error {
+	switch {
+	case in.Version < 1:
+		return fmt.Errorf("issue %d: version %d is not a version number", in.Year, in.Version)
+	case in.SHA256 == "":
+		return fmt.Errorf("issue %d version %d: the fingerprint the issuer saw is required", in.Year, in.Version)
+	case in.IssuedAt.IsZero():
+		return fmt.Errorf("issue %d version %d: the time of issue is required", in.Year, in.Version)
+	}
+	return nil
+}
+
+// IssueStatement freezes version in.Version of in.Year, which must be the
+// year's latest version and a draft whose rows still hash to in.SHA256,
+// together with its snapshot, in one transaction, and returns the version.
+// On PostgreSQL the database function issue_statement (migration 0018)
+// issues it, checking the rows again in SQL as the schema's owner: no other
+// role may mark a version issued.
+func (db *DB) IssueStatement(ctx context.Context, in IssueInput) (int, error) {
+	if err := in.Validate(); err != nil {
+		return 0, err
+	}
+	body, err := encodeSnapshot(in.Snapshot)
+	if err != nil {
+		return 0, fmt.Errorf("issue %d version %d: %w", in.Year, in.Version, err)
+	}
+	year := in.Year
+	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.dialect.lockTx(ctx, tx, lockNamespace, year); err != nil {
+			return err
+		}
 		var last struct {
 			Version int    `db:"version"`
 			Status  string `db:"status"`
@@ -174,13 +241,38 @@ func (db *DB) IssueStatement(ctx context.Context, year int, at time.Time) (int, 
 		if err != nil {
 			return err
 		}
-		version = last.Version
+		if last.Version != in.Version {
+			return fmt.Errorf("%d version %d is not the latest: version %d is (look at it before issuing it)", year, in.Version, last.Version)
+		}
 		if last.Status == string(billing.StatementStatusIssued) {
 			return fmt.Errorf("%d version %d: %w", year, last.Version, ErrIssued)
 		}
-		_, err = tx.ExecContext(ctx, db.pool.Rebind(`UPDATE statements SET status = 'issued', issued_at = ? WHERE year = ? AND version = ? AND status = 'draft'`),
-			db.dialect.instant(at), year, last.Version)
+		st, err := db.readStatement(ctx, tx, year, in.Version)
+		if err != nil {
+			return err
+		}
+		if err := verifyStatement(st); err != nil {
+			return err
+		}
+		if st.SHA256 != in.SHA256 {
+			return fmt.Errorf("%d version %d: its fingerprint is %s, not %s as the issuer was shown", year, in.Version, st.SHA256, in.SHA256)
+		}
+		if db.dialect.issueFunction {
+			_, err := tx.ExecContext(ctx, db.pool.Rebind(`SELECT issue_statement(?, ?, ?, ?, ?)`), year, in.Version, in.SHA256, db.dialect.instant(in.IssuedAt), string(body))
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.pool.Rebind(`DELETE FROM statement_snapshots WHERE year = ? AND version = ?`), year, in.Version); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.pool.Rebind(`INSERT INTO statement_snapshots (year, version, body) VALUES (?, ?, ?)`), year, in.Version, string(body)); err != nil {
+			return fmt.Errorf("store the snapshot: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, db.pool.Rebind(`UPDATE statements SET status = 'issued', issued_at = ?, snapshot_sha256 = ? WHERE year = ? AND version = ? AND status = 'draft'`),
+			db.dialect.instant(in.IssuedAt), sha256Hex(body), year, in.Version)
 		return err
 	})
-	return version, err
+	if err != nil {
+		return 0, err
+	}
+	return in.Version, nil
 }

@@ -29,6 +29,22 @@ func assemble(t *testing.T, db *store.DB) *billing.Statement {
 	return st
 }
 
+// issue issues the latest version of year with snap, as cloudbill issue
+// does, and returns it.
+func issue(t *testing.T, db *store.DB, year int, snap store.Snapshot) *billing.Statement {
+	t.Helper()
+	ctx := context.Background()
+	st, err := db.Statement(ctx, year, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.IssueStatement(ctx, store.IssueInput{Year: year, Version: st.Version, SHA256: st.SHA256,
+		IssuedAt: time.Date(2025, 1, 10, 0, 0, 0, 0, time.UTC), Snapshot: snap}); err != nil {
+		t.Fatalf("issue %d version %d: %v", year, st.Version, err)
+	}
+	return st
+}
+
 func TestStatementTotalsByHand(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		seedSettlement(t, db)
@@ -114,10 +130,8 @@ func TestStatementVersionsAndImmutability(t *testing.T) {
 		}
 		checkSums(t, back)
 
-		if _, err := db.IssueStatement(ctx, 2024, time.Date(2025, 1, 10, 0, 0, 0, 0, time.UTC)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.IssueStatement(ctx, 2024, time.Now()); !errors.Is(err, store.ErrIssued) {
+		issue(t, db, 2024, store.Snapshot{})
+		if _, err := db.IssueStatement(ctx, store.IssueInput{Year: 2024, Version: 1, SHA256: st.SHA256, IssuedAt: time.Now()}); !errors.Is(err, store.ErrIssued) {
 			t.Errorf("issuing twice: %v, want ErrIssued", err)
 		}
 		for _, q := range []string{

@@ -23,7 +23,8 @@ const (
 
 // DB is an open cloudbill database.
 type DB struct {
-	// Engine and DSN say which database this is; read them, never set them.
+	// Engine and DSN say which database this is; read them, never set
+	// them. DSN may hold a password: print RedactDSN(DSN), never DSN.
 	Engine Engine
 	DSN    string
 
@@ -46,6 +47,11 @@ type Options struct {
 	// ErrInjectedFailure after that many valid rows of a file, for tests
 	// proving that nothing of such a file is applied.
 	FailAfterRows int64
+	// ConnectTimeout bounds how long Open waits for a PostgreSQL server to
+	// answer (a server that accepts the connection and says nothing would
+	// otherwise hang the command); zero means DefaultConnectTimeout. A
+	// connect_timeout in the URL wins. SQLite ignores it.
+	ConnectTimeout time.Duration
 }
 
 // ParseDSN splits a --db value into engine and driver DSN: "sqlite:PATH",
@@ -64,7 +70,7 @@ func ParseDSN(dsn string) (Engine, string, error) {
 		}
 		return EngineSQLite, p, nil
 	case strings.Contains(dsn, "://"):
-		return "", "", fmt.Errorf("unsupported database address %q: use sqlite:PATH or postgres://…", dsn)
+		return "", "", fmt.Errorf("unsupported database address %q: use sqlite:PATH or postgres://…", RedactDSN(dsn))
 	}
 	return EngineSQLite, dsn, nil
 }
@@ -74,21 +80,36 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return OpenWith(ctx, dsn, Options{})
 }
 
-// OpenWith is Open with options.
+// OpenWith is Open with options. No error it returns shows the
+// database's password.
 func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	db, err := openWith(ctx, dsn, opts)
+	return db, redactError(err, dsn)
+}
+
+func openWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	engine, addr, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
 	d := dialectOf(engine)
+	timeout := opts.ConnectTimeout
+	if timeout <= 0 {
+		timeout = DefaultConnectTimeout
+	}
+	if engine == EnginePostgres {
+		if addr, timeout, err = withConnectTimeout(addr, timeout); err != nil {
+			return nil, fmt.Errorf("database address %s: %w", RedactDSN(dsn), err)
+		}
+	}
 	x, err := sqlx.Open(d.driver, d.source(addr))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", engine, err)
 	}
 	x.SetMaxOpenConns(d.maxOpenConns)
-	if err := x.PingContext(ctx); err != nil {
+	if err := ping(ctx, x, engine, addr, timeout); err != nil {
 		x.Close()
-		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
+		return nil, err
 	}
 	db := &DB{
 		Engine: engine, DSN: dsn,
@@ -100,6 +121,29 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// ping makes the first connection. On PostgreSQL lib/pq's connect_timeout
+// bounds the TCP connect and the start-up exchange, and a deadline a
+// little later bounds the whole, so that a server that accepts the
+// connection and never answers fails with a message naming it.
+func ping(ctx context.Context, x *sqlx.DB, engine Engine, addr string, timeout time.Duration) error {
+	if engine != EnginePostgres {
+		if err := x.PingContext(ctx); err != nil {
+			return fmt.Errorf("connect to %s database: %w", engine, err)
+		}
+		return nil
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout+time.Second)
+	defer cancel()
+	err := x.PingContext(pctx)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() == nil && isTimeout(err):
+		return &noAnswerError{server: serverAddress(addr), timeout: timeout, err: err}
+	}
+	return fmt.Errorf("connect to %s database at %s: %w", engine, serverAddress(addr), err)
 }
 
 // systemClock is the wall clock in UTC.

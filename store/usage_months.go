@@ -351,10 +351,27 @@ func valuesList(n, c int) string {
 // VerifyUsageMonths recomputes usage_months from every usage row and
 // reports the first difference from the stored summary. It reads the
 // whole usage table: a check for tests and for an operator in doubt, not
-// for the nightly path.
+// for the nightly path. The months of an archived year are left out: their
+// rows are in the archive files (ArchiveYear).
 func (db *DB) VerifyUsageMonths(ctx context.Context) error {
+	frozen, err := db.archivedYears(ctx, db.pool, RecordUsage)
+	if err != nil {
+		return err
+	}
+	return db.verifyUsageMonths(ctx, db.pool, 0, 0, frozen)
+}
+
+// verifyUsageMonths compares usage_months with the usage rows dated
+// from..to (exclusive; both zero for every row), leaving out the years
+// frozen.
+func (db *DB) verifyUsageMonths(ctx context.Context, q sqlx.QueryerContext, from, to metering.Date, frozen []int) error {
+	where, args := "", []any{}
+	if from != 0 || to != 0 {
+		where, args = ` WHERE day >= ? AND day < ?`, []any{from, to}
+	}
+	skip := func(d metering.Date) bool { return slices.Contains(frozen, d.Year()) }
 	want := map[monthKey]int32{}
-	rows, err := db.pool.QueryxContext(ctx, `SELECT resource_id, item_code, day, quantity FROM usage`)
+	rows, err := q.QueryxContext(ctx, db.pool.Rebind(`SELECT resource_id, item_code, day, quantity FROM usage`+where), args...)
 	if err != nil {
 		return err
 	}
@@ -365,13 +382,16 @@ func (db *DB) VerifyUsageMonths(ctx context.Context) error {
 		if err := rows.Scan(&res, &item, &day, &q); err != nil {
 			return err
 		}
+		if skip(day) {
+			continue
+		}
 		want[monthKey{res, item, metering.NewDate(day.Year(), day.Month(), 1), normalQuantity(q)}] |= 1 << (day.Day() - 1)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	got := map[monthKey]int32{}
-	sums, err := db.pool.QueryxContext(ctx, `SELECT resource_id, item_code, month, quantity, days FROM usage_months`)
+	sums, err := q.QueryxContext(ctx, db.pool.Rebind(`SELECT resource_id, item_code, month, quantity, days FROM usage_months`+strings.ReplaceAll(where, "day", "month")), args...)
 	if err != nil {
 		return err
 	}
@@ -381,6 +401,9 @@ func (db *DB) VerifyUsageMonths(ctx context.Context) error {
 		var days int32
 		if err := sums.Scan(&k.res, &k.item, &k.month, &k.q, &days); err != nil {
 			return err
+		}
+		if skip(k.month) {
+			continue
 		}
 		k.q = normalQuantity(k.q)
 		if got[k]&days != 0 {
@@ -415,19 +438,31 @@ func normalQuantity(q string) string {
 
 // RebuildUsageMonths recomputes usage_months from every usage row in one
 // transaction: the repair when VerifyUsageMonths finds a difference (usage
-// rows inserted by hand in SQL, which no trigger sees).
+// rows inserted by hand in SQL, which no trigger sees). The months of an
+// archived year are kept as they are (ArchiveYear).
 func (db *DB) RebuildUsageMonths(ctx context.Context) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error { return db.rebuildUsageMonths(ctx, tx) })
 }
 
 func (db *DB) rebuildUsageMonths(ctx context.Context, tx *sqlx.Tx) error {
+	frozen, err := db.archivedYears(ctx, tx, RecordUsage)
+	if err != nil {
+		return err
+	}
+	del, ins := `DELETE FROM usage_months`, `FROM usage`
+	months, args := outsideYears("month", frozen)
+	days, _ := outsideYears("day", frozen)
+	if months != "" {
+		del += ` WHERE ` + months
+		ins += ` WHERE ` + days
+	}
 	q := `INSERT INTO usage_months (resource_id, item_code, month, quantity, days)
 		SELECT resource_id, item_code, ` + db.dialect.monthOf("day") + `, quantity, ` + db.dialect.dayBits("day") + `
-		FROM usage GROUP BY 1, 2, 3, 4`
-	if _, err := tx.ExecContext(ctx, `DELETE FROM usage_months`); err != nil {
+		` + ins + ` GROUP BY 1, 2, 3, 4`
+	if _, err := tx.ExecContext(ctx, db.pool.Rebind(del), args...); err != nil {
 		return fmt.Errorf("rebuild usage_months: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, q); err != nil {
+	if _, err := tx.ExecContext(ctx, db.pool.Rebind(q), args...); err != nil {
 		return fmt.Errorf("rebuild usage_months: %w", err)
 	}
 	return nil

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"cloudbill/store"
 )
 
 // cmdBackup writes a consistent copy of the SQLite database while the
@@ -25,7 +27,7 @@ func cmdBackup(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if !c.quiet() {
-		fmt.Fprintf(c.Stdout, "%s database copied to %s (restore: stop the daemon, put the copy in place of %s)\n", db.Engine, *out, c.DSN)
+		fmt.Fprintf(c.Stdout, "%s database copied to %s (restore: stop the daemon, put the copy in place of %s)\n", db.Engine, *out, store.RedactDSN(c.DSN))
 	}
 	return nil
 }

@@ -14,9 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"cloudbill/app"
 	"cloudbill/app/apptest"
+	"cloudbill/billing"
+	"cloudbill/evaluation"
 	"cloudbill/metering"
+	"cloudbill/reference"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
 )
@@ -118,8 +123,13 @@ func TestCommands(t *testing.T) {
 	})
 }
 
-// The deployment's least-privilege role (deploy/postgres-setup.sql) runs the
-// daemon's work but cannot change the schema or an issued statement.
+// The roles of deploy/postgres-setup.sql, the script run twice (before and
+// after the owner migrates): the loader loads reference data, the daemon
+// ingests, keeps job history, refreshes findings and settles a draft, the
+// issuer issues it through issue_statement, the reader reports it. Each
+// forbidden act of each role is refused, a daemon with TEMPORARY cannot
+// shadow its way into the issued lines, and the issued documents do not
+// change.
 func TestLeastPrivilegeRole(t *testing.T) {
 	admin := storetest.DSN(t, store.EnginePostgres) // a server to play on (skips or fails like every PG test)
 	psql, err := exec.LookPath("psql")
@@ -132,47 +142,173 @@ func TestLeastPrivilegeRole(t *testing.T) {
 	}
 	ctx := context.Background()
 	suffix := fmt.Sprintf("%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
-	dbname, owner, daemonRole := "cb_lp_"+suffix, "cb_lp_owner_"+suffix, "cb_lp_daemon_"+suffix
-	cmd := exec.Command(psql, "-q", "-X", "-d", admin,
-		"-v", "dbname="+dbname, "-v", "owner="+owner, "-v", "daemon="+daemonRole,
-		"-v", "owner_password=o-secret", "-v", "daemon_password=d-secret",
-		"-f", filepath.Join("..", "..", "deploy", "postgres-setup.sql"))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("postgres-setup.sql: %v\n%s", err, out)
+	dbname := "cb_lp_" + suffix
+	roles := map[string]string{}
+	args := []string{"-X", "-q", "-d", admin, "-v", "dbname=" + dbname}
+	var names []string
+	for _, duty := range []string{"owner", "loader", "daemon", "issuer", "reader"} {
+		roles[duty] = "cb_lp_" + duty + "_" + suffix
+		names = append(names, roles[duty])
+		args = append(args, "-v", duty+"="+roles[duty], "-v", duty+"_password="+duty+"-secret")
 	}
-	storetest.DropAtCleanup(t, admin, dbname, daemonRole, owner)
-	as := func(role string) string {
+	args = append(args, "-f", filepath.Join("..", "..", "deploy", "postgres-setup.sql"))
+	storetest.DropAtCleanup(t, admin, dbname, names...)
+	setup := func(when string) {
+		t.Helper()
+		out, err := exec.Command(psql, args...).CombinedOutput()
+		if err != nil || len(bytes.TrimSpace(out)) > 0 {
+			t.Fatalf("postgres-setup.sql %s: %v\n%s", when, err, out)
+		}
+	}
+	as := func(duty string) *store.DB {
+		t.Helper()
 		u, err := url.Parse(admin)
 		if err != nil {
 			t.Fatal(err)
 		}
-		u.User, u.Path = url.User(role), "/"+dbname
-		return u.String()
+		u.User, u.Path = url.UserPassword(roles[duty], duty+"-secret"), "/"+dbname
+		db, err := store.Open(ctx, u.String())
+		if err != nil {
+			t.Fatalf("%s opens the database: %v", duty, err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	clock := func() time.Time { return time.Date(2025, 1, 10, 9, 0, 0, 0, metering.Shanghai) }
+	appAs := func(db *store.DB) *app.App {
+		a := app.New(db, apptest.Discard)
+		a.Now, a.PolicyPath = clock, ""
+		return a
 	}
 
-	// The owner migrates and, for the test, issues a statement.
-	own, err := store.Open(ctx, as(owner))
-	if err != nil {
-		t.Fatalf("owner migrates: %v", err)
-	}
-	defer own.Close()
-	storetest.InsertIssuedStatement(t, own, 2024, "100", "95")
+	setup("before the schema exists")
+	as("owner") // migrates
+	setup("after migrating")
 
-	d, err := store.Open(ctx, as(daemonRole))
-	if err != nil {
-		t.Fatalf("daemon role opens a migrated database: %v", err)
+	// The loader loads; the daemon may not.
+	ref := leastPrivilegeReference()
+	if _, err := appAs(as("loader")).LoadSet(ctx, ref); err != nil {
+		t.Fatalf("the loader loads reference data: %v", err)
 	}
-	defer d.Close()
-	r := apptest.Runner(d, "lp:1", nil, map[string]app.JobFunc{app.JobNightly: func(ctx context.Context) (app.JobResult, error) {
-		return app.JobResult{}, storetest.WriteWithTempTable(ctx, t, d)
-	}})
-	if run, err := r.Run(ctx, app.JobNightly); err != nil || run.Status != store.JobStatusSucceeded {
-		t.Fatalf("daemon role runs a job (lock, history, DML, temp table): %+v %v", run, err)
+	d := as("daemon")
+	da := appAs(d)
+	if _, err := da.LoadSet(ctx, ref); err == nil {
+		t.Error("the daemon loaded reference data")
 	}
-	storetest.CheckLeastPrivilege(t, d)
-	if net := storetest.StatementNet(t, own, 2024); net != "95" {
-		t.Errorf("issued statement changed: net %s", net)
+
+	// The daemon ingests (staging in temporary tables), refreshes findings, keeps job history, settles.
+	inbox := t.TempDir()
+	var usage strings.Builder
+	usage.WriteString(ingestUsageHeader)
+	for day := metering.MustDate("2024-06-10"); day <= metering.MustDate("2024-06-30"); day++ {
+		fmt.Fprintf(&usage, "%s,R1,VCPU,4\n", day)
 	}
+	writeFiles(t, inbox, map[string]string{"usage-2024-06.csv": usage.String()})
+	r := apptest.Runner(d, "lp:1", clock, map[string]app.JobFunc{
+		app.JobNightly: da.NightlyJob(app.IngestInput{Inbox: inbox, SettleTime: -1}, func() metering.Date { return metering.MustDate("2024-12-31") }),
+	})
+	if run, err := r.Run(ctx, app.JobNightly); err != nil || run.Status != store.JobStatusSucceeded || run.Counts[app.CountRowsIngested] != 21 {
+		t.Fatalf("the daemon runs the nightly job: %+v %v", run, err)
+	}
+	if _, err := da.Recorded(ctx, "settle", func(ctx context.Context) (app.JobResult, error) {
+		_, err := da.Settle(ctx, app.YearInput{Year: 2024})
+		return app.JobResult{}, err
+	}); err != nil {
+		t.Fatalf("the daemon settles: %v", err)
+	}
+	if _, err := da.Issue(ctx, app.YearInput{Year: 2024}); err == nil {
+		t.Error("the daemon issued a statement")
+	}
+
+	// The issuer issues, recorded in the job history.
+	ia := appAs(as("issuer"))
+	if _, err := ia.Recorded(ctx, "issue", func(ctx context.Context) (app.JobResult, error) {
+		_, err := ia.Issue(ctx, app.YearInput{Year: 2024})
+		return app.JobResult{}, err
+	}); err != nil {
+		t.Fatalf("the issuer issues: %v", err)
+	}
+
+	// The reader reads: the issued version's documents, and the job history.
+	rd := as("reader")
+	ra := appAs(rd)
+	report := func() map[string]string {
+		t.Helper()
+		dir := t.TempDir()
+		paths, err := ra.Report(ctx, app.ReportInput{Year: 2024, Out: dir})
+		if err != nil {
+			t.Fatalf("the reader reports: %v", err)
+		}
+		out := map[string]string{}
+		for _, p := range paths {
+			b, _ := os.ReadFile(p)
+			out[filepath.Base(p)] = string(b)
+		}
+		return out
+	}
+	before := report()
+	if runs, err := rd.JobRuns(ctx, store.JobRunFilter{Limit: 10}); err != nil || len(runs) != 3 {
+		t.Errorf("the reader reads the job history: %d runs, %v", len(runs), err)
+	}
+
+	// Every forbidden act of every role is refused.
+	for duty, attempts := range map[string][]storetest.Attempt{
+		"daemon": storetest.DaemonMayNot(), "loader": storetest.LoaderMayNot(),
+		"issuer": storetest.IssuerMayNot(), "reader": storetest.ReaderMayNot(),
+	} {
+		db := d
+		if duty != "daemon" {
+			db = as(duty)
+		}
+		for _, p := range storetest.Refusals(t, db, attempts) {
+			t.Errorf("%s: %s", duty, p)
+		}
+	}
+	for _, name := range storetest.ShadowRewrite(ctx, t, d, 2024, 1) {
+		t.Errorf("daemon, through shadow tables: accepted: %s", name)
+	}
+	if _, err := appAs(as("reader")).Issue(ctx, app.YearInput{Year: 2024}); err == nil {
+		t.Error("the reader issued")
+	}
+
+	// Version 1 is what it was.
+	after := report()
+	for name, b := range before {
+		if after[name] != b {
+			t.Errorf("%s changed after the refused attempts", name)
+		}
+	}
+	if st, err := rd.Statement(ctx, 2024, 1); err != nil || st.Status != billing.StatementStatusIssued || !st.Gross.Equal(decimal.RequireFromString("82.62")) {
+		t.Errorf("issued version 1: %v", err)
+	}
+}
+
+// leastPrivilegeReference is one VM of 4 vCPU confirmed 2024-06-10 with
+// the scores of one quarter: 21 days in June at 360 元/核/年,
+// 4 × 360 × 21 ÷ 366 = 30240 ÷ 366 = 82.622… → 82.62 元.
+func leastPrivilegeReference() *reference.Set {
+	at := func(s string) time.Time { t, _ := metering.ParseInstant(s); return t }
+	approved, confirmed := at("2024-06-05T09:00:00+08:00"), at("2024-06-10T09:00:00+08:00")
+	ref := &reference.Set{
+		Inventory: metering.Inventory{
+			Districts:   []metering.District{{Code: "140200", Name: "市本级"}},
+			Departments: []metering.Department{{Code: "D1", Name: "市大数据局", DistrictCode: "140200"}},
+			Providers:   []metering.Provider{{Code: "ctc", Name: "电信"}},
+			Systems:     []metering.System{{ID: "S1", DepartmentCode: "D1", Name: "政务服务网"}},
+			Resources:   []metering.Resource{{ID: "R1", SystemID: "S1", ProviderCode: "ctc", Kind: "vm", Name: "web"}},
+		},
+		Catalogue: []billing.PriceVersion{{ItemCode: "VCPU", Category: "计算", Name: "vCPU", Unit: "核·年", Cycle: billing.CycleYear,
+			Price: decimal.NewFromInt(360), EffectiveFrom: metering.MustDate("2023-01-01"), ApprovalRef: "同财〔2023〕1号"}},
+		Events: []metering.Event{
+			{ResourceID: "R1", Kind: metering.EventApproved, At: approved, Day: metering.DateOf(approved), ItemCode: "VCPU", Quantity: decimal.NewFromInt(4), Ref: "A1"},
+			{ResourceID: "R1", Kind: metering.EventConfirmed, At: confirmed, Day: metering.DateOf(confirmed)},
+		},
+		Calendar: []evaluation.CalendarDay{{Day: metering.MustDate("2024-10-01"), Kind: evaluation.DayHoliday, Name: "国庆节"}},
+	}
+	for _, dim := range evaluation.Dimensions {
+		ref.Scores = append(ref.Scores, evaluation.Score{ProviderCode: "ctc", Period: "2024Q2", Dimension: dim, Evaluator: "department", Score: decimal.NewFromInt(96)})
+	}
+	return ref
 }
 
 // kill -9 in the middle of the nightly job on SQLite, then a restart well

@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"cloudbill/app"
+	"cloudbill/metering"
 )
 
 func cmdIngest(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "ingest", "PATH... | --inbox DIR")
 	inbox := fs.String("inbox", "", "ingest every new file of `DIR`, moving each to DIR/done/ once committed (or DIR/failed/ when unreadable)")
+	dryRun := fs.Bool("dry-run", false, "check and count every file as the ingest would and list every rejected row (file:line: column: reason) on stdout, then store nothing: no ledger entry, reject, metering row or summary is written, no inbox file moves, no job run is recorded")
 	c.settleFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -24,6 +26,9 @@ func cmdIngest(ctx context.Context, c *cli, args []string) error {
 	in.Paths = fs.Args()
 	if err := in.Validate(); err != nil {
 		return usagef("%s", err.(*app.InputError).Reason)
+	}
+	if *dryRun {
+		return c.dryRunIngest(ctx, in)
 	}
 	return c.withApp(ctx, func(a *app.App) error {
 		var sum app.IngestSummary
@@ -43,6 +48,28 @@ func cmdIngest(ctx context.Context, c *cli, args []string) error {
 				"repeated", sum.Duplicates, "rejected", sum.Rejected, "not_yet_billable", sum.NotYetBillable, "retried", sum.Retried)
 		} else {
 			fmt.Fprintf(c.Stderr, "ingested %d files (%d already ingested, %d unreadable): %s\n", sum.Files, sum.Skipped, sum.Failed, sum)
+		}
+		return err
+	})
+}
+
+// dryRunIngest runs in as a dry run: each file's counts on stderr as a real
+// run prints them, every reject on stdout, nothing stored.
+func (c *cli) dryRunIngest(ctx context.Context, in app.IngestInput) error {
+	in.DryRun = true
+	in.Rejected = func(p metering.Problem) { fmt.Fprintln(c.Stdout, p.Error()) }
+	in.Report = func(fr app.FileReport) { c.printReport(fr, false) }
+	return c.withApp(ctx, func(a *app.App) error {
+		sum, err := a.Ingest(ctx, in)
+		if c.jsonLogs() {
+			c.Log.Info("dry run finished, nothing stored", "files", sum.Files, "already_ingested", sum.Skipped, "unreadable", sum.Failed,
+				"read", sum.Read, "new", sum.Accepted, "replaced", sum.Replaced, "unchanged", sum.Unchanged,
+				"repeated", sum.Duplicates, "rejected", sum.Rejected, "not_yet_billable", sum.NotYetBillable, "retried", sum.Retried)
+		} else {
+			fmt.Fprintf(c.Stderr, "dry run, nothing stored: would ingest %d files (%d already ingested, %d unreadable): %s\n", sum.Files, sum.Skipped, sum.Failed, sum)
+		}
+		if err == nil && sum.Failed > 0 {
+			err = fmt.Errorf("%d files could not be read", sum.Failed)
 		}
 		return err
 	})
@@ -77,7 +104,10 @@ func (c *cli) settleFlag(fs *flag.FlagSet) {
 
 // printFile prints one file's outcome on stderr (in JSON mode the logs
 // carry it).
-func (c *cli) printFile(fr app.FileReport) {
+func (c *cli) printFile(fr app.FileReport) { c.printReport(fr, true) }
+
+// printReport is printFile; hint adds where to see the file's rejects.
+func (c *cli) printReport(fr app.FileReport, hint bool) {
 	if c.jsonLogs() || (c.quiet()) {
 		return
 	}
@@ -102,7 +132,7 @@ func (c *cli) printFile(fr app.FileReport) {
 		line += fmt.Sprintf(" (%s, %s, %.1fs, %.0f rows/s)", r.Kind, r.Path, fr.Took.Seconds(), float64(r.Read)/max(fr.Took.Seconds(), 1e-9))
 	}
 	fmt.Fprintln(c.Stderr, line)
-	if r.Rejected > 0 {
+	if r.Rejected > 0 && hint {
 		fmt.Fprintf(c.Stderr, "%s: see the rejected rows with: cloudbill rejects --file %s\n", r.File, r.File)
 	}
 }

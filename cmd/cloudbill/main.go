@@ -38,16 +38,19 @@ type cli struct {
 	LogFormat string
 	Stdout    io.Writer
 	Stderr    io.Writer
+	stdin     io.Reader // user add/passwd --password-stdin
 	Log       *slog.Logger
 	// IsTerminal reports whether Stderr is a terminal (progress bars).
 	IsTerminal bool
 	// Verbose asks one-shot runs for their summary and info logs.
 	Verbose bool
 	// creates says the command may create the database (load, migrate).
-	creates  bool
-	command  string
-	settle   time.Duration // --settle of the inbox
-	keepDone time.Duration // --keep-done of the inbox
+	creates bool
+	command string
+	settle  time.Duration // --settle of the inbox
+	// connectTimeout bounds how long a PostgreSQL server may take to answer.
+	connectTimeout time.Duration
+	keepDone       time.Duration // --keep-done of the inbox
 }
 
 // jsonLogs reports whether stderr carries JSON lines only.
@@ -62,7 +65,7 @@ func (c *cli) OpenDB(ctx context.Context) (*store.DB, error) {
 			return nil, fmt.Errorf("database %s does not exist (check --db or CLOUDBILL_DB; cloudbill load DIR or cloudbill migrate creates it)", path)
 		}
 	}
-	return store.Open(ctx, c.DSN)
+	return store.OpenWith(ctx, c.DSN, store.Options{ConnectTimeout: c.connectTimeout})
 }
 
 // withApp runs fn with the use cases on the database, closed afterwards.
@@ -103,7 +106,8 @@ func init() {
 		"summaries": {"check (or --rebuild) the usage summaries the settlement and the findings read", cmdSummaries},
 		"settle":    {"compute the year's settlement as a new draft version", cmdSettle},
 		"issue":     {"freeze the year's draft statement as issued", cmdIssue},
-		"diff":      {"list per line what changed between the last two versions", cmdDiff},
+		"diff":      {"list per line what changed between two versions (default: the latest issued against the latest)", cmdDiff},
+		"versions":  {"list the year's statement versions: status, dates, lines, totals, fingerprint", cmdVersions},
 		"report":    {"write the year's PDF, CSV and XLSX documents, or a month's or a quarter's report", cmdReport},
 		"budget":    {"write next year's budget proposal (PDF, CSV, XLSX) from the approved configuration", cmdBudget},
 		"policy":    {"print the evaluation policy in force", cmdPolicy},
@@ -113,6 +117,8 @@ func init() {
 		"jobs":      {"list recent job runs", cmdJobs},
 		"demo":      {"fresh embedded database, fixtures, a generated year, every report", cmdDemo},
 		"backup":    {"copy the SQLite database consistently while the daemon runs (PostgreSQL: pg_dump)", cmdBackup},
+		"archive":   {archiveSummary, cmdArchive},
+		"user":      {"manage the review portal's accounts: add, list, disable, passwd", cmdUser},
 	}
 }
 
@@ -125,7 +131,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 
 // Main runs cloudbill with args and returns the exit status.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &cli{Stdout: stdout, Stderr: stderr}
+	a := &cli{Stdout: stdout, Stderr: stderr, stdin: stdin}
 	if f, ok := stderr.(*os.File); ok {
 		a.IsTerminal = term.IsTerminal(int(f.Fd()))
 	}
@@ -139,6 +145,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	global.StringVar(&a.LogFormat, "log-format", envOr("CLOUDBILL_LOG_FORMAT", "text"), "log format: text or json, one JSON object a line on stderr (env CLOUDBILL_LOG_FORMAT)")
 	global.BoolVar(&a.Verbose, "verbose", false, "one-shot runs (cloudbill run) print their summary and info logs; without it they print nothing on success, so cron sends no mail")
 	version := global.Bool("version", false, "print the version and exit")
+	global.DurationVar(&a.connectTimeout, "connect-timeout", envDuration("CLOUDBILL_CONNECT_TIMEOUT", store.DefaultConnectTimeout),
+		"how long a PostgreSQL server may take to answer before the command fails (env CLOUDBILL_CONNECT_TIMEOUT; connect_timeout in the URL wins)")
 	global.Usage = func() { printUsage(stderr, global) }
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

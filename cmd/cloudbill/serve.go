@@ -8,6 +8,7 @@ import (
 
 	"cloudbill/app"
 	"cloudbill/daemon"
+	"cloudbill/web"
 )
 
 // Default schedules, in Asia/Shanghai (daemon.DefaultSchedules).
@@ -29,6 +30,9 @@ func cmdServe(ctx context.Context, a *cli, args []string) error {
 	out := fs.String("out", envOr("CLOUDBILL_OUT", "reports"), "folder the annual, monthly and quarterly jobs write their documents to (env CLOUDBILL_OUT)")
 	addr := fs.String("addr", envOr("CLOUDBILL_ADDR", "127.0.0.1:9464"), "address of /healthz and /metrics; off serves nothing (env CLOUDBILL_ADDR)")
 	grace := fs.Duration("grace", envDuration("CLOUDBILL_GRACE", time.Minute), "on SIGTERM, how long a running job may go on before it is cancelled and rolled back (env CLOUDBILL_GRACE)")
+	webAddr := fs.String("web", envOr("CLOUDBILL_WEB", "off"), "address of the review portal, as in 127.0.0.1:8080; off serves none (env CLOUDBILL_WEB)")
+	webCache := fs.String("web-cache", envOr("CLOUDBILL_WEB_CACHE", ""), "folder the portal renders each statement version's documents into (default: a folder under the system's temporary directory; env CLOUDBILL_WEB_CACHE)")
+	webProxy := fs.Bool("web-trust-proxy", false, "the portal is behind a reverse proxy: take the client's address from X-Forwarded-For and HTTPS from X-Forwarded-Proto")
 	catchUp := fs.Bool("catch-up", true, "at start, run each job once if a scheduled run was missed since its last success (the annual, monthly and quarterly jobs too)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
@@ -55,7 +59,28 @@ func cmdServe(ctx context.Context, a *cli, args []string) error {
 			cfg.CatchUp = []string{app.JobNightly, app.JobAnnual, app.JobMonthly, app.JobQuarterly}
 		}
 		d := &daemon.Daemon{Config: cfg, Runner: r, Metrics: m, Log: a.Log}
-		return d.Run(ctx)
+		if *webAddr == "" || *webAddr == "off" {
+			return d.Run(ctx)
+		}
+		portal, err := web.New(ap, web.Config{Inbox: *inbox, CacheDir: *webCache, TrustProxy: *webProxy})
+		if err != nil {
+			return err
+		}
+		// The portal and the daemon stop together: on SIGTERM, or when the
+		// portal cannot listen.
+		runCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		webErr := make(chan error, 1)
+		go func() {
+			webErr <- web.Serve(runCtx, web.ListenAddr(*webAddr), portal, a.Log, nil)
+			stop()
+		}()
+		err = d.Run(runCtx)
+		stop()
+		if werr := <-webErr; err == nil {
+			err = werr
+		}
+		return err
 	})
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"text/tabwriter"
 
 	"cloudbill/app"
 	"cloudbill/billing"
+	"cloudbill/metering"
 )
 
 // yearFlag parses a command that takes only --year.
@@ -84,8 +86,15 @@ func cmdIssue(ctx context.Context, c *cli, args []string) error {
 }
 
 func cmdDiff(ctx context.Context, c *cli, args []string) error {
-	in, err := yearFlag(c, "diff", args)
-	if err != nil {
+	fs := newFlags(c, "diff", "")
+	var in app.DiffInput
+	fs.IntVar(&in.Year, "year", 0, "settlement year (required)")
+	fs.IntVar(&in.From, "from", 0, "the older version (default: the latest issued before --to, else the one before it)")
+	fs.IntVar(&in.To, "to", 0, "the newer version (default: the latest)")
+	if err := parseNoArgs(fs, args); err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
 		return err
 	}
 	return c.withApp(ctx, func(a *app.App) error {
@@ -117,7 +126,7 @@ func cmdReport(ctx context.Context, c *cli, args []string) error {
 	month := fs.String("month", "", "a month such as 2024-07: the monthly report month-2024-07.pdf and .csv (月报)")
 	quarter := fs.String("quarter", "", "a quarter such as 2024Q3: the quarterly report quarter-2024Q3.pdf and .csv (季报)")
 	fs.StringVar(&in.Out, "out", ".", "folder for the documents")
-	fs.IntVar(&in.Version, "version", 0, "statement version (default: the latest; --year only)")
+	fs.IntVar(&in.Version, "version", 0, "statement version (default: the latest issued one, else the latest draft; --year only)")
 	fs.StringVar(&in.Font, "font", os.Getenv("CLOUDBILL_FONT"), "CJK TrueType font for the PDFs (env CLOUDBILL_FONT; default: found in standard places)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
@@ -163,10 +172,52 @@ func cmdReport(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	return c.withApp(ctx, func(a *app.App) error {
+		st, err := a.ReportVersion(ctx, in.Year, in.Version)
+		if err != nil {
+			return err
+		}
+		in.Version = st.Version
+		status := string(st.Status)
+		if st.SupersededBy > 0 {
+			status = fmt.Sprintf("superseded by version %d", st.SupersededBy)
+		}
+		fmt.Fprintf(c.Stderr, "report %d: version %d (%s)\n", in.Year, st.Version, status)
 		paths, err := a.Report(ctx, in)
 		for _, p := range paths {
 			fmt.Fprintln(c.Stdout, p)
 		}
 		return err
+	})
+}
+
+func cmdVersions(ctx context.Context, c *cli, args []string) error {
+	in, err := yearFlag(c, "versions", args)
+	if err != nil {
+		return err
+	}
+	return c.withApp(ctx, func(a *app.App) error {
+		vs, err := a.Versions(ctx, in)
+		if err != nil {
+			return err
+		}
+		if len(vs) == 0 {
+			fmt.Fprintf(c.Stdout, "no statement for %d (cloudbill settle --year %d)\n", in.Year, in.Year)
+			return nil
+		}
+		w := tabwriter.NewWriter(c.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(w, "VERSION\tSTATUS\tCREATED (Asia/Shanghai)\tISSUED\tLINES\tGROSS\tNET\tSHA256")
+		for _, v := range vs {
+			issued := "-"
+			if !v.IssuedAt.IsZero() {
+				issued = v.IssuedAt.In(metering.Shanghai).Format("2006-01-02 15:04:05")
+			}
+			status := string(v.Status)
+			if v.SupersededBy > 0 {
+				status += fmt.Sprintf(" (by %d)", v.SupersededBy)
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", v.Version, status, v.CreatedAt.In(metering.Shanghai).Format("2006-01-02 15:04:05"),
+				issued, v.Lines, v.Gross.StringFixed(2), v.Net.StringFixed(2), v.SHA256)
+		}
+		return w.Flush()
 	})
 }

@@ -128,53 +128,6 @@ func WriteWithTempTable(ctx context.Context, t testing.TB, db *store.DB) error {
 	return tx.Commit()
 }
 
-// CheckLeastPrivilege fails t, one subtest a statement, for each change
-// that the role db connects as must not be able to make on PostgreSQL
-// (deploy/postgres-setup.sql): to an issued statement of 2024, to the
-// schema, to the migration ledger, or to how triggers fire.
-func CheckLeastPrivilege(t *testing.T, db *store.DB) {
-	t.Helper()
-	for _, c := range []struct{ name, sql string }{
-		{"update an issued statement", `UPDATE statements SET net = 0 WHERE year = 2024`},
-		{"delete an issued statement", `DELETE FROM statements WHERE year = 2024`},
-		{"disable the trigger", `ALTER TABLE statements DISABLE TRIGGER statements_issued`},
-		{"alter a table", `ALTER TABLE usage ADD COLUMN note TEXT`},
-		{"create a table", `CREATE TABLE extra (n int)`},
-		{"drop a table", `DROP TABLE job_runs`},
-		{"truncate", `TRUNCATE usage`},
-		{"write the migration ledger", `DELETE FROM schema_migrations`},
-		{"bypass triggers", `SET session_replication_role = replica`},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			if _, err := SQL(t, db).Exec(c.sql); err == nil {
-				t.Errorf("the role could %s", c.name)
-			}
-		})
-	}
-}
-
-// InsertIssuedStatement stores an issued statement of year with gross and
-// net amounts and no rows, as only a role that owns the schema could.
-func InsertIssuedStatement(t testing.TB, db *store.DB, year int, gross, net string) {
-	t.Helper()
-	x := SQL(t, db)
-	if _, err := x.Exec(x.Rebind(`INSERT INTO statements (year, version, status, created_at, issued_at, sha256, policy, evaluation, gross, net)
-		VALUES (?, 1, 'issued', now(), now(), 'x', '', '', ?, ?)`), year, gross, net); err != nil {
-		t.Fatalf("insert issued statement: %v", err)
-	}
-}
-
-// StatementNet returns the net amount of year's first statement as text.
-func StatementNet(t testing.TB, db *store.DB, year int) string {
-	t.Helper()
-	x := SQL(t, db)
-	var net string
-	if err := x.Get(&net, x.Rebind(`SELECT CAST(net AS TEXT) FROM statements WHERE year = ? AND version = 1`), year); err != nil {
-		t.Fatalf("read statement %d: %v", year, err)
-	}
-	return net
-}
-
 // DropAtCleanup drops at the end of t the PostgreSQL database and then
 // the roles a test made on the server, through admin (the address of a
 // database there, with the right to drop them).

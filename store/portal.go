@@ -1,0 +1,319 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"cloudbill/billing"
+	"cloudbill/evaluation"
+	"cloudbill/metering"
+)
+
+// The review portal's read queries (docs/portal.md). Each reads what one
+// page shows and no more: the portal never loads a whole statement to
+// show one district of it.
+
+// StatementYears lists the years that have a statement, newest first.
+func (db *DB) StatementYears(ctx context.Context) ([]int, error) {
+	var ys []int
+	if err := db.pool.SelectContext(ctx, &ys, `SELECT DISTINCT year FROM statements ORDER BY year DESC`); err != nil {
+		return nil, fmt.Errorf("list statement years: %w", err)
+	}
+	return ys, nil
+}
+
+// StatementVersion is one version of a year's statement, without its rows.
+type StatementVersion struct {
+	Year      int
+	Version   int
+	Status    billing.StatementStatus
+	CreatedAt time.Time
+	IssuedAt  time.Time // zero while draft
+	SHA256    string
+	Gross     decimal.Decimal
+	Net       decimal.Decimal
+}
+
+// StatementVersionList lists year's versions, newest first.
+func (db *DB) StatementVersionList(ctx context.Context, year int) ([]StatementVersion, error) {
+	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(`SELECT version, status, created_at, issued_at, sha256, gross, net FROM statements WHERE year = ? ORDER BY version DESC`), year)
+	if err != nil {
+		return nil, fmt.Errorf("list versions of %d: %w", year, err)
+	}
+	defer rows.Close()
+	var out []StatementVersion
+	for rows.Next() {
+		v := StatementVersion{Year: year}
+		var status string
+		var created, issued Instant
+		if err := rows.Scan(&v.Version, &status, &created, &issued, &v.SHA256, &v.Gross, &v.Net); err != nil {
+			return nil, fmt.Errorf("list versions of %d: %w", year, err)
+		}
+		v.Status, v.CreatedAt, v.IssuedAt = billing.StatementStatus(status), created.Time, issued.Time
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// StatementHead reads version of year with its district and department
+// rows and the providers' evaluations, but not its lines.
+func (db *DB) StatementHead(ctx context.Context, year, version int) (*billing.Statement, error) {
+	var h struct {
+		Status    string          `db:"status"`
+		CreatedAt Instant         `db:"created_at"`
+		IssuedAt  Instant         `db:"issued_at"`
+		SHA       string          `db:"sha256"`
+		Policy    string          `db:"policy"`
+		Eval      string          `db:"evaluation"`
+		Gross     decimal.Decimal `db:"gross"`
+		Net       decimal.Decimal `db:"net"`
+	}
+	err := db.pool.GetContext(ctx, &h, db.pool.Rebind(`SELECT status, created_at, issued_at, sha256, policy, evaluation, gross, net FROM statements WHERE year = ? AND version = ?`), year, version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%d version %d: %w", year, version, ErrNoStatement)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read statement %d v%d: %w", year, version, err)
+	}
+	st := &billing.Statement{Year: year, Version: version, Status: billing.StatementStatus(h.Status), CreatedAt: h.CreatedAt.Time, IssuedAt: h.IssuedAt.Time,
+		SHA256: h.SHA, Policy: h.Policy, Gross: h.Gross, Net: h.Net}
+	if err := json.Unmarshal([]byte(h.Eval), &st.Providers); err != nil {
+		return nil, fmt.Errorf("statement %d v%d evaluation: %w", year, version, err)
+	}
+	if err := db.pool.SelectContext(ctx, &st.Departments, db.pool.Rebind(`SELECT provider_code, district_code, department_code, gross, coefficient, net
+FROM statement_departments WHERE year = ? AND version = ? ORDER BY district_code, department_code, provider_code`), year, version); err != nil {
+		return nil, fmt.Errorf("read statement %d v%d departments: %w", year, version, err)
+	}
+	if err := db.pool.SelectContext(ctx, &st.Districts, db.pool.Rebind(`SELECT district_code, gross, net FROM statement_districts WHERE year = ? AND version = ? ORDER BY district_code`), year, version); err != nil {
+		return nil, fmt.Errorf("read statement %d v%d districts: %w", year, version, err)
+	}
+	return st, nil
+}
+
+// Names are the names of the small reference tables, by code.
+type Names struct {
+	Districts   map[string]string
+	Departments map[string]metering.Department
+	Providers   map[string]string
+	Items       map[string]billing.PriceVersion // the latest version of each item
+}
+
+// PortalNames reads the names of districts, departments, providers and
+// catalogue items.
+func (db *DB) PortalNames(ctx context.Context) (Names, error) {
+	n := Names{Districts: map[string]string{}, Departments: map[string]metering.Department{}, Providers: map[string]string{}, Items: map[string]billing.PriceVersion{}}
+	var ds, ps []metering.District
+	var deps []metering.Department
+	if err := db.pool.SelectContext(ctx, &ds, `SELECT code, name FROM districts`); err != nil {
+		return n, fmt.Errorf("read districts: %w", err)
+	}
+	if err := db.pool.SelectContext(ctx, &deps, `SELECT code, name, district_code FROM departments`); err != nil {
+		return n, fmt.Errorf("read departments: %w", err)
+	}
+	if err := db.pool.SelectContext(ctx, &ps, `SELECT code, name FROM providers`); err != nil {
+		return n, fmt.Errorf("read providers: %w", err)
+	}
+	vs, err := db.PriceVersions(ctx)
+	if err != nil {
+		return n, fmt.Errorf("read catalogue: %w", err)
+	}
+	for _, d := range ds {
+		n.Districts[d.Code] = d.Name
+	}
+	for _, d := range deps {
+		n.Departments[d.Code] = d
+	}
+	for _, p := range ps {
+		n.Providers[p.Code] = p.Name
+	}
+	for _, v := range vs { // ordered by item, effective_from: the latest wins
+		n.Items[v.ItemCode] = v
+	}
+	return n, nil
+}
+
+// LineFilter limits the lines read to a district, a department and a
+// provider; an empty field does not limit.
+type LineFilter struct {
+	DistrictCode   string
+	DepartmentCode string
+	ProviderCode   string
+}
+
+// where returns the filter as fixed SQL fragments (each starting with
+// AND, on table alias l) and their arguments.
+func (f LineFilter) where() (string, []any) {
+	var b strings.Builder
+	var args []any
+	for _, c := range []struct{ col, v string }{{"district_code", f.DistrictCode}, {"department_code", f.DepartmentCode}, {"provider_code", f.ProviderCode}} {
+		if c.v != "" {
+			b.WriteString(" AND l." + c.col + " = ?")
+			args = append(args, c.v)
+		}
+	}
+	return b.String(), args
+}
+
+// PortalLine is a statement line with the names of its resource and
+// system.
+type PortalLine struct {
+	billing.Line
+	ResourceName string        `db:"resource_name"`
+	Kind         metering.Kind `db:"kind"`
+	SystemName   string        `db:"system_name"`
+}
+
+const portalLineColumns = `l.provider_code, l.district_code, l.department_code, l.system_id, l.resource_id, l.item_code, l.billable_days, l.quantity_days, l.gross,
+	COALESCE(r.name, '') AS resource_name, COALESCE(r.kind, '') AS kind, COALESCE(s.name, '') AS system_name
+FROM statement_lines l LEFT JOIN resources r ON r.id = l.resource_id LEFT JOIN systems s ON s.id = l.system_id`
+
+// StatementLines reads the lines of version of year that f selects, in
+// the canonical order (provider, district, department, system, resource,
+// item), without their runs. An empty filter reads every line.
+func (db *DB) StatementLines(ctx context.Context, year, version int, f LineFilter) ([]PortalLine, error) {
+	where, args := f.where()
+	var out []PortalLine
+	err := db.pool.SelectContext(ctx, &out, db.pool.Rebind(`SELECT `+portalLineColumns+` WHERE l.year = ? AND l.version = ?`+where+`
+ORDER BY l.provider_code, l.district_code, l.department_code, l.system_id, l.resource_id, l.item_code`), append([]any{year, version}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("read lines of %d v%d: %w", year, version, err)
+	}
+	return out, nil
+}
+
+// StatementLine reads the line (resource, item) of version of year with
+// its runs; ok is false when the version has no such line.
+func (db *DB) StatementLine(ctx context.Context, year, version int, resource, item string) (l PortalLine, ok bool, err error) {
+	var ls []PortalLine
+	if err := db.pool.SelectContext(ctx, &ls, db.pool.Rebind(`SELECT `+portalLineColumns+` WHERE l.year = ? AND l.version = ? AND l.resource_id = ? AND l.item_code = ?`),
+		year, version, resource, item); err != nil {
+		return l, false, fmt.Errorf("read line %s %s of %d v%d: %w", resource, item, year, version, err)
+	}
+	if len(ls) == 0 {
+		return l, false, nil
+	}
+	l = ls[0]
+	if err := db.pool.SelectContext(ctx, &l.Runs, db.pool.Rebind(`SELECT resource_id, item_code, effective_from, price, cycle, approval_ref, quantity, days, cycle_days, month, amount
+FROM statement_runs WHERE year = ? AND version = ? AND resource_id = ? AND item_code = ? ORDER BY effective_from, month, quantity`), year, version, resource, item); err != nil {
+		return l, false, fmt.Errorf("read runs of %s %s: %w", resource, item, err)
+	}
+	return l, true, nil
+}
+
+// UsageDays reads the usage rows of (resource, item) from from to to
+// inclusive, in day order. The usage table is keyed by day first, so the
+// days are looked up one by one in the key (a range of days would scan
+// every resource's rows of those days).
+func (db *DB) UsageDays(ctx context.Context, resource, item string, from, to metering.Date) ([]metering.Usage, error) {
+	var out []metering.Usage
+	for start := from; start <= to; start = start.AddDays(400) {
+		end := min(start.AddDays(399), to)
+		days := make([]any, 0, end.Sub(start)+1)
+		for d := start; d <= end; d++ {
+			days = append(days, d)
+		}
+		var part []metering.Usage
+		q := `SELECT ` + db.dialect.dayNumber("day") + ` AS day, resource_id, item_code, quantity FROM usage WHERE resource_id = ? AND item_code = ? AND day IN ` + inList(len(days)) + ` ORDER BY day`
+		if err := db.pool.SelectContext(ctx, &part, db.pool.Rebind(q), append([]any{resource, item}, days...)...); err != nil {
+			return nil, fmt.Errorf("read usage of %s %s: %w", resource, item, err)
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
+// ActivityOn reads the activity row of resource on day; ok is false when
+// there is none.
+func (db *DB) ActivityOn(ctx context.Context, resource string, day metering.Date) (a metering.Activity, ok bool, err error) {
+	err = db.pool.GetContext(ctx, &a, db.pool.Rebind(`SELECT `+db.dialect.dayNumber("day")+` AS day, resource_id, cpu_avg_pct, cpu_max_pct, mem_avg_pct, disk_used_pct, net_in_bytes, net_out_bytes
+FROM activity WHERE day = ? AND resource_id = ?`), day, resource)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, false, nil
+	}
+	if err != nil {
+		return a, false, fmt.Errorf("read activity of %s on %s: %w", resource, day, err)
+	}
+	return a, true, nil
+}
+
+// ResourceEvents reads the lifecycle events of one resource in time order.
+func (db *DB) ResourceEvents(ctx context.Context, resource string) ([]metering.Event, error) {
+	return db.queryEvents(ctx, db.pool.Rebind(`SELECT `+db.eventColumns()+` FROM events WHERE resource_id = ? ORDER BY at, event, item_code`), resource)
+}
+
+// FindingFilter limits findings to a district, a department and a
+// resource; an empty field does not limit.
+type FindingFilter struct {
+	DistrictCode   string
+	DepartmentCode string
+	ResourceID     string
+}
+
+// FindingsOf returns the stored findings whose run overlaps [from, to]
+// that f selects, in the order of Findings.
+func (db *DB) FindingsOf(ctx context.Context, from, to metering.Date, f FindingFilter) ([]evaluation.Finding, error) {
+	q := `SELECT kind, district_code, department_code, system_id, resource_id, item_code, first_day, last_day, days, amount, action
+	FROM findings WHERE first_day <= ? AND last_day >= ?`
+	args := []any{to, from}
+	for _, c := range []struct{ col, v string }{{"district_code", f.DistrictCode}, {"department_code", f.DepartmentCode}, {"resource_id", f.ResourceID}} {
+		if c.v != "" {
+			q += " AND " + c.col + " = ?"
+			args = append(args, c.v)
+		}
+	}
+	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read findings: %w", err)
+	}
+	defer rows.Close()
+	var out []evaluation.Finding
+	for rows.Next() {
+		var fd evaluation.Finding
+		if err := rows.Scan(&fd.Kind, &fd.DistrictCode, &fd.DepartmentCode, &fd.SystemID, &fd.ResourceID, &fd.ItemCode, &fd.FirstDay, &fd.LastDay, &fd.Days, &fd.Amount, &fd.Action); err != nil {
+			return nil, fmt.Errorf("read findings: %w", err)
+		}
+		out = append(out, fd)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	evaluation.SortFindings(out)
+	return out, nil
+}
+
+// ResourcePlace says where one resource sits; ok is false when it is not
+// in the inventory.
+func (db *DB) ResourcePlace(ctx context.Context, id string) (p evaluation.Place, ok bool, err error) {
+	err = db.pool.GetContext(ctx, &p, db.pool.Rebind(`SELECT r.id AS resource_id, r.system_id, s.department_code, d.district_code, r.provider_code, r.kind
+		FROM resources r JOIN systems s ON s.id = r.system_id JOIN departments d ON d.code = s.department_code WHERE r.id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, fmt.Errorf("read resource %s: %w", id, err)
+	}
+	return p, true, nil
+}
+
+// DataStamp names the state of the inputs the documents of a year are
+// rendered from besides the statement: the ledger of loaded and ingested
+// files and the stored findings. It changes when a file is loaded or
+// ingested or the findings are refreshed with another result.
+func (db *DB) DataStamp(ctx context.Context) (string, error) {
+	var files, findings int64
+	var last, asOf, amount sql.NullString
+	if err := db.pool.QueryRowContext(ctx, `SELECT count(*), CAST(max(processed_at) AS TEXT) FROM files`).Scan(&files, &last); err != nil {
+		return "", fmt.Errorf("read file ledger: %w", err)
+	}
+	if err := db.pool.QueryRowContext(ctx, `SELECT count(*), CAST(max(as_of) AS TEXT), CAST(sum(days) AS TEXT) FROM findings`).Scan(&findings, &asOf, &amount); err != nil {
+		return "", fmt.Errorf("read findings: %w", err)
+	}
+	return fmt.Sprintf("files=%d@%s findings=%d@%s/%s", files, last.String, findings, asOf.String, amount.String), nil
+}
