@@ -4,7 +4,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/cloudbill
 
-.PHONY: help build demo test test-sqlite vet lint bench bench-ingest bench-settle bench-reports bench-web deps clean
+.PHONY: help build demo test test-sqlite vet lint bench bench-ingest bench-settle bench-monthly bench-reports bench-web deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ bench-ingest: build ## ingest 1M rows into PostgreSQL vs psql \copy, SQLite rate
 
 bench-settle: build ## settle vs a full scan of the year's usage, two sizes, both engines
 	scripts/with-postgres.sh scripts/bench.sh settle
+
+bench-monthly: build deps ## the monthly report vs the annual settlement of the same 20,000 resources, both engines
+	scripts/with-postgres.sh scripts/bench-monthly.sh
 
 bench-reports: build deps ## all documents for the fixture year, pages per second
 	scripts/bench.sh reports

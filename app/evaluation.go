@@ -95,9 +95,24 @@ func (a *App) YearObligations(ctx context.Context, year int, asOf metering.Date)
 }
 
 // YearFindings returns the stored findings whose run overlaps year (as of
-// the last refresh; see RefreshFindings and the nightly job).
+// the last refresh; see RefreshFindings and the nightly job), with the
+// year's over_budget findings (as of its latest forecast: the monthly and
+// quarterly reports, docs/rules.md §10).
 func (a *App) YearFindings(ctx context.Context, year int) ([]evaluation.Finding, error) {
-	return a.DB.Findings(ctx, metering.YearStart(year), metering.YearEnd(year).AddDays(-1))
+	from, to := metering.YearStart(year), metering.YearEnd(year).AddDays(-1)
+	fs, err := a.DB.Findings(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	over, err := a.DB.BudgetFindings(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range over {
+		fs = append(fs, f.Finding())
+	}
+	evaluation.SortFindings(fs)
+	return fs, nil
 }
 
 // ReportAsOf is the as-of date of a year's report: 31 December, or today

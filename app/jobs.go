@@ -8,14 +8,17 @@ import (
 	"path/filepath"
 	"time"
 
+	"cloudbill/billing"
 	"cloudbill/metering"
 	"cloudbill/store"
 )
 
 // Job names.
 const (
-	JobNightly = "nightly"
-	JobAnnual  = "annual"
+	JobNightly   = "nightly"
+	JobAnnual    = "annual"
+	JobMonthly   = "monthly"   // the previous month's report, on the 1st
+	JobQuarterly = "quarterly" // the previous quarter's report, on a quarter's first day
 )
 
 // Counts the jobs report (job_runs.counts); the metrics read the row counts.
@@ -32,6 +35,8 @@ const (
 	CountFindings       = "findings"
 	CountVersion        = "version"
 	CountDocuments      = "documents"
+	CountLines          = "lines"
+	CountOverBudget     = "over_budget"
 )
 
 // Yesterday is the day before now's date in Asia/Shanghai: the nightly
@@ -102,28 +107,55 @@ func (a *App) AnnualJob(out string, year func() int) JobFunc {
 	}
 }
 
+// PeriodJob writes the report of period() (a month or a quarter) into
+// out: the monthly and the quarterly job. It reads and writes documents
+// only (and the year's over_budget findings), so it is safe to run again.
+func (a *App) PeriodJob(out string, period func() billing.Period) JobFunc {
+	return func(ctx context.Context) (JobResult, error) {
+		p := period()
+		res := JobResult{Scope: fmt.Sprintf("period=%s out=%s", p.Name(), out), Counts: map[string]int64{}}
+		r, err := a.PeriodReport(ctx, PeriodInput{Period: p, Out: out})
+		res.Counts[CountDocuments] = int64(len(r.Paths))
+		res.Counts[CountLines] = int64(r.Lines)
+		res.Counts[CountOverBudget] = int64(r.OverBudget)
+		if err != nil {
+			return res, fmt.Errorf("report %s: %w", p.Name(), err)
+		}
+		return res, nil
+	}
+}
+
 // DaemonJobs are the jobs of `cloudbill serve`: the nightly job as of the
-// day before the clock's date, the annual one for the year before it.
+// day before the clock's date, the annual one for the year before it, the
+// monthly one for the month before it and the quarterly one for the
+// quarter before it.
 func (a *App) DaemonJobs(in IngestInput, out string, now func() time.Time) map[string]JobFunc {
 	return map[string]JobFunc{
-		JobNightly: a.NightlyJob(in, func() metering.Date { return Yesterday(now()) }),
-		JobAnnual:  a.AnnualJob(out, func() int { return metering.DateOf(now()).Year() - 1 }),
+		JobNightly:   a.NightlyJob(in, func() metering.Date { return Yesterday(now()) }),
+		JobAnnual:    a.AnnualJob(out, func() int { return metering.DateOf(now()).Year() - 1 }),
+		JobMonthly:   a.PeriodJob(out, func() billing.Period { return billing.MonthBefore(metering.DateOf(now())) }),
+		JobQuarterly: a.PeriodJob(out, func() billing.Period { return billing.QuarterBefore(metering.DateOf(now())) }),
 	}
 }
 
 // JobInput names one job to run now (`cloudbill run`): the nightly job
-// over Inbox as of Date (zero: yesterday), or the annual job of Year (0:
-// last year) into Out.
+// over Inbox as of Date (zero: yesterday), the annual job of Year (0:
+// last year) into Out, or the monthly or quarterly job of Period (zero:
+// the previous month or quarter) into Out.
 type JobInput struct {
-	Job   string
-	Date  metering.Date
-	Year  int
-	Inbox IngestInput
-	Out   string
+	Job    string
+	Date   metering.Date
+	Year   int
+	Period billing.Period
+	Inbox  IngestInput
+	Out    string
 }
 
 // Validate checks the job's name and that only its own options are set.
 func (in JobInput) Validate() error {
+	if in.Period != (billing.Period{}) && in.Job != JobMonthly && in.Job != JobQuarterly {
+		return &InputError{Field: "month", Reason: "--month is for the monthly job, --quarter for the quarterly one"}
+	}
 	switch in.Job {
 	case JobNightly:
 		if in.Year != 0 {
@@ -136,8 +168,21 @@ func (in JobInput) Validate() error {
 		if in.Year != 0 {
 			return ValidateYear(in.Year)
 		}
+	case JobMonthly, JobQuarterly:
+		if in.Date != 0 || in.Year != 0 {
+			return &InputError{Field: "date", Reason: fmt.Sprintf("--date and --year are not for the %s job (--month or --quarter)", in.Job)}
+		}
+		if in.Period == (billing.Period{}) {
+			return nil
+		}
+		if in.Period.Quarter != (in.Job == JobQuarterly) {
+			return &InputError{Field: "month", Reason: "--month is for the monthly job, --quarter for the quarterly one"}
+		}
+		if !in.Period.Valid() {
+			return &InputError{Field: "month", Reason: fmt.Sprintf("%s is not a period from %d to %d", in.Period.Name(), MinYear, MaxYear)}
+		}
 	default:
-		return &InputError{Field: "job", Reason: fmt.Sprintf("unknown job %q: nightly or annual", in.Job)}
+		return &InputError{Field: "job", Reason: fmt.Sprintf("unknown job %q: nightly, annual, monthly or quarterly", in.Job)}
 	}
 	return nil
 }
@@ -154,6 +199,15 @@ func (a *App) Job(in JobInput, now func() time.Time) (JobFunc, error) {
 			asOf = func() metering.Date { return in.Date }
 		}
 		return a.NightlyJob(in.Inbox, asOf), nil
+	}
+	if in.Job == JobMonthly || in.Job == JobQuarterly {
+		p := in.Period
+		if p == (billing.Period{}) {
+			if p = billing.MonthBefore(metering.DateOf(now())); in.Job == JobQuarterly {
+				p = billing.QuarterBefore(metering.DateOf(now()))
+			}
+		}
+		return a.PeriodJob(in.Out, func() billing.Period { return p }), nil
 	}
 	y := in.Year
 	if y == 0 {

@@ -41,19 +41,32 @@ type Tally struct {
 	ready      bool
 	quantities map[string]decimal.Decimal // parsed quantities, by text
 	nextMonth  map[metering.Date]metering.Date
+	monthly    bool // day groups per calendar month (NewMonthlyTally)
 }
 
 type pair struct{ res, item string }
 
-// dayCount is the days of one segment at one billable quantity.
+// dayCount is the days of one segment at one billable quantity (and, in
+// a monthly tally, in one month: 1–12; 0 otherwise).
 type dayCount struct {
 	billable decimal.Decimal
-	days     int
+	days     int32
+	month    int32
 }
 
 // NewTally starts an empty tally, waiting for its segments.
 func NewTally() *Tally {
 	return &Tally{quantities: map[string]decimal.Decimal{}, nextMonth: map[metering.Date]metering.Date{}}
+}
+
+// NewMonthlyTally starts a tally whose day groups are cut at month ends
+// as well: each DayGroup holds the days of one calendar month (Month 1–12,
+// whatever the item's cycle), as the accruals need them (Accruals,
+// docs/rules.md §10). The annual settlement uses NewTally.
+func NewMonthlyTally() *Tally {
+	t := NewTally()
+	t.monthly = true
+	return t
 }
 
 // Ready reports whether SetSegments was called.
@@ -91,6 +104,10 @@ func (t *Tally) Add(m UsageMonth) error {
 		next = metering.NewDate(m.Month.Year(), m.Month.Month()+1, 1)
 		t.nextMonth[m.Month] = next
 	}
+	var month int32
+	if t.monthly {
+		month = int32(m.Month.Month())
+	}
 	for _, i := range t.byPair[pair{m.ResourceID, m.ItemCode}] {
 		s := &t.segs[i]
 		if s.To <= m.Month || s.From >= next {
@@ -110,30 +127,45 @@ func (t *Tally) Add(m UsageMonth) error {
 		}
 		b := Billable(q, s.Approved)
 		gs := &t.acc[i]
-		j := slices.IndexFunc(*gs, func(g dayCount) bool { return g.billable.Equal(b) })
+		var j int
+		if t.monthly {
+			j = slices.IndexFunc(*gs, func(g dayCount) bool { return g.month == month && g.billable.Equal(b) })
+		} else {
+			j = slices.IndexFunc(*gs, func(g dayCount) bool { return g.billable.Equal(b) })
+		}
 		if j < 0 {
-			*gs = append(*gs, dayCount{billable: b})
+			*gs = append(*gs, dayCount{billable: b, month: month})
 			j = len(*gs) - 1
 		}
-		(*gs)[j].days += n
+		(*gs)[j].days += int32(n)
 	}
 	return nil
 }
 
 // Groups calls fn with every day group, in segment order and, within a
-// segment, by billable quantity; Metered is the billable quantity (the
-// metered one, or the approved one for the days metered at or above it).
-// Feed them to Settlement.Add.
+// segment, by billable quantity (in a monthly tally by month, then
+// billable quantity); Metered is the billable quantity (the metered one,
+// or the approved one for the days metered at or above it). Feed them to
+// Settlement.Add (or, from a monthly tally, to Accruals.Add).
 func (t *Tally) Groups(fn func(DayGroup) error) error {
 	if !t.ready {
 		return ErrNoSegments
 	}
 	for i, gs := range t.acc {
-		slices.SortFunc(gs, func(a, b dayCount) int { return a.billable.Cmp(b.billable) })
+		slices.SortFunc(gs, func(a, b dayCount) int {
+			if a.month != b.month {
+				return int(a.month - b.month)
+			}
+			return a.billable.Cmp(b.billable)
+		})
 		s := &t.segs[i]
 		for _, g := range gs {
+			month := s.Month
+			if t.monthly {
+				month = int(g.month)
+			}
 			if err := fn(DayGroup{ResourceID: s.ResourceID, ItemCode: s.ItemCode, EffectiveFrom: s.EffectiveFrom, Approved: s.Approved,
-				Month: s.Month, Metered: g.billable, Days: g.days}); err != nil {
+				Month: month, Metered: g.billable, Days: int(g.days)}); err != nil {
 				return err
 			}
 		}

@@ -48,6 +48,11 @@ const (
 	FindingGap            FindingKind = "gap"
 	FindingUnconfirmed    FindingKind = "unconfirmed"
 	FindingAfterRelease   FindingKind = "after_release"
+	// FindingOverBudget is a budget the year's forecast exceeds
+	// (docs/rules.md §10): not a run of metering but a finding of the
+	// budget's department (or district) for the year, its amount the
+	// forecast minus the budget.
+	FindingOverBudget FindingKind = "over_budget"
 )
 
 // Finding is one run of consecutive days of one kind for one resource

@@ -77,6 +77,63 @@ func (s *Set) check() []metering.Problem {
 			fail("scores", i, "provider_code", "unknown provider %q", x.ProviderCode)
 		}
 	}
+	ps = append(ps, s.checkBudgets(districts)...)
+	return ps
+}
+
+// checkBudgets checks budgets.csv against the districts and departments:
+// one row per (year, district, department); a department row names a
+// department of its district; a district's budget of a year is either
+// one district-wide row or rows per department, not both.
+func (s *Set) checkBudgets(districts map[string]bool) []metering.Problem {
+	var ps []metering.Problem
+	fail := func(i int, col, format string, args ...any) {
+		ps = append(ps, metering.Problem{File: s.Paths["budgets"], Line: s.Lines["budgets"][i], Column: col, Reason: fmt.Sprintf(format, args...)})
+	}
+	district := map[string]string{}
+	for _, d := range s.Departments {
+		district[d.Code] = d.DistrictCode
+	}
+	type key struct {
+		year           int
+		district, dept string
+	}
+	seen := map[key]int{}
+	wide, perDept := map[key]int{}, map[key]int{} // (year, district) → first line
+	for i, b := range s.Budgets {
+		line := s.Lines["budgets"][i]
+		k := key{b.Year, b.DistrictCode, b.DepartmentCode}
+		if j, dup := seen[k]; dup {
+			fail(i, "department_code", "budget of %d for %s %s repeats line %d", b.Year, b.DistrictCode, b.DepartmentCode, j)
+			continue
+		}
+		seen[k] = line
+		if !districts[b.DistrictCode] {
+			fail(i, "district_code", "unknown district %q", b.DistrictCode)
+			continue
+		}
+		yd := key{b.Year, b.DistrictCode, ""}
+		if b.DepartmentCode == "" {
+			wide[yd] = line
+			if j, ok := perDept[yd]; ok {
+				fail(i, "department_code", "district %s has department budgets for %d (line %d): a district's budget is either district-wide or per department", b.DistrictCode, b.Year, j)
+			}
+			continue
+		}
+		switch d, ok := district[b.DepartmentCode]; {
+		case !ok:
+			fail(i, "department_code", "unknown department %q", b.DepartmentCode)
+		case d != b.DistrictCode:
+			fail(i, "department_code", "department %s belongs to district %s, not %s", b.DepartmentCode, d, b.DistrictCode)
+		default:
+			if _, ok := perDept[yd]; !ok {
+				perDept[yd] = line
+			}
+			if j, ok := wide[yd]; ok {
+				fail(i, "department_code", "district %s has a district-wide budget for %d (line %d): a district's budget is either district-wide or per department", b.DistrictCode, b.Year, j)
+			}
+		}
+	}
 	return ps
 }
 

@@ -25,6 +25,7 @@ type Set struct {
 	Events    []metering.Event
 	Scores    []evaluation.Score
 	Calendar  []evaluation.CalendarDay
+	Budgets   []billing.Budget // the optional budgets file; none when absent
 
 	// Files says what was read of each file, in the order of Tables.
 	Files []File
@@ -46,12 +47,18 @@ type File struct {
 // Tables are the nine files of a reference set, in load order.
 var Tables = []string{"districts", "departments", "providers", "systems", "resources", "catalogue", "events", "scores", "calendar"}
 
+// Optional are the files a reference set may hold besides the nine:
+// budgets (docs/formats.md). An absent optional file is no problem and
+// loads nothing.
+var Optional = []string{"budgets"}
+
 // ReadDir reads and checks the reference set in the folder dir.
 func ReadDir(dir string) (*Set, []metering.Problem) {
 	return Read(os.DirFS(dir), dir)
 }
 
-// Read parses the nine files of fsys and checks them across files; dir is
+// Read parses the nine files of fsys (and the optional ones present) and
+// checks them across files; dir is
 // the folder problems name the files in ("" for none). It returns every
 // problem found, sorted by file and line; a set with problems must not be
 // loaded.
@@ -72,6 +79,9 @@ func ReadWith(fsys fs.FS, dir string, o metering.Options) (*Set, []metering.Prob
 	s.Events = readTable(&r, "events", metering.EventColumns, metering.ParseEvent)
 	s.Scores = readTable(&r, "scores", evaluation.ScoreColumns, evaluation.ParseScore)
 	s.Calendar = readTable(&r, "calendar", evaluation.CalendarColumns, evaluation.ParseCalendarDay)
+	if find(fsys, "budgets") != "" {
+		s.Budgets = readTable(&r, "budgets", billing.BudgetColumns, billing.ParseBudget)
+	}
 	ps := append(r.problems, s.check()...)
 	sort.SliceStable(ps, func(i, j int) bool {
 		if ps[i].File != ps[j].File {

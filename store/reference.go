@@ -75,6 +75,9 @@ func (db *DB) LoadReference(ctx context.Context, ref *reference.Set) (LoadCounts
 			c := ref.Calendar[i]
 			return []any{c.Day, string(c.Kind), c.Name}
 		})
+		add("budgets", budgetColumns, []string{"year", "district_code", "department_code"}, true, len(ref.Budgets), func(i int) []any {
+			return budgetRow(ref.Budgets[i])
+		})
 		for _, t := range tables {
 			n, err := db.upsert(ctx, tx, t.name, t.cols, t.key, t.update, t.rows)
 			if err != nil {
@@ -130,6 +133,9 @@ func (db *DB) ReadReference(ctx context.Context) (*reference.Set, error) {
 		return nil, err
 	}
 	ref.Events = events
+	if ref.Budgets, err = db.Budgets(ctx, 0); err != nil {
+		return nil, err
+	}
 	return ref, nil
 }
 

@@ -18,7 +18,7 @@ import (
 func cmdJobs(ctx context.Context, a *cli, args []string) error {
 	fs := newFlags(a, "jobs", "")
 	limit := fs.Int("limit", 20, "how many runs to list")
-	job := fs.String("job", "", "only this job (nightly, annual)")
+	job := fs.String("job", "", "only this job (nightly, annual, monthly, quarterly, or a command: settle, issue, ingest)")
 	status := fs.String("status", "", "only runs with this status (running, succeeded, failed, skipped, abandoned)")
 	asJSON := fs.Bool("json", false, "one JSON object per line: job, scheduled, started, finished, status, error, counts…")
 	if err := parseNoArgs(fs, args); err != nil {

@@ -35,8 +35,11 @@ func cmdLoad(ctx context.Context, c *cli, args []string) error {
 		}
 		fmt.Fprintf(c.Stdout, "loaded %s: %d districts, %d departments, %d providers, %d systems, %d resources, %d price versions, %d events, %d scores, %d calendar days\n",
 			in.Dir, len(ref.Districts), len(ref.Departments), len(ref.Providers), len(ref.Systems), len(ref.Resources), len(ref.Catalogue), len(ref.Events), len(ref.Scores), len(ref.Calendar))
+		if len(ref.Budgets) > 0 {
+			fmt.Fprintf(c.Stdout, "budgets: %d rows\n", len(ref.Budgets))
+		}
 		var changed []string
-		for _, t := range []string{"districts", "departments", "providers", "systems", "resources", "catalogue", "events", "scores", "calendar"} {
+		for _, t := range []string{"districts", "departments", "providers", "systems", "resources", "catalogue", "events", "scores", "calendar", "budgets"} {
 			if r.Counts[t] > 0 {
 				changed = append(changed, fmt.Sprintf("%s %d", t, r.Counts[t]))
 			}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"cloudbill/app"
+	"cloudbill/billing"
 	"cloudbill/metering"
 	"cloudbill/store"
 )
@@ -13,18 +14,20 @@ import (
 // cmdRun runs one job now, the way the daemon does (lock, job history,
 // retries), for system cron or a Kubernetes CronJob.
 func cmdRun(ctx context.Context, a *cli, args []string) error {
-	fs := newFlags(a, "run", "nightly|annual")
+	fs := newFlags(a, "run", "nightly|annual|monthly|quarterly")
 	date := fs.String("date", "", "nightly: refresh findings as of this date (default: yesterday in Asia/Shanghai)")
 	inbox := fs.String("inbox", envOr("CLOUDBILL_INBOX", "inbox"), "nightly: folder of metering files to ingest (env CLOUDBILL_INBOX)")
 	a.settleFlag(fs)
 	year := fs.Int("year", 0, "annual: the year to settle (default: last year)")
-	out := fs.String("out", envOr("CLOUDBILL_OUT", "reports"), "annual: folder for the documents (env CLOUDBILL_OUT)")
+	month := fs.String("month", "", "monthly: the month to report, e.g. 2024-07 (default: last month)")
+	quarter := fs.String("quarter", "", "quarterly: the quarter to report, e.g. 2024Q3 (default: last quarter)")
+	out := fs.String("out", envOr("CLOUDBILL_OUT", "reports"), "annual, monthly, quarterly: folder for the documents (env CLOUDBILL_OUT)")
 	// Flags may come before or after the job name.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return usagef("run needs a job: nightly or annual")
+		return usagef("run needs a job: nightly, annual, monthly or quarterly")
 	}
 	job := fs.Arg(0)
 	if err := parseFlags(fs, fs.Args()[1:]); err != nil {
@@ -41,6 +44,23 @@ func cmdRun(ctx context.Context, a *cli, args []string) error {
 			return usagef("--date: %v", err)
 		}
 		in.Date = d
+	}
+	if *month != "" && *quarter != "" {
+		return usagef("give --month or --quarter, not both")
+	}
+	if *month != "" {
+		p, err := billing.ParseMonth(*month)
+		if err != nil {
+			return usagef("--month: %v", err)
+		}
+		in.Period = p
+	}
+	if *quarter != "" {
+		p, err := billing.ParseQuarter(*quarter)
+		if err != nil {
+			return usagef("--quarter: %v", err)
+		}
+		in.Period = p
 	}
 	if err := in.Validate(); err != nil {
 		return err

@@ -122,12 +122,51 @@ func cmdDiff(ctx context.Context, c *cli, args []string) error {
 func cmdReport(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "report", "")
 	var in app.ReportInput
-	fs.IntVar(&in.Year, "year", 0, "settlement year (required)")
+	fs.IntVar(&in.Year, "year", 0, "settlement year: the year's statement documents (one of --year, --month, --quarter)")
+	month := fs.String("month", "", "a month such as 2024-07: the monthly report month-2024-07.pdf and .csv (月报)")
+	quarter := fs.String("quarter", "", "a quarter such as 2024Q3: the quarterly report quarter-2024Q3.pdf and .csv (季报)")
 	fs.StringVar(&in.Out, "out", ".", "folder for the documents")
-	fs.IntVar(&in.Version, "version", 0, "statement version (default: the latest issued one, else the latest draft)")
+	fs.IntVar(&in.Version, "version", 0, "statement version (default: the latest issued one, else the latest draft; --year only)")
 	fs.StringVar(&in.Font, "font", os.Getenv("CLOUDBILL_FONT"), "CJK TrueType font for the PDFs (env CLOUDBILL_FONT; default: found in standard places)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
+	}
+	given := 0
+	for _, set := range []bool{in.Year != 0, *month != "", *quarter != ""} {
+		if set {
+			given++
+		}
+	}
+	if given != 1 {
+		return usagef("give one of --year, --month or --quarter")
+	}
+	if *month != "" || *quarter != "" {
+		if in.Version != 0 {
+			return usagef("--version is for --year (a statement's documents)")
+		}
+		var p billing.Period
+		var err error
+		if *month != "" {
+			if p, err = billing.ParseMonth(*month); err != nil {
+				return usagef("--month: %v", err)
+			}
+		} else if p, err = billing.ParseQuarter(*quarter); err != nil {
+			return usagef("--quarter: %v", err)
+		}
+		pin := app.PeriodInput{Period: p, Out: in.Out, Font: in.Font}
+		if err := pin.Validate(); err != nil {
+			return err
+		}
+		return c.withApp(ctx, func(a *app.App) error {
+			r, err := a.PeriodReport(ctx, pin)
+			for _, p := range r.Paths {
+				fmt.Fprintln(c.Stdout, p)
+			}
+			if err == nil && r.OverBudget > 0 {
+				fmt.Fprintf(c.Stderr, "%d budget(s) of %d forecast to be exceeded: over_budget findings (findings-%d.csv)\n", r.OverBudget, p.Year, p.Year)
+			}
+			return err
+		})
 	}
 	if err := in.Validate(); err != nil {
 		return err

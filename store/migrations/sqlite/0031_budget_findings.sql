@@ -1,0 +1,17 @@
+-- The over_budget findings of each year (docs/rules.md §10), replaced as a
+-- whole by the latest forecast of the year (a monthly or quarterly report):
+-- budget_forecasts holds the as-of date of that forecast, so that a report
+-- of an earlier period written later does not replace a newer forecast.
+CREATE TABLE budget_forecasts (
+    year  INTEGER PRIMARY KEY,
+    as_of TEXT NOT NULL
+);
+CREATE TABLE budget_findings (
+    year            INTEGER NOT NULL,
+    district_code   TEXT NOT NULL,
+    department_code TEXT NOT NULL DEFAULT '',
+    budget          TEXT NOT NULL,
+    forecast        TEXT NOT NULL,
+    as_of           TEXT NOT NULL,
+    PRIMARY KEY (year, district_code, department_code)
+);
