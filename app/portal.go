@@ -75,8 +75,13 @@ func (a *App) StatementHead(ctx context.Context, year, version int) (*billing.St
 	return a.DB.StatementHead(ctx, year, version)
 }
 
-// Names reads the names of districts, departments, providers and items.
+// Names reads the names of districts, departments and providers.
 func (a *App) Names(ctx context.Context) (store.Names, error) { return a.DB.PortalNames(ctx) }
+
+// Items reads the latest price version of each catalogue item, by code.
+func (a *App) Items(ctx context.Context) (map[string]billing.PriceVersion, error) {
+	return a.DB.CatalogueItems(ctx)
+}
 
 // Lines reads the lines of a version that f selects.
 func (a *App) Lines(ctx context.Context, year, version int, f store.LineFilter) ([]store.PortalLine, error) {
@@ -254,12 +259,13 @@ func (a *App) Findings(ctx context.Context, year int, f store.FindingFilter) ([]
 }
 
 // FindingTotals counts the stored findings of year that f selects and
-// adds up their amounts per kind (the district and department pages).
-func (a *App) FindingTotals(ctx context.Context, year int, f store.FindingFilter) (store.FindingTotals, error) {
+// adds up the amounts of those of the kinds sum (the district and
+// department pages).
+func (a *App) FindingTotals(ctx context.Context, year int, f store.FindingFilter, sum ...evaluation.FindingKind) (store.FindingTotals, error) {
 	if err := ValidateYear(year); err != nil {
 		return store.FindingTotals{}, err
 	}
-	return a.DB.FindingTotalsOf(ctx, metering.YearStart(year), metering.YearEnd(year).AddDays(-1), f)
+	return a.DB.FindingTotalsOf(ctx, metering.YearStart(year), metering.YearEnd(year).AddDays(-1), f, sum...)
 }
 
 // EvaluationView is what the evaluation page shows: the providers'

@@ -7,10 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+	"weak"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
 	"cloudbill/billing"
@@ -45,7 +49,7 @@ type StatementVersion struct {
 
 // StatementVersionList lists year's versions, newest first.
 func (db *DB) StatementVersionList(ctx context.Context, year int) ([]StatementVersion, error) {
-	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(`SELECT version, status, created_at, issued_at, sha256, gross, net FROM statements WHERE year = ? ORDER BY version DESC`), year)
+	rows, err := db.portalQuery(ctx, `SELECT version, status, created_at, issued_at, sha256, gross, net FROM statements WHERE year = ? ORDER BY version DESC`, year)
 	if err != nil {
 		return nil, fmt.Errorf("list versions of %d: %w", year, err)
 	}
@@ -104,41 +108,51 @@ type Names struct {
 	Districts   map[string]string
 	Departments map[string]metering.Department
 	Providers   map[string]string
-	Items       map[string]billing.PriceVersion // the latest version of each item
 }
 
-// PortalNames reads the names of districts, departments, providers and
-// catalogue items.
+// PortalNames reads the names of districts, departments and providers,
+// in one query (every page reads them).
 func (db *DB) PortalNames(ctx context.Context) (Names, error) {
-	n := Names{Districts: map[string]string{}, Departments: map[string]metering.Department{}, Providers: map[string]string{}, Items: map[string]billing.PriceVersion{}}
-	var ds, ps []metering.District
-	var deps []metering.Department
-	if err := db.pool.SelectContext(ctx, &ds, `SELECT code, name FROM districts`); err != nil {
-		return n, fmt.Errorf("read districts: %w", err)
-	}
-	if err := db.pool.SelectContext(ctx, &deps, `SELECT code, name, district_code FROM departments`); err != nil {
-		return n, fmt.Errorf("read departments: %w", err)
-	}
-	if err := db.pool.SelectContext(ctx, &ps, `SELECT code, name FROM providers`); err != nil {
-		return n, fmt.Errorf("read providers: %w", err)
-	}
-	vs, err := db.PriceVersions(ctx)
+	n := Names{Districts: map[string]string{}, Departments: map[string]metering.Department{}, Providers: map[string]string{}}
+	rows, err := db.portalQuery(ctx, `SELECT 'district', code, name, '' FROM districts
+UNION ALL SELECT 'department', code, name, district_code FROM departments
+UNION ALL SELECT 'provider', code, name, '' FROM providers`)
 	if err != nil {
-		return n, fmt.Errorf("read catalogue: %w", err)
+		return n, fmt.Errorf("read names: %w", err)
 	}
-	for _, d := range ds {
-		n.Districts[d.Code] = d.Name
+	defer rows.Close()
+	for rows.Next() {
+		var table, code, name, district string
+		if err := rows.Scan(&table, &code, &name, &district); err != nil {
+			return n, fmt.Errorf("read names: %w", err)
+		}
+		switch table {
+		case "district":
+			n.Districts[code] = name
+		case "department":
+			n.Departments[code] = metering.Department{Code: code, Name: name, DistrictCode: district}
+		case "provider":
+			n.Providers[code] = name
+		}
 	}
-	for _, d := range deps {
-		n.Departments[d.Code] = d
-	}
-	for _, p := range ps {
-		n.Providers[p.Code] = p.Name
-	}
-	for _, v := range vs { // ordered by item, effective_from: the latest wins
-		n.Items[v.ItemCode] = v
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("read names: %w", err)
 	}
 	return n, nil
+}
+
+// CatalogueItems reads the latest price version of each catalogue item
+// (its name, unit and category), by item code.
+func (db *DB) CatalogueItems(ctx context.Context) (map[string]billing.PriceVersion, error) {
+	vs, err := db.PriceVersions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read catalogue: %w", err)
+	}
+	items := map[string]billing.PriceVersion{}
+	for _, v := range vs { // ordered by item, effective_from: the latest wins
+		items[v.ItemCode] = v
+	}
+	return items, nil
 }
 
 // LineFilter limits the lines read to a district, a department and a
@@ -202,10 +216,10 @@ ORDER BY l.provider_code, l.district_code, l.department_code, l.system_id, l.res
 // its runs; ok is false when the version has no such line.
 func (db *DB) StatementLine(ctx context.Context, year, version int, resource, item string) (l PortalLine, ok bool, err error) {
 	var ls []PortalLine
-	if err := db.pool.SelectContext(ctx, &ls, db.pool.Rebind(`SELECT `+portalLineSelect+`,
+	if err := db.portalSelect(ctx, &ls, `SELECT `+portalLineSelect+`,
 	COALESCE(dp.name, '') AS department_name, COALESCE(di.name, '') AS district_name, COALESCE(pr.name, '') AS provider_name`+portalLineFrom+`
 	LEFT JOIN departments dp ON dp.code = l.department_code LEFT JOIN districts di ON di.code = l.district_code LEFT JOIN providers pr ON pr.code = l.provider_code
-	WHERE l.year = ? AND l.version = ? AND l.resource_id = ? AND l.item_code = ?`),
+	WHERE l.year = ? AND l.version = ? AND l.resource_id = ? AND l.item_code = ?`,
 		year, version, resource, item); err != nil {
 		return l, false, fmt.Errorf("read line %s %s of %d v%d: %w", resource, item, year, version, err)
 	}
@@ -213,8 +227,8 @@ func (db *DB) StatementLine(ctx context.Context, year, version int, resource, it
 		return l, false, nil
 	}
 	l = ls[0]
-	if err := db.pool.SelectContext(ctx, &l.Runs, db.pool.Rebind(`SELECT resource_id, item_code, effective_from, price, cycle, approval_ref, quantity, days, cycle_days, month, amount
-FROM statement_runs WHERE year = ? AND version = ? AND resource_id = ? AND item_code = ? ORDER BY effective_from, month, quantity`), year, version, resource, item); err != nil {
+	if err := db.portalSelect(ctx, &l.Runs, `SELECT resource_id, item_code, effective_from, price, cycle, approval_ref, quantity, days, cycle_days, month, amount
+FROM statement_runs WHERE year = ? AND version = ? AND resource_id = ? AND item_code = ? ORDER BY effective_from, month, quantity`, year, version, resource, item); err != nil {
 		return l, false, fmt.Errorf("read runs of %s %s: %w", resource, item, err)
 	}
 	return l, true, nil
@@ -224,8 +238,8 @@ FROM statement_runs WHERE year = ? AND version = ? AND resource_id = ? AND item_
 // effective_from order.
 func (db *DB) ItemPriceVersions(ctx context.Context, item string) ([]billing.PriceVersion, error) {
 	var vs []billing.PriceVersion
-	if err := db.pool.SelectContext(ctx, &vs, db.pool.Rebind(`SELECT item_code, category, name, unit, cycle, price, effective_from, effective_to, approval_ref FROM catalogue
-WHERE item_code = ? ORDER BY effective_from`), item); err != nil {
+	if err := db.portalSelect(ctx, &vs, `SELECT item_code, category, name, unit, cycle, price, effective_from, effective_to, approval_ref FROM catalogue
+WHERE item_code = ? ORDER BY effective_from`, item); err != nil {
 		return nil, fmt.Errorf("read the price versions of %s: %w", item, err)
 	}
 	return vs, nil
@@ -238,8 +252,8 @@ WHERE item_code = ? ORDER BY effective_from`), item); err != nil {
 // table, which SQLite keys by day first: a year of one resource there is
 // 366 searches of the key.
 func (db *DB) UsageDays(ctx context.Context, resource, item string, from, to metering.Date) ([]metering.Usage, error) {
-	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(`SELECT `+db.dialect.dayNumber("month")+`, quantity, days FROM usage_months
-WHERE resource_id = ? AND item_code = ? AND month >= ? AND month <= ?`), resource, item, firstOfMonth(from), to)
+	rows, err := db.portalQuery(ctx, `SELECT `+db.dialect.dayNumber("month")+`, quantity, days FROM usage_months
+WHERE resource_id = ? AND item_code = ? AND month >= ? AND month <= ?`, resource, item, firstOfMonth(from), to)
 	if err != nil {
 		return nil, fmt.Errorf("read usage of %s %s: %w", resource, item, err)
 	}
@@ -271,8 +285,8 @@ WHERE resource_id = ? AND item_code = ? AND month >= ? AND month <= ?`), resourc
 // ActivityOn reads the activity row of resource on day; ok is false when
 // there is none.
 func (db *DB) ActivityOn(ctx context.Context, resource string, day metering.Date) (a metering.Activity, ok bool, err error) {
-	err = db.pool.GetContext(ctx, &a, db.pool.Rebind(`SELECT `+db.dialect.dayNumber("day")+` AS day, resource_id, cpu_avg_pct, cpu_max_pct, mem_avg_pct, disk_used_pct, net_in_bytes, net_out_bytes
-FROM activity WHERE day = ? AND resource_id = ?`), day, resource)
+	err = db.portalGet(ctx, &a, `SELECT `+db.dialect.dayNumber("day")+` AS day, resource_id, cpu_avg_pct, cpu_max_pct, mem_avg_pct, disk_used_pct, net_in_bytes, net_out_bytes
+FROM activity WHERE day = ? AND resource_id = ?`, day, resource)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, false, nil
 	}
@@ -299,8 +313,8 @@ type FindingFilter struct {
 // that f selects, in the order of Findings.
 func (db *DB) FindingsOf(ctx context.Context, from, to metering.Date, f FindingFilter) ([]evaluation.Finding, error) {
 	where, args := f.where(from, to)
-	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(`SELECT kind, district_code, department_code, system_id, resource_id, item_code, first_day, last_day, days, amount, action
-	FROM findings`+where), args...)
+	rows, err := db.portalQuery(ctx, `SELECT kind, district_code, department_code, system_id, resource_id, item_code, first_day, last_day, days, amount, action
+	FROM findings`+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read findings: %w", err)
 	}
@@ -334,20 +348,32 @@ func (f FindingFilter) where(from, to metering.Date) (string, []any) {
 	return q, args
 }
 
-// FindingTotals counts findings and adds up their amounts per kind.
+// FindingTotals counts findings and adds up the amounts of some kinds.
 type FindingTotals struct {
 	Count  int
-	Amount map[evaluation.FindingKind]decimal.Decimal
+	Amount map[evaluation.FindingKind]decimal.Decimal // of the kinds asked for
 }
 
 // FindingTotalsOf counts the stored findings whose run overlaps [from, to]
-// that f selects and adds up their amounts per kind (exactly, in Go: the
-// amounts are decimal text on SQLite), reading only their kinds and
-// amounts.
-func (db *DB) FindingTotalsOf(ctx context.Context, from, to metering.Date, f FindingFilter) (FindingTotals, error) {
+// that f selects, and adds up the amounts of those of the kinds sum. The
+// database counts (through the indexes of migration 0035, without reading
+// the rows); the amounts are added exactly in Go (they are decimal text
+// on SQLite), reading only the amounts of the kinds asked for. A
+// district's findings can be most of the city's (the 市本级).
+func (db *DB) FindingTotalsOf(ctx context.Context, from, to metering.Date, f FindingFilter, sum ...evaluation.FindingKind) (FindingTotals, error) {
 	t := FindingTotals{Amount: map[evaluation.FindingKind]decimal.Decimal{}}
 	where, args := f.where(from, to)
-	rows, err := db.pool.QueryContext(ctx, db.pool.Rebind(`SELECT kind, amount FROM findings`+where), args...)
+	if err := db.portalGet(ctx, &t.Count, `SELECT count(*) FROM findings`+where, args...); err != nil {
+		return t, fmt.Errorf("count findings: %w", err)
+	}
+	if len(sum) == 0 || t.Count == 0 {
+		return t, nil
+	}
+	kinds := make([]any, len(sum))
+	for i, k := range sum {
+		kinds[i] = string(k)
+	}
+	rows, err := db.portalQuery(ctx, `SELECT kind, amount FROM findings`+where+` AND kind IN `+inList(len(kinds)), append(args, kinds...)...)
 	if err != nil {
 		return t, fmt.Errorf("read findings: %w", err)
 	}
@@ -358,7 +384,6 @@ func (db *DB) FindingTotalsOf(ctx context.Context, from, to metering.Date, f Fin
 		if err := rows.Scan(&k, &amount); err != nil {
 			return t, fmt.Errorf("read findings: %w", err)
 		}
-		t.Count++
 		t.Amount[k] = t.Amount[k].Add(amount)
 	}
 	return t, rows.Err()
@@ -392,4 +417,75 @@ func (db *DB) DataStamp(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("read findings: %w", err)
 	}
 	return fmt.Sprintf("files=%d@%s findings=%d@%s/%s", files, last.String, findings, asOf.String, amount.String), nil
+}
+
+// The portal's read queries run on every page view, a handful each: on
+// SQLite, parsing and planning them again every time cost about a sixth
+// of a page's time. They are prepared once per database (database/sql
+// then prepares each on a connection the first time it runs there, and
+// keeps it). Only on SQLite: there the parsing is in this process, and
+// PostgreSQL behind a pooler in transaction mode (pgbouncer) does not
+// keep named prepared statements.
+//
+// The statements are kept per pool in a table keyed by a weak pointer, so
+// that a database no longer used (tests open hundreds) takes its
+// statements with it.
+var portalStmts sync.Map // weak.Pointer[sqlx.DB] → *sync.Map (query → *sqlx.Stmt)
+
+// prepared returns the prepared statement of query (already rebound), or
+// nil when statements are not kept (PostgreSQL) or cannot be prepared
+// (then the caller runs the query unprepared).
+func (db *DB) prepared(ctx context.Context, query string) *sqlx.Stmt {
+	if db.Engine != EngineSQLite {
+		return nil
+	}
+	k := weak.Make(db.pool)
+	v, ok := portalStmts.Load(k)
+	if !ok {
+		var loaded bool
+		if v, loaded = portalStmts.LoadOrStore(k, &sync.Map{}); !loaded {
+			runtime.AddCleanup(db.pool, func(k weak.Pointer[sqlx.DB]) { portalStmts.Delete(k) }, k)
+		}
+	}
+	stmts := v.(*sync.Map)
+	if s, ok := stmts.Load(query); ok {
+		return s.(*sqlx.Stmt)
+	}
+	s, err := db.pool.PreparexContext(context.WithoutCancel(ctx), query)
+	if err != nil {
+		return nil
+	}
+	if prev, loaded := stmts.LoadOrStore(query, s); loaded {
+		s.Close()
+		return prev.(*sqlx.Stmt)
+	}
+	return s
+}
+
+// portalQuery runs query (with ? placeholders) through its prepared
+// statement.
+func (db *DB) portalQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	query = db.pool.Rebind(query)
+	if s := db.prepared(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return db.pool.QueryContext(ctx, query, args...)
+}
+
+// portalSelect is sqlx's SelectContext through the prepared statement.
+func (db *DB) portalSelect(ctx context.Context, dest any, query string, args ...any) error {
+	query = db.pool.Rebind(query)
+	if s := db.prepared(ctx, query); s != nil {
+		return s.SelectContext(ctx, dest, args...)
+	}
+	return db.pool.SelectContext(ctx, dest, query, args...)
+}
+
+// portalGet is sqlx's GetContext through the prepared statement.
+func (db *DB) portalGet(ctx context.Context, dest any, query string, args ...any) error {
+	query = db.pool.Rebind(query)
+	if s := db.prepared(ctx, query); s != nil {
+		return s.GetContext(ctx, dest, args...)
+	}
+	return db.pool.GetContext(ctx, dest, query, args...)
 }

@@ -282,7 +282,7 @@ func (s *Server) district(q *request) error {
 		bars = append(bars, bar{Label: names.Departments[c].Name, Value: by[c], Href: fmt.Sprintf("/statements/%d/departments/%s%s", st.Year, url.PathEscape(c), v.VQ())})
 	}
 	d.Chart = barChart("各部门应付金额及占比", bars, d.Row.Net)
-	ft, err := s.app.FindingTotals(q.r.Context(), st.Year, store.FindingFilter{DistrictCode: code})
+	ft, err := s.app.FindingTotals(q.r.Context(), st.Year, store.FindingFilter{DistrictCode: code}, evaluation.FindingIdle)
 	if err != nil {
 		return err
 	}
@@ -349,7 +349,11 @@ func (s *Server) department(q *request) error {
 	if !ok || !q.scope.DepartmentPage(code, dep.DistrictCode) {
 		return fmt.Errorf("department %s: %w", code, app.ErrNotFound)
 	}
-	d := departmentData{Code: code, Name: dep.Name, DistrictCode: dep.DistrictCode, DistrictName: names.Districts[dep.DistrictCode], Items: names.Items}
+	items, err := s.app.Items(q.r.Context())
+	if err != nil {
+		return err
+	}
+	d := departmentData{Code: code, Name: dep.Name, DistrictCode: dep.DistrictCode, DistrictName: names.Districts[dep.DistrictCode], Items: items}
 	for _, r := range st.Departments {
 		if r.DepartmentCode == code && q.scope.Allows(r.DistrictCode, r.DepartmentCode, r.ProviderCode) {
 			d.Groups = append(d.Groups, lineGroup{ProviderCode: r.ProviderCode, ProviderName: names.Providers[r.ProviderCode], Row: r})
@@ -412,7 +416,11 @@ func (s *Server) provider(q *request) error {
 	if _, ok := names.Providers[code]; !ok {
 		return fmt.Errorf("provider %s: %w", code, app.ErrNotFound)
 	}
-	d := providerData{Code: code, Name: names.Providers[code], Items: names.Items}
+	items, err := s.app.Items(q.r.Context())
+	if err != nil {
+		return err
+	}
+	d := providerData{Code: code, Name: names.Providers[code], Items: items}
 	d.Departments = deptRows(st, names, func(r billing.DepartmentRow) bool {
 		return r.ProviderCode == code && q.scope.Allows(r.DistrictCode, r.DepartmentCode, r.ProviderCode)
 	})
