@@ -143,6 +143,7 @@ FROM (VALUES
     (:'loader', 'INSERT, UPDATE', 'scores'),
     (:'loader', 'INSERT, UPDATE', 'calendar'),
     (:'loader', 'INSERT', 'events'),
+    (:'loader', 'INSERT, UPDATE, DELETE', 'budgets'),
     (:'loader', 'INSERT', 'files'),
     -- daemon: metering, its summaries, rejects, findings, jobs; drafts
     (:'daemon', 'INSERT, UPDATE, DELETE', 'files'),
@@ -156,6 +157,8 @@ FROM (VALUES
     (:'daemon', 'INSERT, UPDATE, DELETE', 'job_runs'),
     (:'daemon', 'INSERT, UPDATE, DELETE', 'locks'),
     (:'daemon', 'INSERT, UPDATE', 'archives'),
+    (:'daemon', 'INSERT, UPDATE, DELETE', 'budget_forecasts'),
+    (:'daemon', 'INSERT, UPDATE, DELETE', 'budget_findings'),
     (:'daemon', 'INSERT', 'statements'),
     (:'daemon', 'INSERT', 'statement_lines'),
     (:'daemon', 'INSERT', 'statement_runs'),
@@ -190,7 +193,7 @@ BEGIN
         'calendar', 'events', 'files', 'rejects', 'usage', 'usage_months', 'activity', 'activity_idle_months',
         'summary_state', 'findings', 'job_runs', 'locks', 'statements', 'statement_lines', 'statement_runs',
         'statement_departments', 'statement_districts', 'statement_snapshots',
-        'users', 'sessions', 'login_failures', 'audit', 'archives']) ORDER BY 1
+        'users', 'sessions', 'login_failures', 'audit', 'archives', 'budgets', 'budget_forecasts', 'budget_findings']) ORDER BY 1
     LOOP
         RAISE WARNING 'table % is not in deploy/postgres-setup.sql: every role reads it, none writes it', t;
     END LOOP;
