@@ -56,12 +56,12 @@ func closedYearDSN(t *testing.T, e store.Engine) string {
 }
 
 // runArchive runs cloudbill archive as Main runs a command.
-func runArchive(t *testing.T, dsn string, args ...string) (error, string) {
+func runArchive(t *testing.T, dsn string, args ...string) (string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	c := &cli{DSN: dsn, Stdout: &stdout, Stderr: &stderr, Log: newLogger(&stderr, "text", 0), command: "archive"}
 	err := cmdArchive(context.Background(), c, args)
-	return err, stdout.String()
+	return stdout.String(), err
 }
 
 func TestArchiveCommand(t *testing.T) {
@@ -69,14 +69,14 @@ func TestArchiveCommand(t *testing.T) {
 		t.Run(string(e), func(t *testing.T) {
 			dsn := closedYearDSN(t, e)
 			out := t.TempDir()
-			if err, _ := runArchive(t, dsn, "--out", out); err == nil || !strings.Contains(err.Error(), "--year") {
+			if _, err := runArchive(t, dsn, "--out", out); err == nil || !strings.Contains(err.Error(), "--year") {
 				t.Errorf("no --year: %v", err)
 			}
-			if err, _ := runArchive(t, dsn, "--year", "2025", "--out", out); err == nil || !strings.Contains(err.Error(), "2025 has no issued statement") {
+			if _, err := runArchive(t, dsn, "--year", "2025", "--out", out); err == nil || !strings.Contains(err.Error(), "2025 has no issued statement") {
 				t.Errorf("archive 2025: %v, want no issued statement", err)
 			}
 			before := usageCount(t, dsn)
-			err, stdout := runArchive(t, dsn, "--year", "2024", "--out", out)
+			stdout, err := runArchive(t, dsn, "--year", "2024", "--out", out)
 			if err != nil {
 				t.Fatal(err)
 			}
