@@ -142,6 +142,23 @@ func (a *App) Ingest(ctx context.Context, in IngestInput) (IngestSummary, error)
 	return a.ingestPaths(ctx, in)
 }
 
+// ingester holds what one run needs: the known resources and items,
+// loaded once, where the files go, and the running totals.
+type ingester struct {
+	a     *App
+	in    IngestInput
+	known *metering.Known
+	sink  fileSink
+	sum   IngestSummary
+}
+
+// fileSink is where an ingest writes: the database (a transaction per
+// file), or a store.DryRun.
+type fileSink interface {
+	IngestFile(ctx context.Context, known *metering.Known, in store.IngestInput) (store.IngestResult, error)
+	RetryRejects(ctx context.Context, known *metering.Known) (store.IngestResult, error)
+}
+
 // startIngest loads what rows are checked against, then retries the
 // earlier rejects whose resource has been loaded since. A dry run's
 // ingester holds the dry run's transaction: call its close.
@@ -178,23 +195,6 @@ func (ing *ingester) close() {
 	if dry, ok := ing.sink.(*store.DryRun); ok {
 		dry.Close()
 	}
-}
-
-// ingester holds what one run needs: the known resources and items,
-// loaded once, where the files go, and the running totals.
-type ingester struct {
-	a     *App
-	in    IngestInput
-	known *metering.Known
-	sink  fileSink
-	sum   IngestSummary
-}
-
-// fileSink is where an ingest writes: the database (a transaction per
-// file), or a store.DryRun.
-type fileSink interface {
-	IngestFile(ctx context.Context, known *metering.Known, in store.IngestInput) (store.IngestResult, error)
-	RetryRejects(ctx context.Context, known *metering.Known) (store.IngestResult, error)
 }
 
 // errGone means the file disappeared: another ingest took it.

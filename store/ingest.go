@@ -146,7 +146,7 @@ func (db *DB) session() *session { return &session{db: db} }
 // run's, undone when fn fails.
 func (s *session) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	if s.tx == nil {
-		return s.db.inTx(ctx, fn)
+		return s.db.inTxDetached(ctx, fn)
 	}
 	s.n++
 	sp := fmt.Sprintf("dry_run_%d", s.n)

@@ -26,7 +26,8 @@ type DryRun struct {
 
 // BeginDryRun starts a dry run; the caller must Close it.
 func (db *DB) BeginDryRun(ctx context.Context) (*DryRun, error) {
-	tx, err := db.pool.BeginTxx(ctx, nil)
+	// Not ended by ctx: see inTxDetached; Close rolls it back.
+	tx, err := db.pool.BeginTxx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin dry run: %w", err)
 	}

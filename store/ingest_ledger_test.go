@@ -250,3 +250,46 @@ func TestIngestSameBytesAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestIngestDigestIsOfTheBytesParsed is the lost night of the report: the
+// file was hashed in one pass and parsed in another, and the complete file
+// that came next was skipped as already ingested. Here the reader (no
+// Statter: nothing can see the change) gives the complete file to the first
+// reading and a partial one to the next: the ledger must record the digest
+// of the partial bytes that were parsed, so that the complete file is
+// ingested whole when it comes.
+func TestIngestDigestIsOfTheBytesParsed(t *testing.T) {
+	complete, rows := bigUsage()
+	partial := complete[:strings.LastIndex(complete[:len(complete)/3], "\n")+1]
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		loadIngestReference(t, db, manyResources()...)
+		opens := 0
+		res, err := ingestIn(t, db, store.IngestInput{Name: "usage.csv", Open: func() (io.ReadCloser, error) {
+			opens++
+			if opens == 1 {
+				return io.NopCloser(strings.NewReader(complete)), nil
+			}
+			return io.NopCloser(strings.NewReader(partial)), nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		part := sha256.Sum256([]byte(partial))
+		if res.SHA256 != hex.EncodeToString(part[:]) || res.Bytes != int64(len(partial)) {
+			t.Fatalf("ledger digest %s of %d bytes, want that of the %d bytes parsed, %x", res.SHA256, res.Bytes, len(partial), part)
+		}
+		stored := countRows(t, db, "usage")
+		full, err := ingestIn(t, db, store.IngestInput{Name: "usage.csv", Open: func() (io.ReadCloser, error) {
+			return io.NopCloser(strings.NewReader(complete)), nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if full.AlreadyIngested || int(full.Accepted) != rows-stored {
+			t.Errorf("the complete file after a partial one: %+v, want %d new rows", full, rows-stored)
+		}
+		if n := countRows(t, db, "usage"); n != rows {
+			t.Errorf("usage rows = %d, want %d", n, rows)
+		}
+	})
+}

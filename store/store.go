@@ -168,6 +168,29 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return tx.Commit()
 }
 
+// inTxDetached is inTx for transactions that stream COPY: ctx does not end
+// the transaction by itself. database/sql rolls back a transaction whose
+// context ends from a goroutine of its own, at once; on PostgreSQL that
+// ROLLBACK, sent while a COPY is open on the connection, desynchronises
+// lib/pq and waits forever (an interrupted ingest hung). Here the
+// statements still run under ctx (cancelled, they fail, fn returns, the
+// COPY is ended) and the transaction rolls back on this goroutine; a ctx
+// ended before the commit rolls it back too.
+func (db *DB) inTxDetached(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.pool.BeginTxx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // phaseTimer returns lap: each call logs at debug level, when db has a
 // logger, the time since the previous call (or since phaseTimer) as phase
 // of op.

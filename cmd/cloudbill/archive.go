@@ -9,9 +9,6 @@ import (
 	"cloudbill/app"
 )
 
-// archiveSummary is the archive command's line in cloudbill help.
-const archiveSummary = "move a closed year's metering out of the database into compressed files (cloudbill ingest restores them)"
-
 // cmdArchive moves the usage and activity rows of a closed year into
 // OUT/usage-YEAR.csv.gz and OUT/activity-YEAR.csv.gz (with OUT/SHA256SUMS),
 // keeping statements, findings, the ledger and the summaries.
