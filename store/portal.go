@@ -296,9 +296,27 @@ FROM activity WHERE day = ? AND resource_id = ?`, day, resource)
 	return a, true, nil
 }
 
-// ResourceEvents reads the lifecycle events of one resource in time order.
+// ResourceEvents reads the lifecycle events of one resource in time order
+// (through its prepared statement; the rows are read as queryEvents reads
+// them).
 func (db *DB) ResourceEvents(ctx context.Context, resource string) ([]metering.Event, error) {
-	return db.queryEvents(ctx, db.pool.Rebind(`SELECT `+db.eventColumns()+` FROM events WHERE resource_id = ? ORDER BY at, event, item_code`), resource)
+	rows, err := db.portalQuery(ctx, `SELECT `+db.eventColumns()+` FROM events WHERE resource_id = ? ORDER BY at, event, item_code`, resource)
+	if err != nil {
+		return nil, fmt.Errorf("read events of %s: %w", resource, err)
+	}
+	defer rows.Close()
+	var out []metering.Event
+	for rows.Next() {
+		var e metering.Event
+		var at Instant
+		var q decimal.NullDecimal
+		if err := rows.Scan(&e.ResourceID, &e.Kind, &at, &e.Day, &e.ItemCode, &q, &e.Ref); err != nil {
+			return nil, fmt.Errorf("read events of %s: %w", resource, err)
+		}
+		e.At, e.Quantity = at.Time, q.Decimal
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // FindingFilter limits findings to a district, a department and a

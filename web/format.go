@@ -185,3 +185,10 @@ func ratText(r *big.Rat) string {
 	}
 	return group(s)
 }
+
+// htmlEscaper escapes as html/template does text and quoted attribute
+// values, for the HTML the pages write in Go (the line's calendar, the
+// district's rows).
+var htmlEscaper = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+
+func escapeHTML(s string) string { return htmlEscaper.Replace(s) }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -12,7 +13,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"cloudbill/app"
@@ -216,15 +219,26 @@ func (s *Server) render(q *request, status int, name string, v *view) {
 	}
 	v.Scope, v.User, v.CSRF = q.scope, q.sess.User, q.sess.CSRF
 	v.nav()
-	var b strings.Builder
-	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
+	b := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if b.Cap() <= 1<<20 { // a rare huge page does not stay in the pool
+			b.Reset()
+			pageBuffers.Put(b)
+		}
+	}()
+	if err := t.ExecuteTemplate(b, "layout", v); err != nil {
 		s.serverError(q.w, q.r, fmt.Errorf("render %s: %w", name, err))
 		return
 	}
 	q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	q.w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
 	q.w.WriteHeader(status)
-	fmt.Fprint(q.w, b.String())
+	q.w.Write(b.Bytes())
 }
+
+// pageBuffers are the buffers pages are rendered into (a line's page is
+// about 80 kB) before they are sent, whole or not at all.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // remoteAddr is the client's IP address: the connection's, or with
 // TrustProxy the last address of X-Forwarded-For.
