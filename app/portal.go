@@ -75,8 +75,13 @@ func (a *App) StatementHead(ctx context.Context, year, version int) (*billing.St
 	return a.DB.StatementHead(ctx, year, version)
 }
 
-// Names reads the names of districts, departments, providers and items.
+// Names reads the names of districts, departments and providers.
 func (a *App) Names(ctx context.Context) (store.Names, error) { return a.DB.PortalNames(ctx) }
+
+// Items reads the latest price version of each catalogue item, by code.
+func (a *App) Items(ctx context.Context) (map[string]billing.PriceVersion, error) {
+	return a.DB.CatalogueItems(ctx)
+}
 
 // Lines reads the lines of a version that f selects.
 func (a *App) Lines(ctx context.Context, year, version int, f store.LineFilter) ([]store.PortalLine, error) {
@@ -120,6 +125,15 @@ type LineDetail struct {
 	Days       []LineDay
 	Findings   []evaluation.Finding
 	Versions   []billing.PriceVersion // the item's price versions
+}
+
+// Item is the latest price version of the line's item (its name, unit
+// and category); zero when the catalogue has none.
+func (d LineDetail) Item() billing.PriceVersion {
+	if len(d.Versions) == 0 {
+		return billing.PriceVersion{}
+	}
+	return d.Versions[len(d.Versions)-1]
 }
 
 // Line reads the line (resource, item) of a version; ErrNotFound when the
@@ -182,14 +196,8 @@ func (a *App) Line(ctx context.Context, year, version int, resource, item string
 	if d.Findings, err = a.DB.FindingsOf(ctx, from, to, store.FindingFilter{ResourceID: resource}); err != nil {
 		return d, err
 	}
-	vs, err := a.DB.PriceVersions(ctx)
-	if err != nil {
+	if d.Versions, err = a.DB.ItemPriceVersions(ctx, item); err != nil {
 		return d, err
-	}
-	for _, v := range vs {
-		if v.ItemCode == item {
-			d.Versions = append(d.Versions, v)
-		}
 	}
 	return d, nil
 }
@@ -248,6 +256,16 @@ func (a *App) Findings(ctx context.Context, year int, f store.FindingFilter) ([]
 	}
 	fs, err := a.DB.FindingsOf(ctx, metering.YearStart(year), metering.YearEnd(year).AddDays(-1), f)
 	return fs, metering.NullDate{Date: asOf, Valid: ok}, err
+}
+
+// FindingTotals counts the stored findings of year that f selects and
+// adds up the amounts of those of the kinds sum (the district and
+// department pages).
+func (a *App) FindingTotals(ctx context.Context, year int, f store.FindingFilter, sum ...evaluation.FindingKind) (store.FindingTotals, error) {
+	if err := ValidateYear(year); err != nil {
+		return store.FindingTotals{}, err
+	}
+	return a.DB.FindingTotalsOf(ctx, metering.YearStart(year), metering.YearEnd(year).AddDays(-1), f, sum...)
 }
 
 // EvaluationView is what the evaluation page shows: the providers'

@@ -111,7 +111,11 @@ func (a *App) report(ctx context.Context, in ReportInput, st *billing.Statement,
 	if font == "" {
 		font = os.Getenv("CLOUDBILL_FONT")
 	}
-	docs, err := a.writeDocuments(dir, st, docIn, font)
+	replaces, err := a.replaced(ctx, st)
+	if err != nil {
+		return paths, fmt.Errorf("report %d: %w", year, err)
+	}
+	docs, err := a.writeDocuments(dir, st, docIn, font, replaces)
 	paths = append(paths, docs...)
 	if err != nil {
 		return paths, err
@@ -217,7 +221,7 @@ func writeEvaluationCSVs(year int, dir string, in store.Snapshot) ([]string, err
 // writeDocuments writes the PDF documents and the XLSX workbook of
 // statement st into dir, printing names, obligations, findings and scores
 // from in, with the CJK font at fontPath, else a standard place.
-func (a *App) writeDocuments(dir string, st *billing.Statement, in store.Snapshot, fontPath string) ([]string, error) {
+func (a *App) writeDocuments(dir string, st *billing.Statement, in store.Snapshot, fontPath string, replaces *billing.Statement) ([]string, error) {
 	font, err := reports.FindFont(fontPath)
 	if err != nil {
 		return nil, err
@@ -231,6 +235,7 @@ func (a *App) writeDocuments(dir string, st *billing.Statement, in store.Snapsho
 		AsOf:        in.AsOf,
 		Windows:     reports.WindowsOf(in.Events),
 		Calendar:    in.Calendar,
+		Replaces:    replaces,
 	}
 	paths, err := reports.WriteDocuments(dir, b, font)
 	if err != nil {
@@ -259,4 +264,26 @@ func writeFileAtomic(path string, write func(*os.File) error) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// replaced returns the issued version the issued version st replaces (the
+// latest issued before it), nil when st is a draft or the first issued.
+func (a *App) replaced(ctx context.Context, st *billing.Statement) (*billing.Statement, error) {
+	if st.Status != billing.StatementStatusIssued {
+		return nil, nil
+	}
+	vs, err := a.Versions(ctx, YearInput{Year: st.Year})
+	if err != nil {
+		return nil, err
+	}
+	prev := 0
+	for _, v := range vs {
+		if v.Version < st.Version && v.Status != billing.StatementStatusDraft {
+			prev = v.Version
+		}
+	}
+	if prev == 0 {
+		return nil, nil
+	}
+	return a.DB.Statement(ctx, st.Year, prev)
 }

@@ -135,7 +135,7 @@ func TestIssuedDocumentsNeverChange(t *testing.T) {
 		if _, err := writeEvaluationCSVs(2024, liveDir, live); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.writeDocuments(liveDir, st, live, ""); err != nil {
+		if _, err := a.writeDocuments(liveDir, st, live, "", nil); err != nil {
 			t.Fatal(err)
 		}
 		fromLive := readFiles(t, liveDir)

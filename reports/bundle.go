@@ -38,6 +38,9 @@ type Bundle struct {
 	// is counted on it (docs/rules.md §7). Without the issue date's year
 	// the deadline is printed as a number of working days only.
 	Calendar []evaluation.CalendarDay
+	// Replaces is the issued version this issued one replaces (nil: none):
+	// the statement's appendix lists what changed against it.
+	Replaces *billing.Statement
 }
 
 // Window is what a resource's lifecycle events fix for its bill

@@ -35,11 +35,14 @@ const fontFamily = "cjk"
 
 // docMeta is what every page of a document repeats.
 type docMeta struct {
-	Title   string    // document title (PDF metadata and running header)
-	Running string    // right side of the running header: year, version, status
-	SHA256  string    // the statement fingerprint, printed in every footer
-	Draft   bool      // a diagonal 草稿 watermark on every page
-	Date    time.Time // creation and modification date
+	Title   string // document title (PDF metadata and running header)
+	Running string // right side of the running header: year, version, status
+	SHA256  string // the statement fingerprint, printed in every footer
+	Draft   bool   // a diagonal 草稿 watermark on every page
+	// SupersededBy, when set, is the version that replaces this issued
+	// one: every page says so under its running header.
+	SupersededBy int
+	Date         time.Time // creation and modification date
 }
 
 // doc is one PDF being laid out. Page breaks are placed by hand (auto page
@@ -233,6 +236,11 @@ func (d *doc) pageHeader() {
 	f.SetDrawColor(150, 150, 150)
 	f.SetLineWidth(0.2)
 	f.Line(marginL, 12.5, pageW-marginR, 12.5)
+	if n := d.meta.SupersededBy; n > 0 {
+		f.SetTextColor(170, 0, 0)
+		d.setSize(sizeSmall)
+		d.text(marginL, 13, contentW, 4, fmt.Sprintf("已被第 %d 版取代：本版本仅供查阅，不得作为付款依据", n), "C")
+	}
 	f.SetDrawColor(0, 0, 0)
 	f.SetTextColor(0, 0, 0)
 	f.SetXY(marginL, marginT)
@@ -318,11 +326,6 @@ func (d *doc) para(s string, size float64) {
 			d.f.AddPage()
 		}
 	}
-}
-
-// paraHeight is the height para would take.
-func (d *doc) paraHeight(s string, size float64) float64 {
-	return float64(len(d.wrap(s, contentW, size))) * lineH(size)
 }
 
 // gap adds vertical space (never carried over a page break).

@@ -22,6 +22,9 @@ func statementDate(st *billing.Statement) time.Time {
 }
 
 func statusName(st *billing.Statement) string {
+	if st.SupersededBy > 0 {
+		return fmt.Sprintf("已被第 %d 版取代", st.SupersededBy)
+	}
 	if st.Status == billing.StatementStatusIssued {
 		return "已签发"
 	}
@@ -40,6 +43,8 @@ func (b *Bundle) meta(title string) docMeta {
 		SHA256:  st.SHA256,
 		Draft:   st.Status != billing.StatementStatusIssued,
 		Date:    statementDate(st),
+
+		SupersededBy: st.SupersededBy,
 	}
 }
 
@@ -301,7 +306,39 @@ func renderStatement(b *Bundle, dir *directory, font Font) ([]byte, error) {
 		[]string{"原价合计", d.yuan() + money(st.Gross) + " 元", "考核后合计", d.yuan() + money(st.Net) + " 元"}, parties); err != nil {
 		return nil, err
 	}
+	if b.Replaces != nil {
+		d.changeList(b.Replaces, st)
+	}
 	return d.bytes()
+}
+
+// changeList is the appendix of a version issued after another: per line
+// that changed, its gross before and after and the difference, and the
+// totals of both versions.
+func (d *doc) changeList(old, st *billing.Statement) {
+	changes := billing.Diff(old, st)
+	d.section(fmt.Sprintf("附录：与第 %d 版相比的变更清单", old.Version))
+	d.para(fmt.Sprintf("本版（第 %d 版）取代第 %d 版（签发于 %s，指纹 %s）。下表列出金额或计费天数有变化的明细行；未列出的明细行两版相同。",
+		st.Version, old.Version, chineseDate(old.IssuedAt), old.SHA256), sizeTable)
+	d.table(cols(
+		codeCol("变更", 10, "C"), codeCol("资源", 26, "L"), codeCol("计费项", 18, "L"),
+		codeCol("原计费天数", 14, "R"), codeCol("现计费天数", 14, "R"),
+		codeCol("原金额（元）", 20, "R"), codeCol("现金额（元）", 20, "R"), codeCol("差额（元）", 20, "R")))
+	kind := map[billing.ChangeKind]string{billing.ChangeAdded: "新增", billing.ChangeRemoved: "删除", billing.ChangeChanged: "变更"}
+	var before, after, delta decimal.Decimal
+	for _, c := range changes {
+		l := c.New
+		if c.Kind == billing.ChangeRemoved {
+			l = c.Old
+		}
+		d.row(rowData, kind[c.Kind], l.ResourceID, l.ItemCode, fmt.Sprint(c.Old.BillableDays), fmt.Sprint(c.New.BillableDays),
+			money(c.Old.Gross), money(c.New.Gross), money(c.Delta()))
+		before, after, delta = before.Add(c.Old.Gross), after.Add(c.New.Gross), delta.Add(c.Delta())
+	}
+	d.row(rowTotal, "合计", fmt.Sprintf("%d 行", len(changes)), "", "", "", money(before), money(after), money(delta))
+	d.endTable()
+	d.kv("原版原价合计", money(old.Gross)+" 元", "本版原价合计", money(st.Gross)+" 元",
+		"原版考核后合计", money(old.Net)+" 元", "本版考核后合计", money(st.Net)+" 元")
 }
 
 // providerCodes lists the statement's providers, sorted.

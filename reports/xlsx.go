@@ -31,7 +31,6 @@ type book struct {
 	x      *excelize.File
 	styles map[string]int
 	sheets []*sheet
-	err    error
 }
 
 // sheet writes one table: a bold header row, data rows, then total rows

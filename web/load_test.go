@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,7 +30,8 @@ import (
 // of their districts from 50 concurrent sessions over loopback, and the
 // p50 and p99 latencies are printed (the target is p99 < 200 ms). It
 // reports; it asserts no time. CLOUDBILL_BENCH_SECONDS sets each attack's
-// length (default 15).
+// length (default 15). CLOUDBILL_BENCH_PROFILE names a folder where a CPU
+// profile of each attack is written (district.pprof, line.pprof).
 func TestPortalLoad(t *testing.T) {
 	dsn := os.Getenv("CLOUDBILL_BENCH_DB")
 	if dsn == "" {
@@ -123,6 +126,17 @@ func TestPortalLoad(t *testing.T) {
 			r := rand.New(rand.NewPCG(i, 7))
 			*tgt = vegeta.Target{Method: "GET", URL: pick(s, r), Header: http.Header{"Cookie": {s.cookie}}}
 			return nil
+		}
+		if dir := os.Getenv("CLOUDBILL_BENCH_PROFILE"); dir != "" {
+			f, err := os.Create(filepath.Join(dir, name+".pprof"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				t.Fatal(err)
+			}
+			defer pprof.StopCPUProfile()
 		}
 		atk := vegeta.NewAttacker(vegeta.Workers(sessions), vegeta.MaxWorkers(sessions), vegeta.Connections(sessions), vegeta.KeepAlive(true), vegeta.Redirects(vegeta.NoFollow))
 		var m vegeta.Metrics

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -30,31 +32,51 @@ func pathYear(q *request) (int, error) {
 // issued version, else the latest draft) and reads that version's head
 // and the names of the codes.
 func (s *Server) statement(q *request, v *view) (*billing.Statement, store.Names, error) {
-	year, err := pathYear(q)
+	sv, names, err := s.version(q, v)
 	if err != nil {
 		return nil, store.Names{}, err
+	}
+	st, err := s.heads.head(q.r.Context(), s.app, sv)
+	if err != nil {
+		return nil, store.Names{}, err
+	}
+	return st, names, nil
+}
+
+// version resolves the page's year and ?version= as statement does, and
+// reads the names of the codes, but not the version's head.
+func (s *Server) version(q *request, v *view) (store.StatementVersion, store.Names, error) {
+	sv, err := s.resolve(q, v)
+	if err != nil {
+		return sv, store.Names{}, err
+	}
+	names, err := s.app.Names(q.r.Context())
+	if err != nil {
+		return sv, store.Names{}, err
+	}
+	return sv, names, nil
+}
+
+// resolve resolves the page's year and ?version= (default: the latest
+// issued version, else the latest draft) and sets the view's version: all
+// the pages of one line need (their line carries its names).
+func (s *Server) resolve(q *request, v *view) (store.StatementVersion, error) {
+	year, err := pathYear(q)
+	if err != nil {
+		return store.StatementVersion{}, err
 	}
 	version := 0
 	if vs := q.r.URL.Query().Get("version"); vs != "" {
 		if version, err = strconv.Atoi(vs); err != nil || version <= 0 {
-			return nil, store.Names{}, fmt.Errorf("version %q: %w", vs, app.ErrNotFound)
+			return store.StatementVersion{}, fmt.Errorf("version %q: %w", vs, app.ErrNotFound)
 		}
 	}
-	ctx := q.r.Context()
-	sv, all, err := s.app.StatementVersion(ctx, app.VersionInput{Year: year, Version: version})
+	sv, all, err := s.app.StatementVersion(q.r.Context(), app.VersionInput{Year: year, Version: version})
 	if err != nil {
-		return nil, store.Names{}, err
-	}
-	st, err := s.app.StatementHead(ctx, year, sv.Version)
-	if err != nil {
-		return nil, store.Names{}, err
-	}
-	names, err := s.app.Names(ctx)
-	if err != nil {
-		return nil, store.Names{}, err
+		return store.StatementVersion{}, err
 	}
 	v.Year, v.HasV, v.V, v.Versions, v.Path, v.Scope = year, true, sv, all, q.r.URL.Path, q.scope
-	return st, names, nil
+	return sv, nil
 }
 
 // fileLink is a document the user may download.
@@ -260,16 +282,11 @@ func (s *Server) district(q *request) error {
 		bars = append(bars, bar{Label: names.Departments[c].Name, Value: by[c], Href: fmt.Sprintf("/statements/%d/departments/%s%s", st.Year, url.PathEscape(c), v.VQ())})
 	}
 	d.Chart = barChart("各部门应付金额及占比", bars, d.Row.Net)
-	fs, _, err := s.app.Findings(q.r.Context(), st.Year, store.FindingFilter{DistrictCode: code})
+	ft, err := s.app.FindingTotals(q.r.Context(), st.Year, store.FindingFilter{DistrictCode: code}, evaluation.FindingIdle)
 	if err != nil {
 		return err
 	}
-	d.Findings = len(fs)
-	for _, f := range fs {
-		if f.Kind == evaluation.FindingIdle {
-			d.IdleAmount = d.IdleAmount.Add(f.Amount)
-		}
-	}
+	d.Findings, d.IdleAmount = ft.Count, ft.Amount[evaluation.FindingIdle]
 	d.Files = s.fileLinks(v, [2]string{fmt.Sprintf("district-%d-%s.pdf", st.Year, code), "县区结算单（PDF）"})
 	v.Title = fmt.Sprintf("%d 年度 %s 结算", st.Year, d.Name)
 	v.Crumbs = s.crumbs(q, v, code, "", "")
@@ -332,7 +349,11 @@ func (s *Server) department(q *request) error {
 	if !ok || !q.scope.DepartmentPage(code, dep.DistrictCode) {
 		return fmt.Errorf("department %s: %w", code, app.ErrNotFound)
 	}
-	d := departmentData{Code: code, Name: dep.Name, DistrictCode: dep.DistrictCode, DistrictName: names.Districts[dep.DistrictCode], Items: names.Items}
+	items, err := s.app.Items(q.r.Context())
+	if err != nil {
+		return err
+	}
+	d := departmentData{Code: code, Name: dep.Name, DistrictCode: dep.DistrictCode, DistrictName: names.Districts[dep.DistrictCode], Items: items}
 	for _, r := range st.Departments {
 		if r.DepartmentCode == code && q.scope.Allows(r.DistrictCode, r.DepartmentCode, r.ProviderCode) {
 			d.Groups = append(d.Groups, lineGroup{ProviderCode: r.ProviderCode, ProviderName: names.Providers[r.ProviderCode], Row: r})
@@ -356,11 +377,11 @@ func (s *Server) department(q *request) error {
 			}
 		}
 	}
-	fs, _, err := s.app.Findings(q.r.Context(), st.Year, store.FindingFilter{DepartmentCode: code})
+	ft, err := s.app.FindingTotals(q.r.Context(), st.Year, store.FindingFilter{DepartmentCode: code})
 	if err != nil {
 		return err
 	}
-	d.Findings = len(fs)
+	d.Findings = ft.Count
 	v.Title = fmt.Sprintf("%d 年度 %s 结算明细", st.Year, d.Name)
 	v.Crumbs = s.crumbs(q, v, dep.DistrictCode, code, "")
 	v.Data = d
@@ -395,7 +416,11 @@ func (s *Server) provider(q *request) error {
 	if _, ok := names.Providers[code]; !ok {
 		return fmt.Errorf("provider %s: %w", code, app.ErrNotFound)
 	}
-	d := providerData{Code: code, Name: names.Providers[code], Items: names.Items}
+	items, err := s.app.Items(q.r.Context())
+	if err != nil {
+		return err
+	}
+	d := providerData{Code: code, Name: names.Providers[code], Items: items}
 	d.Departments = deptRows(st, names, func(r billing.DepartmentRow) bool {
 		return r.ProviderCode == code && q.scope.Allows(r.DistrictCode, r.DepartmentCode, r.ProviderCode)
 	})
@@ -435,12 +460,71 @@ type monthSum struct {
 	QuantityDays decimal.Decimal
 	Days         []app.LineDay
 	Lead         []int // blank cells before the 1st (Monday first)
+	Cells        template.HTML
+}
+
+// decText is the escaped text of a quantity (nullDec), remembered for the
+// next days while they have the same quantity.
+type decText struct {
+	d    decimal.NullDecimal
+	s    string
+	have bool
+}
+
+func (t *decText) text(d decimal.NullDecimal) string {
+	if !t.have || d.Valid != t.d.Valid || d.Valid && !d.Decimal.Equal(t.d.Decimal) {
+		t.d, t.s, t.have = d, template.HTMLEscapeString(nullDec(d)), true
+	}
+	return t.s
+}
+
+// calendarCells draws the cells of one month of a line's calendar (the
+// rows of its table, without the first <tr> and the last </tr>): blank
+// cells before the 1st, then each day, linked to its page, with its
+// metered / approved quantity, a row per week (Monday first). Written
+// here, not in the template: a year is 366 cells, and the template
+// evaluated a dozen reflective method calls and escapers for each (the
+// line page's largest cost). Every value is escaped; the link is a path
+// built from url.PathEscape'd parts.
+func calendarCells(m monthSum, dayBase, vq string) template.HTML {
+	var b strings.Builder
+	b.Grow(len(m.Days) * 120)
+	var metered, approved decText
+	for range m.Lead {
+		b.WriteString("<td></td>")
+	}
+	for _, day := range m.Days {
+		if day.Day.Weekday() == time.Monday && day.Day.Day() != 1 {
+			b.WriteString("</tr><tr>")
+		}
+		class, mark := "outside", ""
+		switch {
+		case day.Gap():
+			class, mark = "gap", " 缺"
+		case day.Excess().IsPositive():
+			class, mark = "excess", " 超"
+		case day.Billable.IsPositive():
+			class = "billable"
+		}
+		b.WriteString(`<td class="`)
+		b.WriteString(class)
+		b.WriteString(`"><a href="`)
+		b.WriteString(template.HTMLEscapeString(dayBase + day.Day.String() + vq))
+		b.WriteString(`"><span class="d">`)
+		b.WriteString(strconv.Itoa(day.Day.Day()))
+		b.WriteString(`</span><span class="q">`)
+		b.WriteString(metered.text(day.Metered))
+		b.WriteString("/")
+		b.WriteString(approved.text(day.Approved))
+		b.WriteString(mark)
+		b.WriteString("</span></a></td>")
+	}
+	return template.HTML(b.String())
 }
 
 type lineData struct {
 	app.LineDetail
 	Item         billing.PriceVersion
-	Names        store.Names
 	RunsTotal    decimal.Decimal
 	Months       []monthSum
 	BillableDays int
@@ -449,20 +533,20 @@ type lineData struct {
 	DayBase      string
 }
 
-func (s *Server) lineDetail(q *request, v *view) (app.LineDetail, store.Names, error) {
-	st, names, err := s.statement(q, v)
+func (s *Server) lineDetail(q *request, v *view) (app.LineDetail, error) {
+	sv, err := s.resolve(q, v)
 	if err != nil {
-		return app.LineDetail{}, names, err
+		return app.LineDetail{}, err
 	}
 	res, item := q.r.PathValue("resource"), q.r.PathValue("item")
-	d, err := s.app.Line(q.r.Context(), st.Year, st.Version, res, item)
+	d, err := s.app.Line(q.r.Context(), sv.Year, sv.Version, res, item)
 	if err != nil {
-		return d, names, err
+		return d, err
 	}
 	if l := d.Line; !q.scope.Allows(l.DistrictCode, l.DepartmentCode, l.ProviderCode) {
-		return d, names, fmt.Errorf("line %s %s: %w", res, item, app.ErrNotFound)
+		return d, fmt.Errorf("line %s %s: %w", res, item, app.ErrNotFound)
 	}
-	return d, names, nil
+	return d, nil
 }
 
 // line is /statements/Y/lines/RESOURCE/ITEM: the line's runs with their
@@ -471,12 +555,12 @@ func (s *Server) lineDetail(q *request, v *view) (app.LineDetail, store.Names, e
 // lifecycle events and the findings.
 func (s *Server) line(q *request) error {
 	v := &view{}
-	ld, names, err := s.lineDetail(q, v)
+	ld, err := s.lineDetail(q, v)
 	if err != nil {
 		return err
 	}
 	l := ld.Line
-	d := lineData{LineDetail: ld, Item: names.Items[l.ItemCode], Names: names,
+	d := lineData{LineDetail: ld, Item: ld.Item(),
 		DayBase: fmt.Sprintf("/statements/%d/lines/%s/%s/days/", v.Year, url.PathEscape(l.ResourceID), url.PathEscape(l.ItemCode))}
 	for _, r := range l.Runs {
 		d.RunsTotal = d.RunsTotal.Add(r.Amount)
@@ -495,6 +579,9 @@ func (s *Server) line(q *request) error {
 			d.BillableDays++
 			d.QuantityDays = d.QuantityDays.Add(day.Billable)
 		}
+	}
+	for i := range d.Months {
+		d.Months[i].Cells = calendarCells(d.Months[i], d.DayBase, v.VQ())
 	}
 	d.Chart = usageChart(fmt.Sprintf("%s %s 每日计量与批复用量", l.ResourceID, l.ItemCode), ld.Days)
 	v.Title = fmt.Sprintf("%s · %s 结算行", l.ResourceID, l.ItemCode)
@@ -517,7 +604,7 @@ type dayData struct {
 // reading, approval, billable quantity, price and amount.
 func (s *Server) day(q *request) error {
 	v := &view{}
-	ld, names, err := s.lineDetail(q, v)
+	ld, err := s.lineDetail(q, v)
 	if err != nil {
 		return err
 	}
@@ -531,7 +618,7 @@ func (s *Server) day(q *request) error {
 	}
 	l := ld.Line
 	base := fmt.Sprintf("/statements/%d/lines/%s/%s", v.Year, url.PathEscape(l.ResourceID), url.PathEscape(l.ItemCode))
-	d := dayData{DayDetail: dd, Line: l, Item: names.Items[l.ItemCode], LineURL: base + v.VQ()}
+	d := dayData{DayDetail: dd, Line: l, Item: ld.Item(), LineURL: base + v.VQ()}
 	if day > metering.YearStart(v.Year) {
 		d.Prev = base + "/days/" + day.AddDays(-1).String() + v.VQ()
 	}

@@ -50,6 +50,7 @@ type Server struct {
 	log   *slog.Logger
 	pages map[string]*template.Template
 	files *app.ReportCache
+	heads headCache
 	h     http.Handler
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -77,12 +78,21 @@ func usageChart(title string, days []app.LineDay) template.HTML {
 		max = decimal.NewFromInt(1)
 	}
 	x := func(i int) float64 { return float64(left) + plotW*float64(i)/float64(max1(len(days)-1)) }
+	// A year is 732 points: each quantity's height is computed once per
+	// run of equal quantities (decimal division is costly), drawing only.
+	var last decimal.Decimal
+	var lastY float64
+	have := false
 	y := func(q decimal.Decimal) float64 {
+		if have && q.Equal(last) {
+			return lastY
+		}
 		f, _ := q.Div(max).Float64() // drawing only
-		return float64(top) + plotH*(1-f)
+		last, lastY, have = q, float64(top)+plotH*(1-f), true
+		return lastY
 	}
 	path := func(pick func(app.LineDay) decimal.NullDecimal, step bool) string {
-		var p strings.Builder
+		p := make([]byte, 0, len(days)*16)
 		pen := false
 		for i, d := range days {
 			q := pick(d)
@@ -90,18 +100,24 @@ func usageChart(title string, days []app.LineDay) template.HTML {
 				pen = false
 				continue
 			}
-			if !pen {
-				fmt.Fprintf(&p, "M%.1f %.1f", x(i), y(q.Decimal))
+			switch {
+			case !pen:
+				p = append(p, 'M')
+				p = strconv.AppendFloat(p, x(i), 'f', 1, 64)
+				p = append(p, ' ')
 				pen = true
-				continue
+			case step:
+				p = append(p, 'H')
+				p = strconv.AppendFloat(p, x(i), 'f', 1, 64)
+				p = append(p, " V"...)
+			default:
+				p = append(p, 'L')
+				p = strconv.AppendFloat(p, x(i), 'f', 1, 64)
+				p = append(p, ' ')
 			}
-			if step {
-				fmt.Fprintf(&p, "H%.1f V%.1f", x(i), y(q.Decimal))
-			} else {
-				fmt.Fprintf(&p, "L%.1f %.1f", x(i), y(q.Decimal))
-			}
+			p = strconv.AppendFloat(p, y(q.Decimal), 'f', 1, 64)
 		}
-		return p.String()
+		return string(p)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="usage-t usage-d"><title id="usage-t">%s</title><desc id="usage-d">实线为每日计量用量，虚线为批复用量；纵轴最大值 %s。</desc>`,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,11 +67,32 @@ func TestVersionFlow(t *testing.T) {
 			if !strings.Contains(vs, "superseded (by 2)") || !strings.Contains(vs, "\n2        issued") {
 				t.Errorf("versions after issuing v2:\n%s", vs)
 			}
-			if out := run("report", "--year", "2024", "--out", t.TempDir()); !strings.Contains(out, "version 2 (issued)") {
+			v2 := t.TempDir()
+			if out := run("report", "--year", "2024", "--out", v2); !strings.Contains(out, "version 2 (issued)") {
 				t.Errorf("report without --version:\n%s", out)
 			}
-			if out := run("report", "--year", "2024", "--version", "1", "--out", t.TempDir()); !strings.Contains(out, "version 1 (superseded by version 2)") {
+			v1 := t.TempDir()
+			if out := run("report", "--year", "2024", "--version", "1", "--out", v1); !strings.Contains(out, "version 1 (superseded by version 2)") {
 				t.Errorf("report of v1:\n%s", out)
+			}
+			// v2's statement lists what changed against v1; every page of
+			// v1's documents says it is superseded.
+			pdftotext, err := exec.LookPath("pdftotext")
+			if err != nil {
+				t.Fatal("pdftotext not found: run make deps (poppler-utils)")
+			}
+			text := pdfText(t, pdftotext, filepath.Join(v2, "statement-2024.pdf"))
+			for _, want := range []string{"附录：与第 1 版相比的变更清单", "82.62", "80.66", "-1.96"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("v2's statement lacks %q", want)
+				}
+			}
+			for _, doc := range []string{"statement-2024.pdf", "district-2024-140200.pdf"} {
+				text := pdfText(t, pdftotext, filepath.Join(v1, doc))
+				pages := strings.Count(text, "\f")
+				if n := strings.Count(text, "已被第 2 版取代"); n < pages || pages == 0 {
+					t.Errorf("%s of v1: %d pages, %d say it is superseded", doc, pages, n)
+				}
 			}
 			if out := run("diff", "--year", "2024", "--from", "1", "--to", "2"); !strings.Contains(out, "1 line(s) changed") {
 				t.Errorf("diff --from 1 --to 2:\n%s", out)
