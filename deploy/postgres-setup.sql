@@ -18,9 +18,10 @@
 -- The duties (README.md, PostgreSQL; docs/operations.md, Roles):
 --   owner  owns the schema and runs `cloudbill migrate`, nothing else.
 --   loader `cloudbill load`: inserts and updates the reference tables
---          (districts … calendar), appends events; deletes nothing.
+--          (districts … calendar, budgets), appends events; deletes nothing.
 --   daemon `cloudbill serve`/`run`, `ingest`, `findings`, `settle`,
---          `summaries`: writes metering, rejects, findings, job history and
+--          `summaries`, `report --month|--quarter`: writes metering,
+--          rejects, findings (the over_budget ones too), job history and
 --          locks; inserts draft statements (never updates or deletes one);
 --          creates TEMPORARY tables (the ingester's staging). It cannot
 --          load or change reference data, delete or change events, issue,
@@ -154,6 +155,9 @@ FROM (VALUES
     (:'daemon', 'INSERT, UPDATE, DELETE', 'activity_idle_months'),
     (:'daemon', 'INSERT, UPDATE, DELETE', 'summary_state'),
     (:'daemon', 'INSERT, UPDATE, DELETE', 'findings'),
+    -- the monthly and quarterly reports' over_budget findings
+    (:'daemon', 'INSERT, UPDATE, DELETE', 'budget_findings'),
+    (:'daemon', 'INSERT, UPDATE, DELETE', 'budget_forecasts'),
     (:'daemon', 'INSERT, UPDATE, DELETE', 'job_runs'),
     (:'daemon', 'INSERT, UPDATE, DELETE', 'locks'),
     (:'daemon', 'INSERT, UPDATE', 'archives'),

@@ -117,7 +117,7 @@ func init() {
 		"jobs":      {"list recent job runs", cmdJobs},
 		"demo":      {"fresh embedded database, fixtures, a generated year, every report", cmdDemo},
 		"backup":    {"copy the SQLite database consistently while the daemon runs (PostgreSQL: pg_dump)", cmdBackup},
-		"archive":   {archiveSummary, cmdArchive},
+		"archive":   {"move a closed year's metering out of the database into compressed files (cloudbill ingest restores them)", cmdArchive},
 		"user":      {"manage the review portal's accounts: add, list, disable, passwd", cmdUser},
 	}
 }
