@@ -606,14 +606,14 @@ func (s *Server) line(q *request) error {
 	for _, r := range l.Runs {
 		d.RunsTotal = d.RunsTotal.Add(r.Amount)
 	}
-	for _, day := range ld.Days {
+	for i, day := range ld.Days {
 		m := int(day.Day.Month())
 		if len(d.Months) < m {
 			lead := (int(day.Day.Weekday()) + 6) % 7
-			d.Months = append(d.Months, monthSum{Month: m, Lead: make([]int, lead)})
+			d.Months = append(d.Months, monthSum{Month: m, Lead: make([]int, lead), Days: ld.Days[i:i]})
 		}
 		ms := &d.Months[m-1]
-		ms.Days = append(ms.Days, day)
+		ms.Days = ms.Days[:len(ms.Days)+1] // the month's days are consecutive in ld.Days
 		if day.Billable.IsPositive() {
 			ms.BillableDays++
 			ms.QuantityDays = ms.QuantityDays.Add(day.Billable)
