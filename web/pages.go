@@ -523,6 +523,8 @@ func calendar(year int, months []monthSum, dayBase, vq string) template.HTML {
 	var b strings.Builder
 	b.Grow(len(months) * 4500)
 	var metered, approved decText
+	base, vq := escapeHTML(dayBase), escapeHTML(vq) // a date needs no escaping
+	yyyy := fmt.Sprintf("%04d", year)
 	for _, m := range months {
 		fmt.Fprintf(&b, `<table class="month" id="m-%d">
 <caption>%d 年 %d 月</caption>
@@ -546,10 +548,14 @@ func calendar(year int, months []monthSum, dayBase, vq string) template.HTML {
 			}
 			b.WriteString(`<td class="`)
 			b.WriteString(class)
+			dd := day.Day.Day()
 			b.WriteString(`"><a href="`)
-			b.WriteString(escapeHTML(dayBase + day.Day.String() + vq))
+			b.WriteString(base)
+			b.WriteString(yyyy) // the day's date, as metering.Date.String writes it
+			b.Write([]byte{'-', byte('0' + m.Month/10), byte('0' + m.Month%10), '-', byte('0' + dd/10), byte('0' + dd%10)})
+			b.WriteString(vq)
 			b.WriteString(`"><span class="d">`)
-			b.WriteString(strconv.Itoa(day.Day.Day()))
+			b.WriteString(strconv.Itoa(dd))
 			b.WriteString(`</span><span class="q">`)
 			b.WriteString(metered.text(day.Metered))
 			b.WriteString("/")
