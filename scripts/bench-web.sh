@@ -7,7 +7,7 @@
 # district pages and line pages from 50 concurrent sessions over loopback
 # with vegeta, printing p50 and p99 (target p99 < 200 ms).
 # BENCH_WEB_RESOURCES sets the size, BENCH_WEB_SECONDS each attack's length;
-# CLOUDBILL_BENCH_PROFILE=DIR writes a CPU profile of each attack there.
+# CLOUDBILL_BENCH_PROFILE=DIR (absolute) writes a CPU profile of each attack there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin
