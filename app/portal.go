@@ -169,19 +169,19 @@ func (a *App) Line(ctx context.Context, year, version int, resource, item string
 	if err != nil {
 		return d, err
 	}
-	metered := map[metering.Date]decimal.Decimal{}
-	for _, u := range usage {
-		metered[u.Day] = u.Quantity
-	}
 	var life billing.Lifecycle
 	if ls := billing.Lifecycles(d.Events); len(ls) == 1 {
 		life = ls[0]
 	}
 	wFrom, wTo, wOK := life.Window()
+	d.Days = make([]LineDay, 0, to.Sub(from)+1)
 	for day := from; day <= to; day++ {
 		ld := LineDay{Day: day, InWindow: wOK && day >= wFrom && day < wTo}
-		if q, ok := metered[day]; ok {
-			ld.Metered = decimal.NullDecimal{Decimal: q, Valid: true}
+		for len(usage) > 0 && usage[0].Day < day { // usage is in day order
+			usage = usage[1:]
+		}
+		if len(usage) > 0 && usage[0].Day == day {
+			ld.Metered = decimal.NullDecimal{Decimal: usage[0].Quantity, Valid: true}
 		}
 		for _, ap := range life.Approvals {
 			if ap.ItemCode == item && day >= ap.From && day < ap.To {

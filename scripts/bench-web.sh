@@ -6,14 +6,15 @@
 # web's TestPortalLoad signs in 50 district accounts and sends their
 # district pages and line pages from 50 concurrent sessions over loopback
 # with vegeta, printing p50 and p99 (target p99 < 200 ms).
-# BENCH_WEB_RESOURCES sets the size, BENCH_WEB_SECONDS each attack's length.
+# BENCH_WEB_RESOURCES sets the size, BENCH_WEB_SECONDS each attack's length;
+# CLOUDBILL_BENCH_PROFILE=DIR (absolute) writes a CPU profile of each attack there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin
 n=${BENCH_WEB_RESOURCES:-20000}
 out=$PWD/${BENCH_OUT:-bench-out}/web-$n
 bin=bin/cloudbill
-[[ -x $bin ]] || go build -o $bin ./cmd/cloudbill
+go build -o $bin ./cmd/cloudbill # (cached: never a stale binary)
 rm -rf "$out" && mkdir -p "$out"
 echo "-- $n resources: generating one year of usage" >&2
 $bin gen --resources "$n" --from 2024-01-01 --to 2024-12-31 --out "$out/metering" --seed 1 --layout single --no-activity >/dev/null

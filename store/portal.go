@@ -437,13 +437,13 @@ func (db *DB) DataStamp(ctx context.Context) (string, error) {
 	return fmt.Sprintf("files=%d@%s findings=%d@%s/%s", files, last.String, findings, asOf.String, amount.String), nil
 }
 
-// The portal's read queries run on every page view, a handful each: on
-// SQLite, parsing and planning them again every time cost about a sixth
-// of a page's time. They are prepared once per database (database/sql
-// then prepares each on a connection the first time it runs there, and
-// keeps it). Only on SQLite: there the parsing is in this process, and
-// PostgreSQL behind a pooler in transaction mode (pgbouncer) does not
-// keep named prepared statements.
+// The portal's read queries run on every page view, a handful each:
+// parsing and planning them again every time was about a sixth of a page's
+// time on SQLite (in this process), and on PostgreSQL a round trip more
+// and the planning of a six-table join per line page. They are prepared
+// once per database: database/sql then prepares each on a connection the
+// first time it runs there, and keeps it. (Behind a pooler in transaction
+// mode, PgBouncer needs max_prepared_statements set, as from 1.21.)
 //
 // The statements are kept per pool in a table keyed by a weak pointer, so
 // that a database no longer used (tests open hundreds) takes its
@@ -451,12 +451,9 @@ func (db *DB) DataStamp(ctx context.Context) (string, error) {
 var portalStmts sync.Map // weak.Pointer[sqlx.DB] → *sync.Map (query → *sqlx.Stmt)
 
 // prepared returns the prepared statement of query (already rebound), or
-// nil when statements are not kept (PostgreSQL) or cannot be prepared
-// (then the caller runs the query unprepared).
+// nil when it cannot be prepared (then the caller runs it unprepared, and
+// gets the error).
 func (db *DB) prepared(ctx context.Context, query string) *sqlx.Stmt {
-	if db.Engine != EngineSQLite {
-		return nil
-	}
 	k := weak.Make(db.pool)
 	v, ok := portalStmts.Load(k)
 	if !ok {

@@ -523,6 +523,8 @@ func calendar(year int, months []monthSum, dayBase, vq string) template.HTML {
 	var b strings.Builder
 	b.Grow(len(months) * 4500)
 	var metered, approved decText
+	base, vq := escapeHTML(dayBase), escapeHTML(vq) // a date needs no escaping
+	yyyy := fmt.Sprintf("%04d", year)
 	for _, m := range months {
 		fmt.Fprintf(&b, `<table class="month" id="m-%d">
 <caption>%d 年 %d 月</caption>
@@ -546,10 +548,14 @@ func calendar(year int, months []monthSum, dayBase, vq string) template.HTML {
 			}
 			b.WriteString(`<td class="`)
 			b.WriteString(class)
+			dd := day.Day.Day()
 			b.WriteString(`"><a href="`)
-			b.WriteString(escapeHTML(dayBase + day.Day.String() + vq))
+			b.WriteString(base)
+			b.WriteString(yyyy) // the day's date, as metering.Date.String writes it
+			b.Write([]byte{'-', byte('0' + m.Month/10), byte('0' + m.Month%10), '-', byte('0' + dd/10), byte('0' + dd%10)})
+			b.WriteString(vq)
 			b.WriteString(`"><span class="d">`)
-			b.WriteString(strconv.Itoa(day.Day.Day()))
+			b.WriteString(strconv.Itoa(dd))
 			b.WriteString(`</span><span class="q">`)
 			b.WriteString(metered.text(day.Metered))
 			b.WriteString("/")
@@ -606,14 +612,14 @@ func (s *Server) line(q *request) error {
 	for _, r := range l.Runs {
 		d.RunsTotal = d.RunsTotal.Add(r.Amount)
 	}
-	for _, day := range ld.Days {
+	for i, day := range ld.Days {
 		m := int(day.Day.Month())
 		if len(d.Months) < m {
 			lead := (int(day.Day.Weekday()) + 6) % 7
-			d.Months = append(d.Months, monthSum{Month: m, Lead: make([]int, lead)})
+			d.Months = append(d.Months, monthSum{Month: m, Lead: make([]int, lead), Days: ld.Days[i:i]})
 		}
 		ms := &d.Months[m-1]
-		ms.Days = append(ms.Days, day)
+		ms.Days = ms.Days[:len(ms.Days)+1] // the month's days are consecutive in ld.Days
 		if day.Billable.IsPositive() {
 			ms.BillableDays++
 			ms.QuantityDays = ms.QuantityDays.Add(day.Billable)

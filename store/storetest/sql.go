@@ -34,6 +34,9 @@ func SQL(t testing.TB, db *store.DB) *sqlx.DB {
 		return x
 	}
 	x, err := openSQL(db.DSN)
+	if err == nil {
+		err = x.Ping()
+	}
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
