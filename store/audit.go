@@ -15,6 +15,21 @@ const (
 	AuditActionSignInLocked AuditAction = "sign_in_locked" // refused: too many failures
 	AuditActionSignOut      AuditAction = "sign_out"
 	AuditActionDownload     AuditAction = "download"
+
+	// Batch and settlement actions (recorded by the application layer).
+	AuditActionLoad   AuditAction = "load"
+	AuditActionIngest AuditAction = "ingest"
+	AuditActionSettle AuditAction = "settle"
+	AuditActionIssue  AuditAction = "issue"
+
+	// The sign-off of a draft version (docs/signoff.md).
+	AuditActionPublish   AuditAction = "publish"   // a draft opened for review
+	AuditActionConfirm   AuditAction = "confirm"   // a provider or district confirmed its lines
+	AuditActionLapse     AuditAction = "lapse"     // a district confirmed by lapse of the window
+	AuditActionObject    AuditAction = "object"    // an objection to a line
+	AuditActionResolve   AuditAction = "resolve"   // the office accepted or rejected an objection
+	AuditActionApprove   AuditAction = "approve"   // the office approved a version
+	AuditActionReconcile AuditAction = "reconcile" // a provider's own bill compared with the draft
 )
 
 // AuditEntry is one line of the portal's audit trail: who did what, when,
@@ -27,6 +42,14 @@ type AuditEntry struct {
 	Action     AuditAction
 	RemoteAddr string
 	Detail     string
+	// Role is the acting user's role ("" for the operator on the CLI).
+	Role string
+	// Year is the settlement year the action concerns, 0 for none (a
+	// sign-in); cloudbill audit --year Y lists a year's entries.
+	Year int
+	// Subject names what the action was on: a file, a version ("v2"), a
+	// line ("RES-1/ITEM"), an objection ("objection 7").
+	Subject string
 }
 
 // InsertAudit appends an entry to the audit trail.
