@@ -216,14 +216,14 @@ func TestLeastPrivilegeRole(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("the daemon settles: %v", err)
 	}
-	if _, err := da.Issue(ctx, app.YearInput{Year: 2024}); err == nil {
+	if _, err := da.Issue(ctx, app.IssueInput{Year: 2024, WithoutSignoff: "test"}); err == nil {
 		t.Error("the daemon issued a statement")
 	}
 
 	// The issuer issues, recorded in the job history.
 	ia := appAs(as("issuer"))
 	if _, err := ia.Recorded(ctx, "issue", func(ctx context.Context) (app.JobResult, error) {
-		_, err := ia.Issue(ctx, app.YearInput{Year: 2024})
+		_, err := ia.Issue(ctx, app.IssueInput{Year: 2024, WithoutSignoff: "test"})
 		return app.JobResult{}, err
 	}); err != nil {
 		t.Fatalf("the issuer issues: %v", err)
@@ -267,7 +267,7 @@ func TestLeastPrivilegeRole(t *testing.T) {
 	for _, name := range storetest.ShadowRewrite(ctx, t, d, 2024, 1) {
 		t.Errorf("daemon, through shadow tables: accepted: %s", name)
 	}
-	if _, err := appAs(as("reader")).Issue(ctx, app.YearInput{Year: 2024}); err == nil {
+	if _, err := appAs(as("reader")).Issue(ctx, app.IssueInput{Year: 2024, WithoutSignoff: "test"}); err == nil {
 		t.Error("the reader issued")
 	}
 
