@@ -238,9 +238,9 @@ func (a *App) Issue(ctx context.Context, in IssueInput) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("issue %d: %w", in.Year, err)
 	}
-	detail := "approved by " + recs.Approval.User
-	if in.WithoutSignoff != "" {
-		detail = "without sign-off: " + recs.Issue.WithoutSignoff
+	detail := "without sign-off: " + recs.Issue.WithoutSignoff
+	if recs.Approval != nil {
+		detail = "approved by " + recs.Approval.User
 	}
 	if err := a.audit(ctx, in.Actor, store.AuditActionIssue, in.Year, versionSubject(v), detail+", sha256 "+st.SHA256); err != nil {
 		return v, fmt.Errorf("issue %d: version %d issued, but the audit trail did not take it: %w", in.Year, v, err)
