@@ -42,8 +42,12 @@ func ActorOf(u store.User, remote string) Actor {
 }
 
 // ActorByName is the actor of the account name (cloudbill … --as NAME):
-// an error when there is none or it is disabled.
+// an error when there is none or it is disabled; "" is the operator (the
+// zero Actor).
 func (a *App) ActorByName(ctx context.Context, name string) (Actor, error) {
+	if name == "" {
+		return Actor{}, nil
+	}
 	if err := validateUserName(name); err != nil {
 		return Actor{}, &InputError{Field: "as", Reason: err.(*InputError).Reason}
 	}

@@ -77,13 +77,11 @@ func cmdIssue(ctx context.Context, c *cli, args []string) error {
 	}
 	return c.withApp(ctx, func(a *app.App) error {
 		var v int
-		if *as != "" {
-			var err error
-			if in.Actor, err = a.ActorByName(ctx, *as); err != nil {
-				return err
-			}
+		var err error
+		if in.Actor, err = a.ActorByName(ctx, *as); err != nil {
+			return err
 		}
-		_, err := a.Recorded(ctx, "issue", func(ctx context.Context) (app.JobResult, error) {
+		_, err = a.Recorded(ctx, "issue", func(ctx context.Context) (app.JobResult, error) {
 			res := app.JobResult{Scope: fmt.Sprintf("year=%d", in.Year), Counts: map[string]int64{}}
 			var err error
 			v, err = a.Issue(ctx, in)

@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
+	"time"
 
 	"cloudbill/app"
 	"cloudbill/metering"
@@ -14,48 +14,34 @@ import (
 )
 
 const signoffUsage = `publish|confirm|object|resolve|approve|status --year Y [--version N] --as USER
-  object:  --line RESOURCE/ITEM --reason TEXT [--evidence FILE]
-  resolve: --objection ID (--accept [--reason TEXT] | --reject --reason TEXT)  (no --year)
-  status:  --as is optional (the operator sees everything)`
+  object --line RESOURCE/ITEM --reason TEXT [--evidence FILE]; resolve --objection ID (--accept|--reject) [--reason TEXT]`
 
-// cmdSignoff runs one step of a draft's sign-off (docs/signoff.md) as the
-// account --as names; the rules are app's.
+// cmdSignoff runs a step of a draft's sign-off (docs/signoff.md) as --as.
 func cmdSignoff(ctx context.Context, c *cli, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintf(c.Stderr, "usage: cloudbill signoff %s\n", signoffUsage)
-		return usagef("signoff: publish, confirm, object, resolve, approve or status")
+		return usagef("usage: cloudbill signoff %s", signoffUsage)
 	}
-	sub := args[0]
-	fs := newFlags(c, "signoff", signoffUsage)
-	year := fs.Int("year", 0, "settlement year")
-	version := fs.Int("version", 0, "version (default: the latest)")
-	as := fs.String("as", "", "the acting portal account")
-	line := fs.String("line", "", "object: the line, RESOURCE/ITEM")
-	reason := fs.String("reason", "", "object, resolve: the reason")
-	evidence := fs.String("evidence", "", "object: a file of evidence (at most 10 MiB)")
+	sub, fs := args[0], newFlags(c, "signoff", signoffUsage)
+	year, version := fs.Int("year", 0, "settlement year"), fs.Int("version", 0, "version (default: the latest)")
+	as, line := fs.String("as", "", "the acting portal account"), fs.String("line", "", "object: the line, RESOURCE/ITEM")
+	reason, evidence := fs.String("reason", "", "object, resolve: the reason"), fs.String("evidence", "", "object: a file of evidence (at most 10 MiB)")
 	id := fs.Int64("objection", 0, "resolve: the objection's number")
-	accept := fs.Bool("accept", false, "resolve: accept (the input is corrected and the year settled again)")
-	reject := fs.Bool("reject", false, "resolve: reject, with --reason")
+	accept, reject := fs.Bool("accept", false, "resolve: accept (the input is corrected, the year settled again)"), fs.Bool("reject", false, "resolve: reject, with --reason")
 	if err := parseNoArgs(fs, args[1:]); err != nil {
 		return err
 	}
 	return c.withApp(ctx, func(a *app.App) error {
-		var ac app.Actor
-		if *as != "" {
-			var err error
-			if ac, err = a.ActorByName(ctx, *as); err != nil {
-				return err
-			}
+		ac, err := a.ActorByName(ctx, *as)
+		if err != nil {
+			return err
 		}
 		switch sub {
 		case "publish":
-			if err := a.Publish(ctx, app.PublishInput{Actor: ac, Year: *year, Version: *version}); err != nil {
-				return err
-			}
+			err = a.Publish(ctx, app.PublishInput{Actor: ac, Year: *year, Version: *version})
 		case "confirm":
-			if err := a.Confirm(ctx, app.ConfirmInput{Actor: ac, Year: *year, Version: *version}); err != nil {
-				return err
-			}
+			err = a.Confirm(ctx, app.ConfirmInput{Actor: ac, Year: *year, Version: *version})
+		case "approve":
+			err = a.Approve(ctx, app.ApproveInput{Actor: ac, Year: *year, Version: *version})
 		case "object":
 			res, item, _ := strings.Cut(*line, "/")
 			in := app.ObjectInput{Actor: ac, Year: *year, Version: *version, ResourceID: res, ItemCode: item, Reason: *reason}
@@ -67,85 +53,68 @@ func cmdSignoff(ctx context.Context, c *cli, args []string) error {
 				defer f.Close()
 				in.Evidence, in.EvidenceName = f, filepath.Base(*evidence)
 			}
-			n, err := a.Object(ctx, in)
-			if err != nil {
-				return err
+			var n int64
+			if n, err = a.Object(ctx, in); err == nil {
+				fmt.Fprintf(c.Stdout, "objection %d recorded\n", n)
 			}
-			fmt.Fprintf(c.Stdout, "objection %d recorded\n", n)
 		case "resolve":
 			if *accept == *reject {
 				return usagef("signoff resolve: one of --accept or --reject")
 			}
-			outcome := store.ObjectionRejected
-			if *accept {
-				outcome = store.ObjectionAccepted
-			}
-			if err := a.Resolve(ctx, app.ResolveInput{Actor: ac, ID: *id, Outcome: outcome, Reason: *reason}); err != nil {
-				return err
-			}
-			fmt.Fprintf(c.Stdout, "objection %d %s\n", *id, outcome)
-			return nil
-		case "approve":
-			if err := a.Approve(ctx, app.ApproveInput{Actor: ac, Year: *year, Version: *version}); err != nil {
-				return err
+			outcome := map[bool]store.ObjectionStatus{true: store.ObjectionAccepted, false: store.ObjectionRejected}[*accept]
+			if err = a.Resolve(ctx, app.ResolveInput{Actor: ac, ID: *id, Outcome: outcome, Reason: *reason}); err == nil {
+				fmt.Fprintf(c.Stdout, "objection %d %s\n", *id, outcome)
+				return nil
 			}
 		case "status":
 		default:
 			return usagef("signoff: unknown step %q (publish, confirm, object, resolve, approve or status)", sub)
 		}
-		v, err := a.Signoff(ctx, app.SignoffInput{Actor: ac, Year: *year, Version: *version})
-		if err != nil {
-			return err
+		if err == nil {
+			var v app.SignoffView
+			if v, err = a.Signoff(ctx, app.SignoffInput{Actor: ac, Year: *year, Version: *version}); err == nil {
+				printSignoff(c, v)
+			}
 		}
-		return printSignoff(c, v)
+		return err
 	})
 }
 
-func printSignoff(c *cli, v app.SignoffView) error {
-	stamp := func(u, role string, t interface{ Format(string) string }) string {
-		return fmt.Sprintf("%s (%s) %s", u, role, t.Format("2006-01-02 15:04"))
+// printSignoff prints a version's sign-off: its parties, objections, approval and issue.
+func printSignoff(c *cli, v app.SignoffView) {
+	out := c.Stdout
+	stamp := func(u, role string, t time.Time) string {
+		return fmt.Sprintf("%s (%s) %s", u, role, t.In(metering.Shanghai).Format("2006-01-02 15:04"))
 	}
-	fmt.Fprintf(c.Stdout, "settlement %d version %d (%s), sha256 %s\n", v.Year, v.Version, v.Status, v.SHA256)
+	fmt.Fprintf(out, "settlement %d version %d (%s), sha256 %s\n", v.Year, v.Version, v.Status, v.SHA256)
 	if p := v.Publication; p != nil {
-		fmt.Fprintf(c.Stdout, "published %s; window until %s (open: %t)\n", stamp(p.User, p.Role, p.PublishedAt.In(metering.Shanghai)), v.Deadline, v.WindowOpen)
+		fmt.Fprintf(out, "published %s; window until %s (open: %t)\n", stamp(p.User, p.Role, p.PublishedAt), v.Deadline, v.WindowOpen)
 	}
-	w := tabwriter.NewWriter(c.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "PARTY\tCODE\tSTATE\tBY\tOBJECTIONS (OPEN)")
+	fmt.Fprintf(out, "%-9s %-8s %-10s %s\n", "PARTY", "CODE", "STATE", "OBJECTIONS (OPEN), BY")
 	for _, s := range append(append([]app.PartyState(nil), v.Providers...), v.Districts...) {
-		by := "-"
-		if !s.At.IsZero() || s.State == app.PartyLapsed {
-			by = stamp(s.User, s.Role, s.At.In(metering.Shanghai))
-			if s.CarriedFrom > 0 {
-				by += fmt.Sprintf(", carried from version %d", s.CarriedFrom)
-			}
+		by := map[bool]string{true: "-", false: stamp(s.User, s.Role, s.At)}[s.At.IsZero()]
+		if s.CarriedFrom > 0 {
+			by += fmt.Sprintf(", carried from version %d", s.CarriedFrom)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d (%d)\n", s.Party, s.Code, s.State, by, s.Objections, s.Open)
+		fmt.Fprintf(out, "%-9s %-8s %-10s %d (%d), %s\n", s.Party, s.Code, s.State, s.Objections, s.Open, by)
 	}
-	w.Flush()
 	for _, o := range v.Objections {
-		fmt.Fprintf(c.Stdout, "objection %d v%d %s/%s by %s: %s [%s", o.ID, o.Version, o.ResourceID, o.ItemCode, stamp(o.User, o.Role, o.At.In(metering.Shanghai)), o.Reason, o.Status)
+		outcome := string(o.Status)
 		if o.Status != store.ObjectionOpen {
-			fmt.Fprintf(c.Stdout, " by %s: %s", stamp(o.ResolvedBy, o.ResolvedRole, o.ResolvedAt.In(metering.Shanghai)), o.Resolution)
+			outcome += fmt.Sprintf(" by %s: %s", stamp(o.ResolvedBy, o.ResolvedRole, o.ResolvedAt), o.Resolution)
 		}
 		if o.ClosedByVersion > 0 {
-			fmt.Fprintf(c.Stdout, "; closed by version %d", o.ClosedByVersion)
+			outcome += fmt.Sprintf("; closed by version %d", o.ClosedByVersion)
 		}
-		fmt.Fprintln(c.Stdout, "]")
+		fmt.Fprintf(out, "objection %d v%d %s/%s by %s: %s [%s]\n", o.ID, o.Version, o.ResourceID, o.ItemCode, stamp(o.User, o.Role, o.At), o.Reason, outcome)
 	}
 	switch {
 	case v.Approval != nil:
-		fmt.Fprintf(c.Stdout, "approved %s\n", stamp(v.Approval.User, v.Approval.Role, v.Approval.At.In(metering.Shanghai)))
-	case v.Approvable:
-		fmt.Fprintln(c.Stdout, "approvable: cloudbill signoff approve")
-	default:
-		fmt.Fprintf(c.Stdout, "not approvable: %s\n", strings.Join(v.Missing, "; "))
+		fmt.Fprintf(out, "approved %s\n", stamp(v.Approval.User, v.Approval.Role, v.Approval.At))
+	case v.Status == "draft":
+		fmt.Fprintf(out, "approvable: %t %s\n", v.Approvable, strings.Join(v.Missing, "; "))
 	}
 	if i := v.Issue; i != nil {
-		fmt.Fprintf(c.Stdout, "issued %s", stamp(i.User, i.Role, i.At.In(metering.Shanghai)))
-		if i.WithoutSignoff != "" {
-			fmt.Fprintf(c.Stdout, " without sign-off: %s", i.WithoutSignoff)
-		}
-		fmt.Fprintln(c.Stdout)
+		fmt.Fprintf(out, "issued %s%s\n", stamp(i.User, i.Role, i.At), map[bool]string{false: "", true: " without sign-off: " + i.WithoutSignoff}[i.WithoutSignoff != ""])
 	}
-	return nil
 }
