@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -349,6 +350,24 @@ func TestSignoffFlow(t *testing.T) {
 			t.Errorf("the issued version lists %d objections, want 2", len(v.Objections))
 		}
 
+		// The documents: the statement's seal blocks, records and appendix;
+		// 天镇县's bill its own objection only; the same bytes on a rerun.
+		first := reportFiles(t, a, 2)
+		if again := reportFiles(t, a, 2); sameFiles(first, again) != "" {
+			t.Errorf("the issued version's documents changed on a rerun: %s", sameFiles(first, again))
+		}
+		text := pdfText(t, first["statement-2024.pdf"])
+		for _, want := range []string{"对账确认：已确认（沿用第 1 版）", "ctc.zhang（云服务商）", "逾期视为确认", "审核批准：ops（市政府信息化中心）",
+			"签发：fin（市财政局）", "签核记录", "附录：异议及处理情况", "停用申请未获批准，资源仍在计费期内", "已在第 2 版更正", "使用记录.csv（26 字节"} {
+			if !strings.Contains(text, squeeze(want)) {
+				t.Errorf("statement-2024.pdf lacks %q", want)
+			}
+		}
+		bill := pdfText(t, first["district-2024-140222.pdf"])
+		if !strings.Contains(bill, squeeze("该主机已于 11 月停用")) || strings.Contains(bill, squeeze("12 月只用了 8 GB")) || !strings.Contains(bill, "县区确认") {
+			t.Errorf("天镇县's bill:\n%s", bill)
+		}
+
 		counts := map[store.AuditAction]int{}
 		entries, err := db.Audit(ctx, store.AuditFilter{Limit: 1000})
 		must(t, err)
@@ -409,6 +428,11 @@ func TestSignoffLapse(t *testing.T) {
 		if !v.Approvable {
 			t.Errorf("not approvable: %v", v.Missing)
 		}
+		// A draft's documents print its current state.
+		if text := pdfText(t, reportFiles(t, a, 1)["statement-2024.pdf"]); !strings.Contains(text, squeeze("签核状态：已于 2025-01-06 09:00 发布审核")) ||
+			!strings.Contains(text, "逾期视为确认") {
+			t.Errorf("the draft's statement does not print its sign-off state")
+		}
 		must(t, a.Approve(ctx, ApproveInput{Actor: office, Year: 2024}))
 		if entries, _ := db.Audit(ctx, store.AuditFilter{Action: store.AuditActionLapse}); len(entries) != 2 {
 			t.Errorf("%d lapse entries", len(entries))
@@ -438,5 +462,28 @@ func TestIssueWithoutSignoff(t *testing.T) {
 		if len(entries) != 1 || !strings.Contains(entries[0].Detail, reason) {
 			t.Errorf("audit %+v", entries)
 		}
+		files := reportFiles(t, a, v)
+		for _, name := range []string{"statement-2024.pdf", "district-2024-140221.pdf"} {
+			if text := pdfText(t, files[name]); !strings.Contains(text, "本结算单未经签核程序签发") || !strings.Contains(text, reason) {
+				t.Errorf("%s does not print the issue without sign-off", name)
+			}
+		}
 	})
 }
+
+// pdfText is the text of a PDF (pdftotext, without layout), without any
+// white space (a table cell wraps anywhere); compare with squeeze(want).
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(p, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", p, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext (poppler-utils, make deps): %v", err)
+	}
+	return squeeze(string(out))
+}
+
+func squeeze(s string) string { return strings.Join(strings.Fields(s), "") }

@@ -92,8 +92,7 @@ func printSignoff(c *cli, v app.SignoffView) {
 	}
 	fmt.Fprintf(out, "%-9s %-8s %-10s %s\n", "PARTY", "CODE", "STATE", "OBJECTIONS (OPEN), BY")
 	for _, s := range append(append([]app.PartyState(nil), v.Providers...), v.Districts...) {
-		by := map[bool]string{true: "-", false: stamp(s.User, s.Role, s.At)}[s.At.IsZero()]
-		by = strings.Replace(by, " () ", "lapse ", 1)
+		by := strings.Replace(map[bool]string{true: "-", false: stamp(s.User, s.Role, s.At)}[s.At.IsZero()], " () ", "lapse ", 1)
 		if s.CarriedFrom > 0 {
 			by += fmt.Sprintf(", carried from version %d", s.CarriedFrom)
 		}
