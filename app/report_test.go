@@ -131,6 +131,18 @@ func TestIssuedDocumentsNeverChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The sign-off records as they stand, and who issued it (kept in
+		// the snapshot only).
+		recs, err := db.SignoffRecords(ctx, 2024, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap, _, err := db.StatementSnapshot(ctx, 2024, v); err != nil || snap.Signoff == nil {
+			t.Fatalf("snapshot sign-off: %v", err)
+		} else {
+			recs.Issue = snap.Signoff.Issue
+		}
+		live.Signoff = &recs
 		liveDir := t.TempDir()
 		if _, err := writeEvaluationCSVs(2024, liveDir, live); err != nil {
 			t.Fatal(err)
