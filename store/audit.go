@@ -42,24 +42,25 @@ const (
 // (docs/audit.md): rows are only appended, each carrying the SHA-256 of
 // the row before it and of its own canonical content.
 type AuditEntry struct {
-	ID         int64
-	At         time.Time
-	User       string
-	Action     AuditAction
-	RemoteAddr string
-	Detail     string
+	ID         int64       `json:"id"`
+	At         time.Time   `json:"at"`
+	User       string      `json:"user"`
+	Action     AuditAction `json:"action"`
+	RemoteAddr string      `json:"remote_addr"`
+	Detail     string      `json:"detail"`
 	// Role is the acting user's role ("" for the operator on the CLI).
-	Role string
+	Role string `json:"role"`
 	// Year is the settlement year the action concerns, 0 for none (a
 	// sign-in); cloudbill audit --year Y lists a year's entries.
-	Year int
+	Year int `json:"year"`
 	// Subject names what the action was on: a file, a version ("v2"), a
 	// line ("RES-1/ITEM"), an objection ("objection 7").
-	Subject string
+	Subject string `json:"subject"`
 	// PrevSHA256 and SHA256 are set by the store, read back only: the
 	// hash of the row before (AuditGenesis for the first) and of this
 	// row's canonical content, which covers PrevSHA256 (AuditCanonical).
-	PrevSHA256, SHA256 string
+	PrevSHA256 string `json:"prev_sha256"`
+	SHA256     string `json:"sha256"`
 }
 
 // auditLock is the PostgreSQL advisory lock key appends to the audit
@@ -153,11 +154,15 @@ func (db *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
 	return out, err
 }
 
-// AuditYear lists the year's audit entries in the order they were
-// appended.
-func (db *DB) AuditYear(ctx context.Context, year int) ([]AuditEntry, error) {
+// AuditYear lists the year's audit entries (all of them with all) in
+// the order they were appended.
+func (db *DB) AuditYear(ctx context.Context, year int, all bool) ([]AuditEntry, error) {
+	q, args := `SELECT `+auditColumns+` FROM audit WHERE year = ? ORDER BY id`, []any{year}
+	if all {
+		q, args = `SELECT `+auditColumns+` FROM audit ORDER BY id`, nil
+	}
 	var out []AuditEntry
-	err := db.eachAudit(ctx, `SELECT `+auditColumns+` FROM audit WHERE year = ? ORDER BY id`, []any{year}, func(e AuditEntry) error {
+	err := db.eachAudit(ctx, q, args, func(e AuditEntry) error {
 		out = append(out, e)
 		return nil
 	})

@@ -179,7 +179,7 @@ func TestAuditYear(t *testing.T) {
 			store.AuditEntry{At: auditAt, User: "li", Action: store.AuditActionSignIn},
 			store.AuditEntry{At: auditAt, User: "ops", Action: store.AuditActionSettle, Year: 2024, Subject: "v2"},
 		)
-		es, err := db.AuditYear(context.Background(), 2024)
+		es, err := db.AuditYear(context.Background(), 2024, false)
 		if err != nil || len(es) != 2 || es[0].Subject != "v1" || es[1].Subject != "v2" {
 			t.Fatalf("2024: %+v %v", es, err)
 		}

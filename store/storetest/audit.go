@@ -79,3 +79,15 @@ func LegacyAudit(t testing.TB, db *store.DB, rows ...store.AuditEntry) {
 		}
 	}
 }
+
+// auditRewrites are refused to every role: the audit trail is append-only
+// (its triggers, and no role but the owner may UPDATE, DELETE or TRUNCATE
+// it, or disable a trigger).
+func auditRewrites() []Attempt {
+	return []Attempt{
+		{"change an audit row", `UPDATE audit SET detail = 'x'`, nil},
+		{"delete the audit trail", `DELETE FROM audit`, nil},
+		{"truncate the audit trail", `TRUNCATE audit`, nil},
+		{"disable the audit trigger", `ALTER TABLE audit DISABLE TRIGGER audit_append_only`, nil},
+	}
+}
