@@ -81,6 +81,10 @@ func TestAuditAppendOnly(t *testing.T) {
 			attempts = append(attempts, `TRUNCATE audit`)
 		}
 		x := storetest.SQL(t, db)
+		// A second successor of row 1 (a fork) is refused by its key.
+		if _, err := x.Exec(x.Rebind(`INSERT INTO audit (id, at, user_name, action, prev_sha256, sha256) VALUES (2, ?, 'x', 'x', ?, 'x')`), "2025-01-10T01:02:03.000000000Z", store.AuditGenesis); err == nil {
+			t.Error("a fork of the chain was accepted")
+		}
 		for _, q := range attempts {
 			_, err := x.Exec(q)
 			if err == nil || !strings.Contains(err.Error(), "append-only") {
@@ -109,7 +113,7 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		{"detail changed", `UPDATE audit SET detail = 'nothing happened' WHERE id = 3`, nil, 3, "sha256", 2},
 		{"row rewritten with its hash", `UPDATE audit SET detail = 'x', sha256 = ? WHERE id = 2`, nil, 3, "prev_sha256", 2},
 		{"row deleted", `DELETE FROM audit WHERE id = 4`, nil, 5, "prev_sha256", 3},
-		{"first row's link", `UPDATE audit SET prev_sha256 = sha256 WHERE id = 1`, nil, 1, "prev_sha256", 0},
+		{"first row's link", `UPDATE audit SET prev_sha256 = replace(prev_sha256, '0', '1') WHERE id = 1`, nil, 1, "prev_sha256", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -36,6 +36,9 @@ chain (id, prev, sha) AS (
 UPDATE audit SET prev_sha256 = chain.prev, sha256 = chain.sha FROM chain WHERE chain.id = audit.id;
 
 CREATE INDEX audit_year ON audit (year, id);
+-- One successor per row: two writers chaining onto the same row (a fork)
+-- cannot both commit, whatever their isolation.
+CREATE UNIQUE INDEX audit_one_successor ON audit (prev_sha256);
 
 CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql
 SET search_path = pg_catalog, public AS $$
