@@ -169,6 +169,22 @@ func TestAuditAndReconcileCommands(t *testing.T) {
 			if got := run(1, "audit", "verify"); !strings.Contains(got, "after 4 good rows") || !strings.Contains(got, "audit row 5 (") || !strings.Contains(got, "sha256") {
 				t.Errorf("verify after tampering:\n%s", got)
 			}
+
+			// Without Out nothing is written: the result is for the portal.
+			f, _ := os.Open(bill)
+			defer f.Close()
+			r, err := app.New(db, apptest.Discard).Reconcile(ctx, app.ReconcileInput{Year: 2024, Provider: "ctc", Name: "ctc.csv", File: f})
+			if err != nil || r.Paths != nil || r.Matched != 1 || len(r.Lines) != 3 || r.Lines[0].Diffs[2].Difference.String() != "-3.93" {
+				t.Errorf("stateless reconcile: %+v %v", r, err)
+			}
+			// Once the draft is issued there is none: name the version.
+			run(0, "issue", "--year", "2024")
+			if got := run(1, "reconcile", "--year", "2024", "--provider", "ctc", "--out", out, bill); !strings.Contains(got, "no draft version") {
+				t.Errorf("reconcile without a draft:\n%s", got)
+			}
+			if got := run(0, "reconcile", "--year", "2024", "--version", "1", "--provider", "ctc", "--out", out, bill); !strings.Contains(got, "version 1: 1 matched") {
+				t.Errorf("reconcile --version 1:\n%s", got)
+			}
 		})
 	}
 }
