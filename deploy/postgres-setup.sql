@@ -176,7 +176,11 @@ FROM (VALUES
     (:'daemon', 'INSERT', 'audit'),
     (:'loader', 'INSERT, UPDATE', 'users'),
     (:'loader', 'DELETE', 'sessions'),
+    -- the audit chain (docs/audit.md): appended to by every duty that acts
+    -- (load, ingest, settle, reconcile, issue, the portal), never changed:
+    -- INSERT and SELECT only, and its triggers refuse UPDATE and DELETE
     (:'loader', 'INSERT', 'audit'),
+    (:'issuer', 'INSERT', 'audit'),
     -- issuer: issue_statement does the rest, as the owner
     (:'issuer', 'INSERT, UPDATE, DELETE', 'job_runs'),
     (:'issuer', 'INSERT, UPDATE, DELETE', 'locks')
