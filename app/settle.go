@@ -165,11 +165,17 @@ func (a *App) Settle(ctx context.Context, in YearInput) (SettleResult, error) {
 		return SettleResult{}, fmt.Errorf("settle %d: %w", year, err)
 	}
 	a.Log.Debug("settle: save", "seconds", time.Since(t0).Seconds())
+	detail := fmt.Sprintf("unchanged: version %d already holds these %d lines", st.Version, len(st.Lines))
 	if saved {
 		if err := a.closeAccepted(ctx, year, st.Version); err != nil {
 			return SettleResult{Statement: st, Saved: saved}, fmt.Errorf("settle %d: version %d stored: %w", year, st.Version, err)
 		}
 		a.Log.Info("settled", "year", year, "version", st.Version, "lines", len(st.Lines), "gross", st.Gross.StringFixed(2), "net", st.Net.StringFixed(2))
+		detail = fmt.Sprintf("saved: %d lines, gross %s, net %s", len(st.Lines), st.Gross.StringFixed(2), st.Net.StringFixed(2))
+	}
+	if err := a.record(ctx, store.AuditEntry{Action: store.AuditActionSettle, Year: year, Subject: fmt.Sprintf("v%d", st.Version),
+		Detail: detail + ", sha256 " + st.SHA256}); err != nil {
+		return SettleResult{}, fmt.Errorf("settle %d: %w", year, err)
 	}
 	return SettleResult{Statement: st, Saved: saved}, nil
 }

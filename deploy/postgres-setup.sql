@@ -178,6 +178,9 @@ FROM (VALUES
     (:'daemon', 'INSERT', 'audit'),
     (:'loader', 'INSERT, UPDATE', 'users'),
     (:'loader', 'DELETE', 'sessions'),
+    -- the audit chain (docs/audit.md): appended to by every duty that acts
+    -- (load, ingest, settle, reconcile, issue, the portal), never changed:
+    -- INSERT and SELECT only, and its triggers refuse UPDATE and DELETE
     (:'loader', 'INSERT', 'audit'),
     -- the sign-off of a draft (docs/signoff.md: cloudbill signoff and the
     -- portal run as the daemon): records are appended, an objection is

@@ -19,7 +19,7 @@ type LoadCounts map[string]int64
 // (loading the same set twice changes nothing). Events are append-only.
 func (db *DB) LoadReference(ctx context.Context, ref *reference.Set) (LoadCounts, error) {
 	counts := LoadCounts{}
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTxDetached(ctx, func(tx *sqlx.Tx) error { // COPY: see inTxDetached
 		type table struct {
 			name   string
 			cols   []string
