@@ -580,6 +580,7 @@ type lineData struct {
 	Chart        template.HTML
 	Calendar     template.HTML
 	DayBase      string
+	Signoff      lineSignoff
 }
 
 func (s *Server) lineDetail(q *request, v *view) (app.LineDetail, error) {
@@ -628,6 +629,9 @@ func (s *Server) line(q *request) error {
 			d.BillableDays++
 			d.QuantityDays = d.QuantityDays.Add(day.Billable)
 		}
+	}
+	if d.Signoff, err = s.lineSignoff(q, v, l); err != nil {
+		return err
 	}
 	d.Calendar = calendar(v.Year, d.Months, d.DayBase, v.VQ())
 	d.Chart = usageChart(fmt.Sprintf("%s %s 每日计量与批复用量", l.ResourceID, l.ItemCode), ld.Days)

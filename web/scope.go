@@ -53,6 +53,30 @@ func (s Scope) Evaluation() bool { return s.City() || s.Role == app.RoleEvaluato
 // district or department only, see FindingFilter).
 func (s Scope) Findings() bool { return s.City() || s.District != "" || s.Department != "" }
 
+// Signoff reports whether the user sees a year's sign-off page: every
+// account with statement lines (a department read-only, its lines'
+// objections); not the evaluator.
+func (s Scope) Signoff() bool { return s.Statements() }
+
+// Party reports whether the user sees the sign-off state of the provider
+// or district office code: all for finance and office, its own for a
+// provider or a district account.
+func (s Scope) Party(party store.SignoffParty, code string) bool {
+	switch {
+	case s.City():
+		return true
+	case party == store.PartyDistrict:
+		return s.District != "" && code == s.District
+	case party == store.PartyProvider:
+		return s.Provider != "" && code == s.Provider
+	}
+	return false
+}
+
+// Reconcile reports whether the user compares its own bill with a
+// statement version: a provider's account, for its lines.
+func (s Scope) Reconcile() bool { return s.Provider != "" }
+
 // Allows reports whether a line (or finding) of this district, department
 // and provider is the user's.
 func (s Scope) Allows(district, department, provider string) bool {

@@ -98,6 +98,15 @@ func New(a *app.App, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /statements/{year}/files/{name}", s.auth(s.file))
 	mux.HandleFunc("GET /findings/{year}", s.auth(s.findings))
 	mux.HandleFunc("GET /evaluation/{year}", s.auth(s.evaluation))
+	mux.HandleFunc("GET /signoff/{year}", s.auth(s.signoff))
+	for _, kind := range []string{"publish", "confirm", "approve", "issue"} {
+		mux.HandleFunc("POST /signoff/{year}/"+kind, s.auth(s.signoffAction(kind)))
+	}
+	mux.HandleFunc("POST /signoff/{year}/objections/{id}/resolve", s.auth(s.resolveObjection))
+	mux.HandleFunc("GET /signoff/{year}/objections/{id}/evidence", s.auth(s.evidence))
+	mux.HandleFunc("POST /statements/{year}/lines/{resource}/{item}/objections", s.auth(s.object))
+	mux.HandleFunc("GET /reconcile/{year}", s.auth(s.reconcile))
+	mux.HandleFunc("POST /reconcile/{year}", s.auth(s.reconcile))
 	mux.HandleFunc("GET /office/jobs", s.auth(s.office(s.jobs)))
 	mux.HandleFunc("GET /office/rejects", s.auth(s.office(s.rejects)))
 	mux.HandleFunc("GET /office/inbox", s.auth(s.office(s.inbox)))
@@ -116,6 +125,9 @@ var Routes = []string{
 	"GET /statements/{year}/providers/{code}", "GET /statements/{year}/lines/{resource}/{item}",
 	"GET /statements/{year}/lines/{resource}/{item}/days/{day}", "GET /statements/{year}/files/{name}",
 	"GET /findings/{year}", "GET /evaluation/{year}",
+	"GET /signoff/{year}", "POST /signoff/{year}/publish", "POST /signoff/{year}/confirm", "POST /signoff/{year}/approve",
+	"POST /signoff/{year}/issue", "POST /signoff/{year}/objections/{id}/resolve", "GET /signoff/{year}/objections/{id}/evidence",
+	"POST /statements/{year}/lines/{resource}/{item}/objections", "GET /reconcile/{year}", "POST /reconcile/{year}",
 	"GET /office/jobs", "GET /office/rejects", "GET /office/inbox", "GET /office/audit", "GET /office/users",
 	"GET /static/",
 }
@@ -217,7 +229,7 @@ func (s *Server) render(q *request, status int, name string, v *view) {
 		s.serverError(q.w, q.r, fmt.Errorf("no template %s", name))
 		return
 	}
-	v.Scope, v.User, v.CSRF = q.scope, q.sess.User, q.sess.CSRF
+	v.Scope, v.User, v.CSRF, v.Flash = q.scope, q.sess.User, q.sess.CSRF, s.takeFlash(q)
 	v.nav()
 	b := pageBuffers.Get().(*bytes.Buffer)
 	defer func() {

@@ -28,6 +28,7 @@ type view struct {
 	Versions []store.StatementVersion
 	Path     string // the page's path, for the version links
 	Data     any
+	Flash    *flash // the message of the action that redirected here
 }
 
 // VQ is the query naming the version shown, for links that keep it.
@@ -65,6 +66,9 @@ func (v *view) nav() {
 		}
 		if s.Evaluation() {
 			v.Nav = append(v.Nav, link{Href: fmt.Sprintf("/evaluation/%d%s", y, vq), Label: "考核评价"})
+		}
+		if s.Signoff() {
+			v.Nav = append(v.Nav, link{Href: fmt.Sprintf("/signoff/%d", y), Label: "结算签核"})
 		}
 	}
 	if s.Office() {
