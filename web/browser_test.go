@@ -315,3 +315,218 @@ func TestBrowserDistrictScenario(t *testing.T) {
 		t.Error("the scenario ran out of time")
 	}
 }
+
+// browserRun is a headless Chromium on the portal, for the sign-off
+// scenario: its steps, and a check of each page like the district
+// scenario's (screenshot, HTTP status, labels, one h1, headings in order,
+// contrast ≥ 4.5:1, no CSP violation).
+type browserRun struct {
+	t          *testing.T
+	ctx        context.Context
+	shots      string
+	step       int
+	mu         sync.Mutex
+	status     map[string]int64
+	violations []string
+}
+
+func newBrowserRun(t *testing.T, shots string) *browserRun {
+	t.Helper()
+	exe := chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.WindowSize(1280, 900))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(cancel)
+	b := &browserRun{t: t, ctx: ctx, shots: shots, status: map[string]int64{}}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventResponseReceived:
+			if e.Type == network.ResourceTypeDocument {
+				b.status[e.Response.URL] = e.Response.Status
+			}
+		case *log.EventEntryAdded:
+			if strings.Contains(e.Entry.Text, "Content Security Policy") {
+				b.violations = append(b.violations, e.Entry.Text)
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, log.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (b *browserRun) run(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *browserRun) text(sel string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(v)
+}
+
+func (b *browserRun) check(name string, wantStatus int64) {
+	t := b.t
+	t.Helper()
+	b.step++
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("%s: screenshot: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(b.shots, fmt.Sprintf("signoff-%02d-%s.png", b.step, name)), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := chromedp.Run(b.ctx, chromedp.Evaluate[a11y](a11yScript))
+	if err != nil {
+		t.Fatalf("%s: accessibility pass: %v", name, err)
+	}
+	loc, _, _ = strings.Cut(loc, "#") // the document's address has no fragment
+	b.mu.Lock()
+	got := b.status[loc]
+	b.mu.Unlock()
+	if got != wantStatus {
+		t.Errorf("%s (%s): HTTP %d, want %d", name, loc, got, wantStatus)
+	}
+	if len(r.Unlabelled) > 0 {
+		t.Errorf("%s: inputs without a label: %v", name, r.Unlabelled)
+	}
+	if r.H1 != 1 {
+		t.Errorf("%s: %d h1, want 1", name, r.H1)
+	}
+	for i := 1; i < len(r.Headings); i++ {
+		if r.Headings[i] > r.Headings[i-1]+1 {
+			t.Errorf("%s: heading h%d after h%d", name, r.Headings[i], r.Headings[i-1])
+		}
+	}
+	if len(r.Pairs) == 0 {
+		t.Errorf("%s: the accessibility pass found no text", name)
+	}
+	for _, pr := range r.Pairs {
+		if c := contrast(t, pr[0], pr[1]); c < 4.5 {
+			t.Errorf("%s: text %s on %s has contrast %.2f:1, below 4.5:1", name, pr[0], pr[1], c)
+		}
+	}
+}
+
+// signIn signs the browser in as user (signing out whoever was).
+func (b *browserRun) signIn(url, user string) {
+	b.t.Helper()
+	b.run("sign in as "+user, chromedp.Navigate(url+"/login"), chromedp.WaitVisible(chromedp.CSS(`body`)))
+	if loc, _ := chromedp.Run(b.ctx, chromedp.Location()); !strings.HasSuffix(loc, "/login") {
+		b.run("sign out", chromedp.Click(chromedp.CSS(`header.top form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`#user`)))
+	}
+	b.run("sign in as "+user, chromedp.WaitVisible(chromedp.CSS(`#user`)), chromedp.SendKeys(chromedp.CSS(`#user`), user),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password(user)),
+		chromedp.Click(chromedp.CSS(`form.login button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`ul.links`)))
+}
+
+// TestBrowserSignoffScenario drives headless Chromium through an
+// objection: the office has published version 2; a district user opens
+// the sign-off from the navigation, objects to one of its lines from the
+// line's page with an evidence file, the office rejects the objection
+// with a reason on the sign-off page, and the district user sees the
+// outcome and the reason on the sign-off page and on the line; a provider
+// reconciles its own bill. Each page gets a screenshot and the
+// accessibility pass.
+func TestBrowserSignoffScenario(t *testing.T) {
+	shots := artefacts(t)
+	b := newBrowserRun(t, shots)
+	p := newDraftPortal(t, storetest.Open(t, store.EngineSQLite))
+	ops, err := p.App.ActorByName(context.Background(), "ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.App.Publish(context.Background(), app.PublishInput{Actor: ops, Year: 2024, Version: 2}); err != nil {
+		t.Fatal(err)
+	}
+	evidence := filepath.Join(t.TempDir(), "monitoring-R1.csv")
+	os.WriteFile(evidence, []byte("day,vcpu\n2024-07-01,2\n"), 0o644)
+	reason := "七月起 R1 仅使用 2 核，已申请变更"
+	rejection := "变更批复于 2025 年生效，2024 年按原批复计费"
+
+	b.signIn(p.URL, "dist")
+	b.run("sign-off page", chromedp.Click(chromedp.Search(`//nav[@aria-label="主导航"]//a[text()="结算签核"]`)), chromedp.WaitVisible(chromedp.CSS(`#state`)))
+	if st := b.text(`#signoff-state`); st != "已发布审阅" {
+		t.Errorf("the sign-off state is %q, want 已发布审阅", st)
+	}
+	b.check("district", 200)
+	b.run("line page", chromedp.Navigate(p.URL+"/statements/2024/lines/R1/VCPU?version=2"), chromedp.WaitVisible(chromedp.CSS(`form.objection`)))
+	b.check("line-form", 200)
+	b.run("object", chromedp.SetValue(chromedp.CSS(`#reason`), reason), chromedp.SetUploadFiles(chromedp.CSS(`#evidence`), []string{evidence}),
+		chromedp.Click(chromedp.CSS(`form.objection button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
+	if msg := b.text(`p.flash`); !strings.Contains(msg, "已提出异议") {
+		t.Errorf("after objecting: %q", msg)
+	}
+	if out := b.text(`#objection-1 td.outcome`); out != "待处理" {
+		t.Errorf("the new objection's outcome: %q, want 待处理", out)
+	}
+	b.check("line-objected", 200)
+
+	b.signIn(p.URL, "ops")
+	b.run("office's sign-off page", chromedp.Navigate(p.URL+"/signoff/2024"), chromedp.WaitVisible(chromedp.CSS(`#objection-1 form.resolve`)))
+	if ev := b.text(`#objection-1 a[href$="/evidence"]`); ev != "monitoring-R1.csv" {
+		t.Errorf("the evidence link reads %q", ev)
+	}
+	b.check("office", 200)
+	b.run("reject", chromedp.SetValue(chromedp.CSS(`#reason-1`), rejection),
+		chromedp.Click(chromedp.CSS(`#objection-1 form.resolve button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
+	if msg := b.text(`p.flash`); !strings.Contains(msg, "异议 1 已处理") {
+		t.Errorf("after rejecting: %q", msg)
+	}
+	b.check("office-rejected", 200)
+
+	b.signIn(p.URL, "dist")
+	b.run("district's sign-off page", chromedp.Navigate(p.URL+"/signoff/2024"), chromedp.WaitVisible(chromedp.CSS(`#objection-1`)))
+	if out, res := b.text(`#objection-1 td.outcome`), b.text(`#objection-1 td.resolution`); !strings.HasPrefix(out, "不予采纳") || res != rejection {
+		t.Errorf("the district sees objection 1 as %q with the reason %q, want 不予采纳 and %q", out, res, rejection)
+	}
+	b.check("district-outcome", 200)
+	b.run("line page again", chromedp.Click(chromedp.CSS(`#objection-1 a[href*="/lines/R1/VCPU"]`)), chromedp.WaitVisible(chromedp.CSS(`#signoff`)))
+	if res := b.text(`#objection-1 td.resolution`); res != rejection {
+		t.Errorf("the line page shows the reason %q, want %q", res, rejection)
+	}
+	b.check("line-outcome", 200)
+
+	bill, _ := billCSV(t, p, 2)
+	billFile := filepath.Join(t.TempDir(), "ctc-2024.csv")
+	os.WriteFile(billFile, []byte(bill), 0o644)
+	b.signIn(p.URL, "prov")
+	b.run("reconcile", chromedp.Navigate(p.URL+"/signoff/2024"), chromedp.Click(chromedp.CSS(`a[href^="/reconcile/2024"]`)), chromedp.WaitVisible(chromedp.CSS(`#bill`)))
+	b.check("reconcile-form", 200)
+	b.run("upload the bill", chromedp.SetUploadFiles(chromedp.CSS(`#bill`), []string{billFile}),
+		chromedp.Click(chromedp.CSS(`form.reconcile button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`#summary`)))
+	if n := b.text(`#differing`); n != "1" {
+		t.Errorf("the reconciliation counts %q differing lines, want 1", n)
+	}
+	b.check("reconcile-result", 200)
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.violations) > 0 {
+		t.Errorf("CSP violations: %v", b.violations)
+	}
+}
