@@ -12,7 +12,9 @@ import (
 // The sign-off records survive the snapshot's JSON, field for field; a
 // snapshot written before they existed reads as none.
 func TestSignoffSnapshotRoundTrip(t *testing.T) {
-	at := func(s string) time.Time { return time.Date(2025, 1, 7, 10, 0, 0, 0, time.UTC).Add(time.Duration(len(s)) * time.Minute) }
+	at := func(s string) time.Time {
+		return time.Date(2025, 1, 7, 10, 0, 0, 0, time.UTC).Add(time.Duration(len(s)) * time.Minute)
+	}
 	recs := &SignoffRecords{
 		Publication: &Publication{Year: 2024, Version: 2, PublishedAt: at("p"), User: "ops", Role: "office", Deadline: metering.MustDate("2025-01-20")},
 		Confirmations: []Confirmation{
