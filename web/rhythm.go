@@ -269,4 +269,3 @@ func nameOr(name, code string) string {
 	}
 	return name
 }
-
