@@ -135,7 +135,6 @@ func accrualsAddUp(t *testing.T, a *App) {
 	}
 }
 
-
 func TestPendingOf(t *testing.T) {
 	d := metering.MustDate
 	ev := func(res string, kind metering.EventKind, day, item, q string) metering.Event {
