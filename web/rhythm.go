@@ -244,7 +244,7 @@ func rhythmPage(b *reports.PeriodBundle, districtNames map[string]string, deps m
 			t := &d.BudgetTotal
 			t.Budget, t.Accrued, t.BudgetFcst, t.Excess = t.Budget.Add(x.Budget), t.Accrued.Add(x.Accrued), t.BudgetFcst.Add(x.BudgetFcst), t.Excess.Add(x.Excess)
 			t.HasBudget = true
-			bars = append(bars, budgetBar{Label: x.Name, Budget: x.Budget, Accrued: x.Accrued, Forecast: x.BudgetFcst, Href: x.Href})
+			bars = append(bars, budgetBar{Label: x.Name, Budget: x.Budget, Accrued: x.Accrued, Forecast: x.BudgetFcst, Over: x.OverBudget, Href: x.Href})
 		}
 		t := &d.Total
 		t.Gross, t.ToDate, t.Net, t.Forecast = t.Gross.Add(x.Gross), t.ToDate.Add(x.ToDate), t.Net.Add(x.Net), t.Forecast.Add(x.Forecast)

@@ -187,9 +187,15 @@ func monthlyChart(title string, ss []monthSeries, through int) template.HTML {
 		f, _ := v.Div(max).Float64() // drawing only: never a figure
 		return f * plotH
 	}
-	wan := func(v decimal.Decimal) string { return v.Div(decimal.NewFromInt(10000)).StringFixed(1) }
+	// Labels in 万元 with one decimal, or in 元 when the largest month is
+	// under 10 万元 (drawing only: the table holds the figures).
+	unit, scale, places := "万元", decimal.NewFromInt(10000), int32(1)
+	if max.LessThan(decimal.NewFromInt(100000)) {
+		unit, scale, places = "元", decimal.NewFromInt(1), 0
+	}
+	wan := func(v decimal.Decimal) string { return group(v.Div(scale).StringFixed(places)) }
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="months-t months-d"><title id="months-t">%s</title><desc id="months-d">每月一柱，按县区分段堆叠；柱顶为当月合计（万元），下表列出各月金额（元）。</desc>`,
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="months-t months-d"><title id="months-t">%s</title><desc id="months-d">每月一柱，按县区分段堆叠；柱顶为当月合计，下表列出各月金额（元）。</desc>`,
 		w, h, html.EscapeString(title))
 	base := float64(top + plotH)
 	for k := 0; k <= 4; k++ {
@@ -198,7 +204,7 @@ func monthlyChart(title string, ss []monthSeries, through int) template.HTML {
 		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" class="chart-axis" stroke-opacity="0.25"/>`, left, y, w-right, y)
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" class="chart-label" text-anchor="end">%s</text>`, left-6, y+4, html.EscapeString(wan(tick)))
 	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" class="chart-label" text-anchor="end">万元</text>`, left-6, top-12)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" class="chart-label" text-anchor="end">%s</text>`, left-6, top-12, unit)
 	slot := plotW / 12
 	barW := slot * 0.62
 	for m := 0; m < 12; m++ {
@@ -240,42 +246,39 @@ func monthlyChart(title string, ss []monthSeries, through int) template.HTML {
 type budgetBar struct {
 	Label                     string
 	Budget, Accrued, Forecast decimal.Decimal
+	Over                      bool // a budget of the district is forecast over (its sum may not be)
 	Href                      string
 }
 
 // budgetChart draws per district its budget (grey) above its forecast to
-// the year's end (blue, red when above the budget), the part accrued to
-// date darker, with both figures at the right.
+// the year's end (blue, red when a budget of it is forecast over), the
+// part accrued to date darker, with both figures at the right. Each row
+// is drawn to its own scale, the larger of its budget and forecast
+// filling the row: the districts' budgets differ a hundredfold, and what
+// a row shows is how far its forecast is from its budget.
 func budgetChart(title string, bars []budgetBar) template.HTML {
 	const labelW, plotW, valueW, barH, rowH, top = 150, 360, 250, 11, 34, 8
 	w := labelW + plotW + valueW
 	h := top + rowH*len(bars) + 30
-	max := decimal.Zero
-	for _, br := range bars {
-		for _, v := range []decimal.Decimal{br.Budget, br.Forecast} {
-			if v.GreaterThan(max) {
-				max = v
-			}
-		}
-	}
-	length := func(v decimal.Decimal) float64 {
-		if !max.IsPositive() || !v.IsPositive() {
-			return 0
-		}
-		f, _ := v.Div(max).Float64() // drawing only: never a figure
-		return f * (plotW - 10)
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="budget-t budget-d"><title id="budget-t">%s</title><desc id="budget-d">每个县区两条：上为预算（灰），下为全年预测（蓝，超出预算为红），其中深色部分为累计计提。</desc>`,
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="budget-t budget-d"><title id="budget-t">%s</title><desc id="budget-d">每个县区两条：上为预算（灰），下为全年预测（蓝，有预算超支的为红），其中深色部分为累计计提；每行按本县区预算与预测中较大者满格。</desc>`,
 		w, h, html.EscapeString(title))
 	for i, br := range bars {
+		max := decimal.Max(br.Budget, br.Forecast)
+		length := func(v decimal.Decimal) float64 {
+			if !max.IsPositive() || !v.IsPositive() {
+				return 0
+			}
+			f, _ := v.Div(max).Float64() // drawing only: never a figure
+			return f * (plotW - 10)
+		}
 		y := top + i*rowH
 		open, shut := "", ""
 		if br.Href != "" {
 			open, shut = fmt.Sprintf(`<a href="%s">`, html.EscapeString(br.Href)), `</a>`
 		}
 		fill := "#8fb0d6"
-		if br.Forecast.GreaterThan(br.Budget) {
+		if br.Over {
 			fill = "#d97a7a"
 		}
 		fmt.Fprintf(&b, `%s<text x="%d" y="%d" class="chart-label" text-anchor="end">%s</text>%s`, open, labelW-8, y+barH+5, html.EscapeString(br.Label), shut)
@@ -284,14 +287,14 @@ func budgetChart(title string, bars []budgetBar) template.HTML {
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="#1f3f6b"><title>%s 累计计提 %s 元</title></rect>`, labelW, y+barH+2, length(br.Accrued), barH, html.EscapeString(br.Label), money(br.Accrued))
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="chart-value">预算 %s</text>`, labelW+plotW, y+barH-1, html.EscapeString(money(br.Budget)))
 		over := ""
-		if br.Forecast.GreaterThan(br.Budget) {
+		if br.Over {
 			over = "（超支）"
 		}
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="chart-value">预测 %s%s</text>`, labelW+plotW, y+2*barH+1, html.EscapeString(money(br.Forecast)), over)
 	}
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="chart-axis"/>`, labelW, top-2, labelW, top+rowH*len(bars)-6)
 	ly := top + rowH*len(bars) + 12
-	for i, l := range []struct{ fill, text string }{{"#a9a9a9", "预算"}, {"#1f3f6b", "累计计提"}, {"#8fb0d6", "全年预测"}, {"#d97a7a", "全年预测（超出预算）"}} {
+	for i, l := range []struct{ fill, text string }{{"#a9a9a9", "预算"}, {"#1f3f6b", "累计计提"}, {"#8fb0d6", "全年预测"}, {"#d97a7a", "全年预测（有预算超支）"}} {
 		x := labelW + i*140
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" class="chart-label">%s</text>`, x, ly-1, l.fill, x+17, ly+10, l.text)
 	}
