@@ -85,6 +85,11 @@ func (db *DB) LoadReference(ctx context.Context, ref *reference.Set) (LoadCounts
 			}
 			counts[t.name] = n
 		}
+		n, err := db.dropStaleBudgets(ctx, tx, ref.Budgets)
+		if err != nil {
+			return err
+		}
+		counts["budgets"] += n
 		for _, f := range ref.Files {
 			if _, err := tx.ExecContext(ctx, db.pool.Rebind(`INSERT INTO files (sha256, name, kind, rows_read, accepted, processed_at) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (sha256) DO NOTHING`), f.SHA256, f.Name, f.Kind, f.Rows, f.Rows, db.dialect.instant(db.now())); err != nil {
