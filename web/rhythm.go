@@ -1,8 +1,10 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net/url"
 	"sort"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 
 	"cloudbill/app"
 	"cloudbill/billing"
+	"cloudbill/evaluation"
 	"cloudbill/metering"
 	"cloudbill/reports"
 )
@@ -113,6 +116,13 @@ func (s *Server) rhythm(q *request) error {
 	}
 	p := billing.Month(year, month)
 	b, err := s.app.PeriodData(q.r.Context(), p)
+	var missing *evaluation.YearMissingError
+	if errors.As(err, &missing) {
+		// A year the working-day calendar does not reach (far ahead):
+		// nothing to show, as for a year without a statement.
+		s.log.Warn("rhythm page: no calendar", slog.String("period", p.Name()), slog.Any("err", err))
+		return fmt.Errorf("%s: %w", err, app.ErrNotFound)
+	}
 	if err != nil {
 		return err
 	}

@@ -82,6 +82,7 @@ var routeCases = []struct {
 	{"GET /rhythm/{year}", "/rhythm/2024?district=140221", expect(302, 200, 200, 404, 404, 404, 404)},
 	{"GET /rhythm/{year}", "/rhythm/2024?district=999999", expect(302, 404, 404, 404, 404, 404, 404)},
 	{"GET /rhythm/{year}", "/rhythm/2024?month=13", expect(302, 404, 404, 404, 404, 404, 404)},
+	{"GET /rhythm/{year}", "/rhythm/2030", expect(302, 404, 404, 404, 404, 404, 404)},
 	{"GET /rhythm/{year}", "/rhythm/abc", expect(302, 404, 404, 404, 404, 404, 404)},
 	{"GET /office/jobs", "/office/jobs", expect(302, 404, 200, 404, 404, 404, 404)},
 	{"GET /office/rejects", "/office/rejects?all=1", expect(302, 404, 200, 404, 404, 404, 404)},
