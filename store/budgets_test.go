@@ -53,14 +53,14 @@ func TestBudgets(t *testing.T) {
 		// budget left out is dropped, 2025 (not named) stays.
 		later := *ref
 		later.Budgets = []billing.Budget{ref.Budgets[1]}
-		if counts, err = db.LoadReference(ctx, &later); err != nil || counts["budgets"] != 1 {
-			t.Errorf("a 2024 budget left out: %d changed (%v)", counts["budgets"], err)
+		if counts, err = db.LoadReference(ctx, &later); err != nil || counts["budgets"] != 0 || counts[store.BudgetsDropped] != 1 {
+			t.Errorf("a 2024 budget left out: %d changed, %d dropped (%v)", counts["budgets"], counts[store.BudgetsDropped], err)
 		}
 		if back, err = db.ReadReference(ctx); err != nil || len(back.Budgets) != 2 || back.Budgets[0].DepartmentCode != "" || back.Budgets[1].Year != 2025 {
 			t.Errorf("after a 2024 budget was left out: %+v %v", back.Budgets, err)
 		}
-		if counts, err = db.LoadReference(ctx, ref); err != nil || counts["budgets"] != 1 {
-			t.Errorf("the D1 budget back: %d changed (%v)", counts["budgets"], err)
+		if counts, err = db.LoadReference(ctx, ref); err != nil || counts["budgets"] != 1 || counts[store.BudgetsDropped] != 0 {
+			t.Errorf("the D1 budget back: %d changed, %d dropped (%v)", counts["budgets"], counts[store.BudgetsDropped], err)
 		}
 
 		july := []store.BudgetFinding{{DistrictCode: "140221", Budget: dec("5500"), Forecast: dec("5600.25")}}
