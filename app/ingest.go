@@ -264,7 +264,11 @@ func (ing *ingester) file(ctx context.Context, path string, follow bool) (res st
 	ing.sum.Files++
 	ing.sum.add(res)
 	ing.report(FileReport{IngestResult: res, Took: time.Since(began)})
-	return res, opened, nil
+	if !ing.in.DryRun {
+		err = ing.a.record(ctx, store.AuditEntry{Action: store.AuditActionIngest, Subject: path,
+			Detail: fmt.Sprintf("accepted: sha256 %s, %d read, %d new, %d replaced, %d unchanged, %d rejected", res.SHA256, res.Read, res.Accepted, res.Replaced, res.Unchanged, res.Rejected)})
+	}
+	return res, opened, err
 }
 
 // stillAsRead reports whether path is still the file read, as it was
@@ -298,13 +302,18 @@ func (ing *ingester) report(fr FileReport) {
 }
 
 // failed counts a file that could not be read (moved to movedTo, if set).
-func (ing *ingester) failed(path string, fe *store.FileError, movedTo string) {
+// A real run records it in the audit trail.
+func (ing *ingester) failed(ctx context.Context, path string, fe *store.FileError, movedTo string) error {
 	ing.sum.Failed++
 	ing.sum.FailedFiles = append(ing.sum.FailedFiles, fe)
 	ing.a.Log.Error("file unreadable", "file", path, "err", fe)
 	if ing.in.Report != nil {
 		ing.in.Report(FileReport{IngestResult: store.IngestResult{File: path}, Failed: fe, MovedTo: movedTo})
 	}
+	if ing.in.DryRun {
+		return nil
+	}
+	return ing.a.record(ctx, store.AuditEntry{Action: store.AuditActionIngest, Subject: path, Detail: "failed: " + fe.Error()})
 }
 
 // countingReader counts the bytes read of a file and stops reading when
@@ -378,7 +387,9 @@ func (a *App) ingestPaths(ctx context.Context, in IngestInput) (IngestSummary, e
 		switch {
 		case err == nil:
 		case errors.As(err, &fe):
-			ing.failed(f, fe, "")
+			if err := ing.failed(ctx, f, fe, ""); err != nil {
+				return ing.sum, err
+			}
 		default:
 			return ing.sum, fmt.Errorf("ingest %s: %w", f, err)
 		}
@@ -510,9 +521,11 @@ func (a *App) ingestInbox(ctx context.Context, in IngestInput) (IngestSummary, e
 		case errors.Is(err, errGone):
 			a.Log.Info("file taken by another ingest", "file", path)
 		case errors.As(err, &fe) && in.DryRun:
-			ing.failed(path, fe, "")
+			ing.failed(ctx, path, fe, "")
 		case errors.As(err, &fe):
-			ing.failed(path, fe, failed)
+			if err := ing.failed(ctx, path, fe, failed); err != nil {
+				return ing.sum, err
+			}
 			if err := os.WriteFile(filepath.Join(failed, name+".reason"), []byte(fe.Error()+"\n"), 0o644); err != nil {
 				return ing.sum, fmt.Errorf("inbox: %w", err)
 			}

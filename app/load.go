@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -48,7 +49,8 @@ func (a *App) Load(ctx context.Context, in LoadInput) (LoadResult, error) {
 	}
 	ref, problems := reference.ReadDir(in.Dir)
 	if len(problems) > 0 {
-		return LoadResult{}, &ProblemsError{in.Dir, problems}
+		err := &ProblemsError{in.Dir, problems}
+		return LoadResult{}, errors.Join(err, a.record(ctx, store.AuditEntry{Action: store.AuditActionLoad, Subject: in.Dir, Detail: "refused: " + err.Error()}))
 	}
 	return a.LoadSet(ctx, ref)
 }
@@ -66,13 +68,24 @@ func (a *App) LoadSet(ctx context.Context, ref *reference.Set) (LoadResult, erro
 		problems = append(problems, metering.Problem{File: ref.Path("events"), Line: ref.Lines["events"][i], Column: "quantity",
 			Reason: fmt.Sprintf("event %s of %s at %s is already loaded with another quantity or ref; events are append-only, send a new event", e.Kind, e.ResourceID, e.At.Format(time.RFC3339))})
 	}
+	dir := filepath.Dir(ref.Path("events"))
 	if len(problems) > 0 {
-		return LoadResult{}, &ProblemsError{filepath.Dir(ref.Path("events")), problems}
+		err := &ProblemsError{dir, problems}
+		return LoadResult{}, errors.Join(err, a.record(ctx, store.AuditEntry{Action: store.AuditActionLoad, Subject: dir, Detail: "refused: " + err.Error()}))
 	}
 	counts, err := a.DB.LoadReference(ctx, ref)
 	if err != nil {
-		return LoadResult{}, fmt.Errorf("load %s: %w", filepath.Dir(ref.Path("events")), err)
+		return LoadResult{}, fmt.Errorf("load %s: %w", dir, err)
 	}
 	a.Log.Info("reference data loaded", "resources", len(ref.Resources), "events", len(ref.Events))
+	detail := fmt.Sprintf("loaded: %d resources, %d events; new or changed rows:", len(ref.Resources), len(ref.Events))
+	for _, k := range SortedKeys(counts) {
+		if counts[k] > 0 {
+			detail += fmt.Sprintf(" %s %d", k, counts[k])
+		}
+	}
+	if err := a.record(ctx, store.AuditEntry{Action: store.AuditActionLoad, Subject: dir, Detail: detail}); err != nil {
+		return LoadResult{}, fmt.Errorf("load %s: stored, but %w", dir, err)
+	}
 	return LoadResult{Set: ref, Counts: counts}, nil
 }

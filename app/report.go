@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"cloudbill/billing"
 	"cloudbill/evaluation"
@@ -98,11 +99,16 @@ func (a *App) report(ctx context.Context, in ReportInput, st *billing.Statement,
 		}
 		paths = append(paths, p)
 	}
+	more, err := writeProviderCSVs(year, dir, st.Lines)
+	paths = append(paths, more...)
+	if err != nil {
+		return paths, err
+	}
 	docIn, err := a.documentInputs(ctx, st)
 	if err != nil {
 		return paths, fmt.Errorf("report %d: %w", year, err)
 	}
-	more, err := writeEvaluationCSVs(year, dir, docIn)
+	more, err = writeEvaluationCSVs(year, dir, docIn)
 	paths = append(paths, more...)
 	if err != nil {
 		return paths, err
@@ -293,4 +299,33 @@ func (a *App) replaced(ctx context.Context, st *billing.Statement) (*billing.Sta
 		return nil, nil
 	}
 	return a.DB.Statement(ctx, st.Year, prev)
+}
+
+// ProviderCSVName is the file of a provider's own lines of year: the rows
+// of settlement-Y.csv whose provider it is, in the same columns and order,
+// for the provider to reconcile against its own bill.
+func ProviderCSVName(year int, provider string) string {
+	return fmt.Sprintf("provider-%d-%s.csv", year, provider)
+}
+
+// writeProviderCSVs writes each provider's lines (ProviderCSVName) into dir.
+func writeProviderCSVs(year int, dir string, lines []billing.Line) ([]string, error) {
+	byProvider := map[string][]billing.Line{}
+	var codes []string
+	for _, l := range lines {
+		if _, ok := byProvider[l.ProviderCode]; !ok {
+			codes = append(codes, l.ProviderCode)
+		}
+		byProvider[l.ProviderCode] = append(byProvider[l.ProviderCode], l)
+	}
+	sort.Strings(codes)
+	var paths []string
+	for _, code := range codes {
+		p := filepath.Join(dir, ProviderCSVName(year, code))
+		if err := writeFileAtomic(p, func(w *os.File) error { return billing.WriteSettlementCSV(w, byProvider[code]) }); err != nil {
+			return paths, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
 }

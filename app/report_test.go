@@ -150,6 +150,9 @@ func TestIssuedDocumentsNeverChange(t *testing.T) {
 		if _, err := a.writeDocuments(liveDir, st, live, "", nil); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := writeProviderCSVs(2024, liveDir, st.Lines); err != nil {
+			t.Fatal(err)
+		}
 		fromLive := readFiles(t, liveDir)
 		for _, name := range []string{"settlement-2024.csv", "departments-2024.csv"} {
 			fromLive[name] = before[name]

@@ -165,11 +165,17 @@ func (a *App) Settle(ctx context.Context, in YearInput) (SettleResult, error) {
 		return SettleResult{}, fmt.Errorf("settle %d: %w", year, err)
 	}
 	a.Log.Debug("settle: save", "seconds", time.Since(t0).Seconds())
+	detail := fmt.Sprintf("unchanged: version %d already holds these %d lines", st.Version, len(st.Lines))
 	if saved {
 		if err := a.closeAccepted(ctx, year, st.Version); err != nil {
 			return SettleResult{Statement: st, Saved: saved}, fmt.Errorf("settle %d: version %d stored: %w", year, st.Version, err)
 		}
 		a.Log.Info("settled", "year", year, "version", st.Version, "lines", len(st.Lines), "gross", st.Gross.StringFixed(2), "net", st.Net.StringFixed(2))
+		detail = fmt.Sprintf("saved: %d lines, gross %s, net %s", len(st.Lines), st.Gross.StringFixed(2), st.Net.StringFixed(2))
+	}
+	if err := a.record(ctx, store.AuditEntry{Action: store.AuditActionSettle, Year: year, Subject: fmt.Sprintf("v%d", st.Version),
+		Detail: detail + ", sha256 " + st.SHA256}); err != nil {
+		return SettleResult{}, fmt.Errorf("settle %d: %w", year, err)
 	}
 	return SettleResult{Statement: st, Saved: saved}, nil
 }
@@ -227,11 +233,11 @@ func (a *App) Issue(ctx context.Context, in IssueInput) (int, error) {
 		return 0, fmt.Errorf("issue %d: %w", in.Year, err)
 	}
 	at := a.now().UTC().Truncate(time.Second)
-	user := in.Actor.User
+	user, role := in.Actor.User, in.Actor.Role
 	if user == "" {
-		user = "cloudbill"
+		user, role = actorOf(ctx) // the operator (WithActor, else the system user)
 	}
-	recs.Issue = &store.Issuance{User: user, Role: in.Actor.Role, At: at, WithoutSignoff: strings.TrimSpace(in.WithoutSignoff)}
+	recs.Issue = &store.Issuance{User: user, Role: role, At: at, WithoutSignoff: strings.TrimSpace(in.WithoutSignoff)}
 	snap.Signoff = recs
 	v, err := a.DB.IssueStatement(ctx, store.IssueInput{Year: in.Year, Version: st.Version, SHA256: st.SHA256,
 		IssuedAt: at, Snapshot: snap})

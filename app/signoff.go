@@ -366,11 +366,8 @@ func (a *App) openDraft(ctx context.Context, year, version int) (*billing.Statem
 }
 
 func (a *App) audit(ctx context.Context, ac Actor, action store.AuditAction, year int, subject, detail string) error {
-	user := ac.User
-	if user == "" {
-		user = "cloudbill"
-	}
-	return a.DB.InsertAudit(ctx, store.AuditEntry{At: a.now().UTC(), User: user, Role: ac.Role, Action: action, Year: year, Subject: subject, Detail: detail, RemoteAddr: ac.RemoteAddr})
+	// The zero Actor is the operator: record names it from ctx.
+	return a.record(ctx, store.AuditEntry{At: a.now().UTC(), User: ac.User, Role: ac.Role, Action: action, Year: year, Subject: subject, Detail: detail, RemoteAddr: ac.RemoteAddr})
 }
 
 func versionSubject(v int) string { return fmt.Sprintf("v%d", v) }

@@ -59,7 +59,7 @@ func (db *DB) RefreshFindings(ctx context.Context, p evaluation.Policy, asOf met
 		refc <- reference{det, err, time.Since(t)}
 	}()
 	var out []evaluation.Finding
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTxDetached(ctx, func(tx *sqlx.Tx) error { // COPY: see inTxDetached
 		idle, err := db.idleRuns(ctx, tx, p, asOf)
 		if err != nil {
 			return fmt.Errorf("idle runs: %w", err)

@@ -168,7 +168,8 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return tx.Commit()
 }
 
-// inTxDetached is inTx for transactions that stream COPY: ctx does not end
+// inTxDetached is inTx for transactions that stream COPY (ingest, load,
+// the findings refresh): ctx does not end
 // the transaction by itself. database/sql rolls back a transaction whose
 // context ends from a goroutine of its own, at once; on PostgreSQL that
 // ROLLBACK, sent while a COPY is open on the connection, desynchronises

@@ -434,6 +434,7 @@ type providerData struct {
 	Lines          []store.PortalLine
 	LinesGross     decimal.Decimal // the stored department row's gross
 	Items          map[string]billing.PriceVersion
+	Files          []fileLink
 }
 
 // provider is /statements/Y/providers/CODE: the provider's department
@@ -483,6 +484,7 @@ func (s *Server) provider(q *request) error {
 			}
 		}
 	}
+	d.Files = s.fileLinks(v, [2]string{app.ProviderCSVName(st.Year, code), "本服务商结算明细（CSV，对账用）"})
 	v.Title = fmt.Sprintf("%d 年度 %s 结算", st.Year, d.Name)
 	v.Data = d
 	s.render(q, 200, "provider", v)

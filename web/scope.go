@@ -101,6 +101,7 @@ func (s Scope) FindingFilter() store.FindingFilter {
 var (
 	cityFile     = regexp.MustCompile(`^(statement-(\d{4})\.pdf|settlement-(\d{4})\.csv|departments-(\d{4})\.csv|findings-(\d{4})\.csv|idle-(\d{4})\.pdf|cloudbill-(\d{4})\.xlsx)$`)
 	districtFile = regexp.MustCompile(`^district-(\d{4})-([A-Za-z0-9_-]+)\.(?:pdf|xlsx)$`)
+	providerFile = regexp.MustCompile(`^provider-(\d{4})-([A-Za-z0-9_-]+)\.csv$`)
 	deptFile     = regexp.MustCompile(`^department-(\d{4})-([A-Za-z0-9_-]+)\.pdf$`)
 	evalFile     = regexp.MustCompile(`^(evaluation-(\d{4})\.pdf|sla-(\d{4})\.csv)$`)
 )
@@ -108,7 +109,8 @@ var (
 // File reports whether the user may download the document name of year
 // (a file `cloudbill report` writes): the city's documents for finance
 // and office, a district's statement for that district's accounts too,
-// the evaluation and the SLA list for the evaluator too.
+// a provider's lines for that provider's accounts too, the evaluation and
+// the SLA list for the evaluator too.
 func (s Scope) File(year int, name string) bool {
 	y := strconv.Itoa(year)
 	if m := cityFile.FindStringSubmatch(name); m != nil {
@@ -116,6 +118,9 @@ func (s Scope) File(year int, name string) bool {
 	}
 	if m := districtFile.FindStringSubmatch(name); m != nil {
 		return m[1] == y && s.DistrictPage(m[2])
+	}
+	if m := providerFile.FindStringSubmatch(name); m != nil {
+		return m[1] == y && s.ProviderPage(m[2])
 	}
 	if m := evalFile.FindStringSubmatch(name); m != nil {
 		return yearIn(y, m[2:]) && s.Evaluation()

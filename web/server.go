@@ -98,6 +98,7 @@ func New(a *app.App, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /statements/{year}/files/{name}", s.auth(s.file))
 	mux.HandleFunc("GET /findings/{year}", s.auth(s.findings))
 	mux.HandleFunc("GET /evaluation/{year}", s.auth(s.evaluation))
+	mux.HandleFunc("GET /rhythm/{year}", s.auth(s.rhythm))
 	mux.HandleFunc("GET /office/jobs", s.auth(s.office(s.jobs)))
 	mux.HandleFunc("GET /office/rejects", s.auth(s.office(s.rejects)))
 	mux.HandleFunc("GET /office/inbox", s.auth(s.office(s.inbox)))
@@ -115,7 +116,7 @@ var Routes = []string{
 	"GET /statements/{year}", "GET /statements/{year}/districts/{code}", "GET /statements/{year}/departments/{code}",
 	"GET /statements/{year}/providers/{code}", "GET /statements/{year}/lines/{resource}/{item}",
 	"GET /statements/{year}/lines/{resource}/{item}/days/{day}", "GET /statements/{year}/files/{name}",
-	"GET /findings/{year}", "GET /evaluation/{year}",
+	"GET /findings/{year}", "GET /evaluation/{year}", "GET /rhythm/{year}",
 	"GET /office/jobs", "GET /office/rejects", "GET /office/inbox", "GET /office/audit", "GET /office/users",
 	"GET /static/",
 }

@@ -120,6 +120,8 @@ func init() {
 		"backup":    {"copy the SQLite database consistently while the daemon runs (PostgreSQL: pg_dump)", cmdBackup},
 		"archive":   {"move a closed year's metering out of the database into compressed files (cloudbill ingest restores them)", cmdArchive},
 		"user":      {"manage the review portal's accounts: add, list, disable, passwd", cmdUser},
+		"audit":     {"list the audit trail (--year Y), or verify its hash chain (audit verify)", cmdAudit},
+		"reconcile": {"compare a provider's own bill (CSV) with the year's draft, line by line: reconcile-Y-CODE.csv and .pdf", cmdReconcile},
 	}
 }
 
