@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"cloudbill/billing"
 	"cloudbill/fixtures"
 	"cloudbill/metering"
 	"cloudbill/reference"
@@ -48,8 +49,11 @@ type DemoSummary struct {
 	Gross     string // city total before the evaluation coefficients, 元
 	Net       string // city total payable, 元
 	Findings  int
-	Version   int
-	Files     []string
+	// OverBudget counts the budgets the forecast of the last period
+	// report (the third quarter's) exceeds: over_budget findings.
+	OverBudget int
+	Version    int
+	Files      []string
 }
 
 // Demo builds a fresh embedded database in out and runs the whole
@@ -127,10 +131,38 @@ func Demo(ctx context.Context, in DemoInput, w io.Writer, log *slog.Logger) (Dem
 	fmt.Fprintf(w, "%-10s %d files: %d rows written, %d rejected (cloudbill rejects lists them), %d files unreadable; %d findings as of %s, %d of them in %d (%.1fs)\n", "nightly",
 		c[CountFiles], c[CountRowsIngested], c[CountRowsRejected], c[CountFilesFailed], c[CountFindings], lastDay, sum.Findings, year, time.Since(t).Seconds())
 
+	// The year's rhythm, before the settlement is issued, so that the
+	// over_budget findings of the forecast are on the year's lists (issue
+	// freezes them): July's report (the mid-year price change behind it),
+	// the third quarter's, and next year's budget proposal.
+	var rhythm []string
+	for _, p := range []billing.Period{billing.Month(year, 7), billing.QuarterPeriod(year, 3)} {
+		t := time.Now()
+		pr, err := ap.PeriodReport(ctx, PeriodInput{Period: p, Out: out})
+		if err != nil {
+			return sum, err
+		}
+		sum.OverBudget = pr.OverBudget
+		rhythm = append(rhythm, pr.Paths...)
+		fmt.Fprintf(w, "%-10s %s.pdf: %d accrual lines, %d budgets forecast over budget (over_budget findings) (%.1fs)\n", "rhythm",
+			PeriodFileBase(p), pr.Lines, pr.OverBudget, time.Since(t).Seconds())
+	}
+	done := step("budget", "%s.pdf: the proposal for %d", BudgetFileBase(year+1), year+1)
+	paths, err := ap.Budget(ctx, BudgetInput{Year: year + 1, Out: out})
+	if err != nil {
+		return sum, err
+	}
+	rhythm = append(rhythm, paths...)
+	done()
+	if inYear, err = ap.YearFindings(ctx, year); err != nil {
+		return sum, err
+	}
+	sum.Findings = len(inYear)
+
 	// Settle, sign off and issue on a clock of January of the next year
 	// (docs/signoff.md, the demo).
 	at, restore := ap.demoClock(year)
-	done := step("settle", "year %d", year)
+	done = step("settle", "year %d", year)
 	res, err := ap.Settle(ctx, YearInput{Year: year})
 	if err != nil {
 		restore()
@@ -160,6 +192,7 @@ func Demo(ctx context.Context, in DemoInput, w io.Writer, log *slog.Logger) (Dem
 	if err != nil {
 		return sum, err
 	}
+	sum.Files = append(sum.Files, rhythm...)
 	fmt.Fprintf(w, "%-10s %d files in %s (%.1fs)\n", "documents", len(sum.Files), out, time.Since(t).Seconds())
 	return sum, nil
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -17,74 +15,51 @@ import (
 	"cloudbill/metering"
 	"cloudbill/reference"
 	"cloudbill/store"
+	"cloudbill/store/storetest"
 )
 
-// demoYear is the Datong fixtures with a generated 2024 ingested and
-// settled on SQLite, built once for the tests that need a whole year.
-var demoYear struct {
-	once sync.Once
-	app  *App
-	err  error
-}
-
-func fixtureYear(t *testing.T) *App {
+// fixtureYear loads the Datong fixtures into db, ingests a generated 2024
+// and settles it: a whole year, for the tests that need one.
+func fixtureYear(t *testing.T, db *store.DB) *App {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("a whole metered year: skipped with -short")
+	ctx := context.Background()
+	a := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ref, problems := reference.Read(fixtures.Datong, "")
+	if len(problems) > 0 {
+		t.Fatal(problems[0])
 	}
-	demoYear.once.Do(func() {
-		ctx := context.Background()
-		dir, err := tempDir()
-		if err != nil {
-			demoYear.err = err
-			return
-		}
-		db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "cloudbill.db"))
-		if err != nil {
-			demoYear.err = err
-			return
-		}
-		a := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		ref, problems := reference.Read(fixtures.Datong, "")
-		if len(problems) > 0 {
-			demoYear.err = problems[0]
-			return
-		}
-		if _, err := a.LoadSet(ctx, ref); err != nil {
-			demoYear.err = err
-			return
-		}
-		inbox := filepath.Join(dir, "inbox")
-		if _, err := fixtures.Generate(fixtures.GenOptions{From: metering.YearStart(2024), To: metering.YearEnd(2024).AddDays(-1), Out: inbox, Seed: 1, Layout: fixtures.LayoutSingle}); err != nil {
-			demoYear.err = err
-			return
-		}
-		if _, err := a.Ingest(ctx, IngestInput{Paths: []string{inbox}}); err != nil {
-			demoYear.err = err
-			return
-		}
-		if _, _, err := a.RefreshFindings(ctx, FindingsInput{AsOf: metering.MustDate("2024-12-31")}); err != nil {
-			demoYear.err = err
-			return
-		}
-		if _, err := a.Settle(ctx, YearInput{Year: 2024}); err != nil {
-			demoYear.err = err
-			return
-		}
-		demoYear.app = a
-	})
-	if demoYear.err != nil {
-		t.Fatal(demoYear.err)
+	if _, err := a.LoadSet(ctx, ref); err != nil {
+		t.Fatal(err)
 	}
-	return demoYear.app
+	inbox := filepath.Join(t.TempDir(), "inbox")
+	if _, err := fixtures.Generate(fixtures.GenOptions{From: metering.YearStart(2024), To: metering.YearEnd(2024).AddDays(-1), Out: inbox, Seed: 1, Layout: fixtures.LayoutSingle}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Ingest(ctx, IngestInput{Paths: []string{inbox}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.RefreshFindings(ctx, FindingsInput{AsOf: metering.MustDate("2024-12-31")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Settle(ctx, YearInput{Year: 2024}); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // Every line of the fixture year: its twelve months of accruals add up to
 // its gross on the statement, to the fen, and so do its billable days and
 // quantity-days; each quarter's CSV figures are the sums of its months';
-// the gross to date of December is the statement's city gross.
+// the gross to date of December is the statement's city gross. On both
+// engines.
 func TestAccrualsAddUpToTheStatement(t *testing.T) {
-	a := fixtureYear(t)
+	if testing.Short() {
+		t.Skip("a whole metered year: skipped with -short")
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) { accrualsAddUp(t, fixtureYear(t, db)) })
+}
+
+func accrualsAddUp(t *testing.T, a *App) {
 	ctx := context.Background()
 	st, err := a.DB.Statement(ctx, 2024, 0)
 	if err != nil {
@@ -159,10 +134,6 @@ func TestAccrualsAddUpToTheStatement(t *testing.T) {
 		}
 	}
 }
-
-// tempDir is a folder for the shared fixture year (removed with the
-// process's temp files; the tests share it).
-func tempDir() (string, error) { return os.MkdirTemp("", "cloudbill-app-year-") }
 
 func TestPendingOf(t *testing.T) {
 	d := metering.MustDate

@@ -233,11 +233,11 @@ func (a *App) Issue(ctx context.Context, in IssueInput) (int, error) {
 		return 0, fmt.Errorf("issue %d: %w", in.Year, err)
 	}
 	at := a.now().UTC().Truncate(time.Second)
-	user := in.Actor.User
+	user, role := in.Actor.User, in.Actor.Role
 	if user == "" {
-		user = "cloudbill"
+		user, role = actorOf(ctx) // the operator (WithActor, else the system user)
 	}
-	recs.Issue = &store.Issuance{User: user, Role: in.Actor.Role, At: at, WithoutSignoff: strings.TrimSpace(in.WithoutSignoff)}
+	recs.Issue = &store.Issuance{User: user, Role: role, At: at, WithoutSignoff: strings.TrimSpace(in.WithoutSignoff)}
 	snap.Signoff = recs
 	v, err := a.DB.IssueStatement(ctx, store.IssueInput{Year: in.Year, Version: st.Version, SHA256: st.SHA256,
 		IssuedAt: at, Snapshot: snap})

@@ -182,6 +182,7 @@ FROM (VALUES
     -- (load, ingest, settle, reconcile, issue, the portal), never changed:
     -- INSERT and SELECT only, and its triggers refuse UPDATE and DELETE
     (:'loader', 'INSERT', 'audit'),
+    (:'issuer', 'INSERT', 'audit'),
     -- the sign-off of a draft (docs/signoff.md: cloudbill signoff and the
     -- portal run as the daemon): records are appended, an objection is
     -- resolved and closed; nothing is deleted
@@ -190,9 +191,7 @@ FROM (VALUES
     (:'daemon', 'INSERT, UPDATE', 'signoff_objections'),
     (:'daemon', 'INSERT', 'signoff_evidence'),
     (:'daemon', 'INSERT', 'signoff_approvals'),
-    -- issuer: issue_statement does the rest, as the owner; the issue is
-    -- recorded in the audit trail
-    (:'issuer', 'INSERT', 'audit'),
+    -- issuer: issue_statement does the rest, as the owner
     (:'issuer', 'INSERT, UPDATE, DELETE', 'job_runs'),
     (:'issuer', 'INSERT, UPDATE, DELETE', 'locks')
 ) AS d (role, rights, tab)

@@ -18,6 +18,9 @@ func budgetSet(t *testing.T, body string) string {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
+		if e.Name() == "budgets.csv" {
+			continue // the fixtures' own: body replaces it
+		}
 		b, err := os.ReadFile(filepath.Join(src, e.Name()))
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
@@ -30,6 +31,43 @@ func (db *DB) Budgets(ctx context.Context, year int) ([]billing.Budget, error) {
 		return nil, fmt.Errorf("read budgets: %w", err)
 	}
 	return out, nil
+}
+
+// dropStaleBudgets deletes, for every year budgets name, the stored
+// budgets of that year the file no longer holds: a budgets.csv is the
+// whole of each year it names (a district's budget turned from per
+// department to district-wide leaves no department rows behind), and
+// years it does not name are left alone. It returns how many it deleted.
+func (db *DB) dropStaleBudgets(ctx context.Context, tx *sqlx.Tx, budgets []billing.Budget) (int64, error) {
+	type key struct {
+		year                 int
+		district, department string
+	}
+	keep := map[key]bool{}
+	var years []int
+	for _, b := range budgets {
+		if !slices.Contains(years, b.Year) {
+			years = append(years, b.Year)
+		}
+		keep[key{b.Year, b.DistrictCode, b.DepartmentCode}] = true
+	}
+	var n int64
+	for _, y := range years {
+		var stored []billing.Budget
+		if err := tx.SelectContext(ctx, &stored, tx.Rebind(`SELECT year, district_code, department_code, amount, approval_ref FROM budgets WHERE year = ?`), y); err != nil {
+			return n, fmt.Errorf("read budgets of %d: %w", y, err)
+		}
+		for _, b := range stored {
+			if keep[key{b.Year, b.DistrictCode, b.DepartmentCode}] {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM budgets WHERE year = ? AND district_code = ? AND department_code = ?`), b.Year, b.DistrictCode, b.DepartmentCode); err != nil {
+				return n, fmt.Errorf("drop budget %d %s %s: %w", b.Year, b.DistrictCode, b.DepartmentCode, err)
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // BudgetFinding is a budget the year's forecast exceeds: the forecast made

@@ -12,7 +12,8 @@ import (
 )
 
 // Budgets load in the reference set's transaction, are upserted by
-// (year, district, department) and read back; the over_budget findings
+// (year, district, department), a year's left out of a later file are
+// dropped, and read back; the over_budget findings
 // are replaced by the latest forecast of the year only.
 func TestBudgets(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -47,6 +48,19 @@ func TestBudgets(t *testing.T) {
 		back, err := db.ReadReference(ctx)
 		if err != nil || len(back.Budgets) != 3 || !back.Budgets[1].Amount.Equal(dec("5500")) {
 			t.Errorf("read back: %+v %v", back.Budgets, err)
+		}
+		// A later file is the whole of each year it names: 2024's D1
+		// budget left out is dropped, 2025 (not named) stays.
+		later := *ref
+		later.Budgets = []billing.Budget{ref.Budgets[1]}
+		if counts, err = db.LoadReference(ctx, &later); err != nil || counts["budgets"] != 0 || counts[store.BudgetsDropped] != 1 {
+			t.Errorf("a 2024 budget left out: %d changed, %d dropped (%v)", counts["budgets"], counts[store.BudgetsDropped], err)
+		}
+		if back, err = db.ReadReference(ctx); err != nil || len(back.Budgets) != 2 || back.Budgets[0].DepartmentCode != "" || back.Budgets[1].Year != 2025 {
+			t.Errorf("after a 2024 budget was left out: %+v %v", back.Budgets, err)
+		}
+		if counts, err = db.LoadReference(ctx, ref); err != nil || counts["budgets"] != 1 || counts[store.BudgetsDropped] != 0 {
+			t.Errorf("the D1 budget back: %d changed, %d dropped (%v)", counts["budgets"], counts[store.BudgetsDropped], err)
 		}
 
 		july := []store.BudgetFinding{{DistrictCode: "140221", Budget: dec("5500"), Forecast: dec("5600.25")}}

@@ -11,8 +11,13 @@ import (
 	"cloudbill/reference"
 )
 
-// LoadCounts says, per table, how many rows a load inserted or changed.
+// LoadCounts says, per table, how many rows a load inserted or changed,
+// and under BudgetsDropped how many budgets it deleted (dropStaleBudgets).
 type LoadCounts map[string]int64
+
+// BudgetsDropped is the LoadCounts key of the budgets a load deleted: those
+// of a year its budgets.csv names that the file no longer holds.
+const BudgetsDropped = "budgets dropped"
 
 // LoadReference writes a validated reference data set in one transaction:
 // new rows are inserted, changed rows updated, identical rows left alone
@@ -85,6 +90,11 @@ func (db *DB) LoadReference(ctx context.Context, ref *reference.Set) (LoadCounts
 			}
 			counts[t.name] = n
 		}
+		n, err := db.dropStaleBudgets(ctx, tx, ref.Budgets)
+		if err != nil {
+			return err
+		}
+		counts[BudgetsDropped] = n
 		for _, f := range ref.Files {
 			if _, err := tx.ExecContext(ctx, db.pool.Rebind(`INSERT INTO files (sha256, name, kind, rows_read, accepted, processed_at) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (sha256) DO NOTHING`), f.SHA256, f.Name, f.Kind, f.Rows, f.Rows, db.dialect.instant(db.now())); err != nil {

@@ -123,7 +123,8 @@ func contrast(t *testing.T, a, b string) float64 {
 
 // TestBrowserDistrictScenario drives headless Chromium through a district
 // user's visit: sign in, the city page (404), the district's bill, a
-// department, a line, one day's meter reading, and the district's PDF
+// department, a line, one day's meter reading, the year's rhythm (months
+// and budgets, as of December and of July), and the district's PDF
 // downloaded and compared byte for byte with the report's; each page gets
 // a screenshot and the accessibility pass (labels, one h1, headings in
 // order, contrast of every text ≥ 4.5:1), and no page may trip the CSP.
@@ -276,6 +277,16 @@ func TestBrowserDistrictScenario(t *testing.T) {
 		t.Errorf("2024-07-01 of R1 VCPU: metered %q, amount %q; want 4 and ≈ 3.606557", metered, amount)
 	}
 	check("day", 200)
+
+	// The year's rhythm, from the navigation: the district's months and
+	// budgets as of December, then as of July.
+	run("rhythm", chromedp.Click(chromedp.Search(`//nav[@class="main-nav"]//a[text()="月度计提与预算"]`)), chromedp.WaitVisible(chromedp.CSS(`svg.chart`)))
+	check("rhythm", 200)
+	run("rhythm in July", chromedp.Click(chromedp.Search(`//nav[@aria-label="截至月份"]//a[text()="7 月"]`)), chromedp.WaitVisible(chromedp.CSS(`a[aria-current="page"]`)))
+	if h := text(`#districts + table tfoot td`); h == "" {
+		t.Error("the rhythm page in July shows no district total")
+	}
+	check("rhythm-july", 200)
 
 	// The district's PDF, downloaded by the browser, is the report's.
 	run("back to the district", chromedp.Navigate(p.URL+"/statements/2024/districts/140200"))

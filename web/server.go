@@ -98,6 +98,7 @@ func New(a *app.App, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /statements/{year}/files/{name}", s.auth(s.file))
 	mux.HandleFunc("GET /findings/{year}", s.auth(s.findings))
 	mux.HandleFunc("GET /evaluation/{year}", s.auth(s.evaluation))
+	mux.HandleFunc("GET /rhythm/{year}", s.auth(s.rhythm))
 	mux.HandleFunc("GET /signoff/{year}", s.auth(s.signoff))
 	for _, kind := range []string{"publish", "confirm", "approve", "issue"} {
 		mux.HandleFunc("POST /signoff/{year}/"+kind, s.auth(s.signoffAction(kind)))
@@ -124,7 +125,7 @@ var Routes = []string{
 	"GET /statements/{year}", "GET /statements/{year}/districts/{code}", "GET /statements/{year}/departments/{code}",
 	"GET /statements/{year}/providers/{code}", "GET /statements/{year}/lines/{resource}/{item}",
 	"GET /statements/{year}/lines/{resource}/{item}/days/{day}", "GET /statements/{year}/files/{name}",
-	"GET /findings/{year}", "GET /evaluation/{year}",
+	"GET /findings/{year}", "GET /evaluation/{year}", "GET /rhythm/{year}",
 	"GET /signoff/{year}", "POST /signoff/{year}/publish", "POST /signoff/{year}/confirm", "POST /signoff/{year}/approve",
 	"POST /signoff/{year}/issue", "POST /signoff/{year}/objections/{id}/resolve", "GET /signoff/{year}/objections/{id}/evidence",
 	"POST /statements/{year}/lines/{resource}/{item}/objections", "GET /reconcile/{year}", "POST /reconcile/{year}",

@@ -64,6 +64,9 @@ func (v *view) nav() {
 		if s.Findings() {
 			v.Nav = append(v.Nav, link{Href: fmt.Sprintf("/findings/%d%s", y, vq), Label: "资源使用评估"})
 		}
+		if s.City() || s.District != "" {
+			v.Nav = append(v.Nav, link{Href: fmt.Sprintf("/rhythm/%d", y), Label: "月度计提与预算"})
+		}
 		if s.Evaluation() {
 			v.Nav = append(v.Nav, link{Href: fmt.Sprintf("/evaluation/%d%s", y, vq), Label: "考核评价"})
 		}
