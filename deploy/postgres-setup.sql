@@ -18,7 +18,8 @@
 -- The duties (README.md, PostgreSQL; docs/operations.md, Roles):
 --   owner  owns the schema and runs `cloudbill migrate`, nothing else.
 --   loader `cloudbill load`: inserts and updates the reference tables
---          (districts … calendar, budgets), appends events; deletes nothing.
+--          (districts … calendar, budgets), appends events; deletes only the
+--          budgets of a year a new budgets.csv restates.
 --   daemon `cloudbill serve`/`run`, `ingest`, `findings`, `settle`,
 --          `summaries`, `report --month|--quarter`: writes metering,
 --          rejects, findings (the over_budget ones too), job history and

@@ -86,7 +86,7 @@ func TestBudgetsBadRows(t *testing.T) {
 		"budgets.csv:4: district_code: unknown district \"999999\"",
 		"budgets.csv:5: department_code: unknown department \"nope\"",
 		"budgets.csv:6: department_code: department 140213-zfb belongs to district 140213, not 140200",
-		"budgets.csv:7: department_code: budget of 2024 for 140213  repeats line 2",
+		"budgets.csv:7: department_code: budget of 2024 for 140213 (district-wide) repeats line 2",
 		"budgets.csv:8: department_code: district 140213 has a district-wide budget for 2024 (line 2)",
 		"budgets.csv:9: amount: -3 is below 0",
 		"budgets.csv:10: approval_ref: empty",

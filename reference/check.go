@@ -104,7 +104,7 @@ func (s *Set) checkBudgets(districts map[string]bool) []metering.Problem {
 		line := s.Lines["budgets"][i]
 		k := key{b.Year, b.DistrictCode, b.DepartmentCode}
 		if j, dup := seen[k]; dup {
-			fail(i, "department_code", "budget of %d for %s %s repeats line %d", b.Year, b.DistrictCode, b.DepartmentCode, j)
+			fail(i, "department_code", "budget of %d for %s repeats line %d", b.Year, budgetScope(b.DistrictCode, b.DepartmentCode), j)
 			continue
 		}
 		seen[k] = line
@@ -143,4 +143,13 @@ func keysOf[T any](xs []T, key func(T) string) []string {
 		out[i] = key(x)
 	}
 	return out
+}
+
+// budgetScope names what a budget is for: a department of a district, or
+// the whole district when department is blank.
+func budgetScope(district, department string) string {
+	if department == "" {
+		return district + " (district-wide)"
+	}
+	return district + " " + department
 }

@@ -114,10 +114,14 @@ func (d *doc) monthlyBars(title string, ss []series, through int) {
 type budgetBar struct {
 	label                     string
 	budget, accrued, forecast decimal.Decimal
+	// over: one of the district's budgets is forecast to be exceeded (a
+	// department's may be while the district's sum is not), as the
+	// portal's chart and the over_budget findings say.
+	over bool
 }
 
 // budgetBars draws, per district, its budget (grey) above its forecast
-// to the year's end (blue, red when above the budget), the part accrued
+// to the year's end (blue, red when one of its budgets is exceeded), the part accrued
 // to date darker, with the figures beside them. The chart and its title
 // are kept on one page.
 func (d *doc) budgetBars(title string, bars []budgetBar) {
@@ -143,7 +147,7 @@ func (d *doc) budgetBars(title string, bars []budgetBar) {
 		d.text(marginL, y, labelW-1, 2*barH+0.6, b.label, "R")
 		f.SetFillColor(170, 170, 170)
 		f.Rect(x0, y, length(b.budget, max, plotW), barH, "F")
-		if b.forecast.GreaterThan(b.budget) {
+		if b.over {
 			f.SetFillColor(220, 120, 120)
 		} else {
 			f.SetFillColor(140, 170, 210)
@@ -164,7 +168,7 @@ func (d *doc) budgetBars(title string, bars []budgetBar) {
 	for i, l := range []struct {
 		c    [3]int
 		text string
-	}{{[3]int{170, 170, 170}, "预算"}, {[3]int{40, 80, 140}, "累计计提"}, {[3]int{140, 170, 210}, "全年预测（未超预算）"}, {[3]int{220, 120, 120}, "全年预测（超出预算）"}} {
+	}{{[3]int{170, 170, 170}, "预算"}, {[3]int{40, 80, 140}, "累计计提"}, {[3]int{140, 170, 210}, "全年预测（未超预算）"}, {[3]int{220, 120, 120}, "全年预测（有预算超支）"}} {
 		x := marginL + labelW + float64(i)*36
 		f.SetFillColor(l.c[0], l.c[1], l.c[2])
 		f.Rect(x, ly+0.8, 3, 3, "F")

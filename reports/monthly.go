@@ -169,6 +169,7 @@ func renderPeriod(b *PeriodBundle, font Font) ([]byte, error) {
 			for ; i < len(b.Budgets) && b.Budgets[i].DistrictCode == c; i++ {
 				r := b.Budgets[i]
 				bar.budget, bar.accrued, bar.forecast = bar.budget.Add(r.Amount), bar.accrued.Add(r.Accrued), bar.forecast.Add(r.Forecast)
+				bar.over = bar.over || r.Over()
 			}
 			bars = append(bars, bar)
 		}
