@@ -19,6 +19,7 @@ import (
 
 	"cloudbill/app"
 	"cloudbill/billing"
+	"cloudbill/evaluation"
 	"cloudbill/store"
 )
 
@@ -110,6 +111,7 @@ var conflicts = []error{store.ErrPublished, store.ErrNotPublished, store.ErrConf
 func (s *Server) act(q *request, back string, do func() (string, error)) error {
 	msg, err := do()
 	var ie *app.InputError
+	var ym *evaluation.YearMissingError
 	switch {
 	case err == nil:
 		s.setFlash(q, true, msg)
@@ -119,6 +121,8 @@ func (s *Server) act(q *request, back string, do func() (string, error)) error {
 		return nil
 	case errors.As(err, &ie):
 		s.setFlash(q, false, "未完成："+ie.Error())
+	case errors.As(err, &ym): // publishing: the window's deadline falls in a year the calendar lacks
+		s.setFlash(q, false, fmt.Sprintf("未完成：工作日历缺少 %d 年，无法计算异议期（请先加载该年的日历）：%s", ym.Year, err))
 	case errors.Is(err, store.ErrNoObjection):
 		return fmt.Errorf("%w: %w", app.ErrNotFound, err)
 	case errors.Is(err, app.ErrNotFound) || errors.Is(err, store.ErrNoStatement):
@@ -542,17 +546,19 @@ func (s *Server) lineSignoff(q *request, v *view, l store.PortalLine) (lineSigno
 	if err != nil && !errors.Is(err, app.ErrRefused) {
 		return lineSignoff{}, err
 	}
-	names, err := s.app.Names(ctx)
-	if err != nil {
-		return lineSignoff{}, err
-	}
 	var mine []store.Objection
 	for _, o := range os {
 		if o.ResourceID == l.ResourceID && o.ItemCode == l.ItemCode && o.Version <= v.V.Version {
 			mine = append(mine, o)
 		}
 	}
-	ls.Objections = objectionRows(mine, names, q.scope)
+	if len(mine) > 0 {
+		names, err := s.app.Names(ctx)
+		if err != nil {
+			return lineSignoff{}, err
+		}
+		ls.Objections = objectionRows(mine, names, q.scope)
+	}
 	party, code := store.PartyProvider, q.scope.Provider
 	if q.scope.District != "" {
 		party, code = store.PartyDistrict, q.scope.District

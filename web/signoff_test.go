@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"cloudbill/app"
 	"cloudbill/billing"
@@ -603,4 +604,24 @@ func money(d interface{ StringFixed(int32) string }) string {
 		out = "-" + out
 	}
 	return out
+}
+
+// TestSignoffPublishWithoutCalendar: a window whose deadline falls in a
+// year the working-day calendar lacks cannot be opened; the office is
+// told so, and nothing is published.
+func TestSignoffPublishWithoutCalendar(t *testing.T) {
+	p := newDraftPortal(t, storetest.Open(t, store.EngineSQLite))
+	late := now.AddDate(0, 11, 10) // 20 December 2025: ten working days on is 2026
+	p.App.Now = func() time.Time { return late }
+	ops := p.as(t, "office")
+	code, loc, _ := p.post(t, ops, "/signoff/2024/publish", url.Values{"csrf": {p.csrf(t, ops)}, "version": {"2"}}, nil)
+	if code != http.StatusSeeOther {
+		t.Fatalf("publish: %d, want 303", code)
+	}
+	if msg, _ := p.flashOf(t, ops, loc); !strings.Contains(msg, "工作日历缺少 2026 年") {
+		t.Errorf("publish: flash %q", msg)
+	}
+	if h, _ := p.App.SignoffHead(context.Background(), 2024, 2); h.Publication != nil {
+		t.Error("published without a window")
+	}
 }
