@@ -531,6 +531,10 @@ type lineSignoff struct {
 	Action      string
 	SignoffHref string
 	MaxMiB      int
+	// LatestHref is the line on the year's latest version, a draft, when
+	// the page shows an older one: objections are made there.
+	LatestHref    string
+	LatestVersion int
 }
 
 func (s *Server) lineSignoff(q *request, v *view, l store.PortalLine) (lineSignoff, error) {
@@ -542,6 +546,10 @@ func (s *Server) lineSignoff(q *request, v *view, l store.PortalLine) (lineSigno
 	ls := lineSignoff{Head: head, State: stateName(head.Status, head.Publication, head.Approval), SignoffHref: signoffHref(v.Year, v.V.Version),
 		Action: fmt.Sprintf("/statements/%d/lines/%s/%s/objections%s", v.Year, url.PathEscape(l.ResourceID), url.PathEscape(l.ItemCode), versionQuery(v.V.Version)),
 		MaxMiB: store.MaxEvidenceBytes >> 20}
+	if len(v.Versions) > 0 && !head.Latest && v.Versions[0].Status == billing.StatementStatusDraft {
+		latest := v.Versions[0]
+		ls.LatestVersion, ls.LatestHref = latest.Version, lineHref(v.Year, latest.Version, l.ResourceID, l.ItemCode)+"#signoff"
+	}
 	os, err := s.app.Objections(ctx, app.ObjectionFilter{Actor: q.actor(), Year: v.Year})
 	if err != nil && !errors.Is(err, app.ErrRefused) {
 		return lineSignoff{}, err

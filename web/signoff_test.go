@@ -625,3 +625,31 @@ func TestSignoffPublishWithoutCalendar(t *testing.T) {
 		t.Error("published without a window")
 	}
 }
+
+// TestSignoffAccepted: an accepted objection shows as accepted and waiting
+// for its correction to the party that objected, and blocks the approval
+// until a version corrects it; the line's page of the issued version
+// points to the draft under review.
+func TestSignoffAccepted(t *testing.T) {
+	p := publishedPortal(t, storetest.Open(t, store.EngineSQLite))
+	ops, dist2 := p.as(t, "office"), p.signedIn(t, "dist2")
+	code, loc, _ := p.post(t, ops, "/signoff/2024/objections/2/resolve", url.Values{"csrf": {p.csrf(t, ops)}, "outcome": {"accepted"}, "reason": {"将更正后重新结算"}, "version": {"2"}}, nil)
+	if code != http.StatusSeeOther {
+		t.Fatalf("accept: %d", code)
+	}
+	if msg, _ := p.flashOf(t, ops, loc); !strings.Contains(msg, "已采纳") {
+		t.Errorf("accept: flash %q", msg)
+	}
+	_, page := get(t, dist2, p.URL+"/signoff/2024")
+	if row := between(page, `id="objection-2"`, "</tr>"); !strings.Contains(row, "已采纳（待更正）") || !strings.Contains(row, "将更正后重新结算") {
+		t.Errorf("the district sees objection 2 as %q", row)
+	}
+	_, page = get(t, ops, p.URL+"/signoff/2024")
+	if !strings.Contains(between(page, `class="missing"`, "</ul>"), "objection 2 (R2/MEM) was accepted") {
+		t.Error("the office's page does not say the accepted objection waits for its correction")
+	}
+	_, page = get(t, dist2, p.URL+"/statements/2024/lines/R2/MEM")
+	if !strings.Contains(page, `href="/statements/2024/lines/R2/MEM?version=2#signoff"`) || strings.Contains(page, `class="objection"`) {
+		t.Error("the line's page of version 1 does not point to version 2 under review (or offers to object on version 1)")
+	}
+}
