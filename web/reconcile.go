@@ -125,8 +125,12 @@ func (s *Server) reconcile(q *request) error {
 	res, err := s.app.Reconcile(app.WithActor(ctx, q.sess.User.Name, q.sess.User.Role), app.ReconcileInput{
 		Year: year, Version: sv.Version, Provider: code, Name: d.File, File: f})
 	var ie *app.InputError
+	var one metering.Problem // a file that is no table at all (empty, unreadable header)
+	if !errors.As(err, &d.Problems) && errors.As(err, &one) {
+		d.Problems = metering.Problems{one}
+	}
 	switch {
-	case errors.As(err, &d.Problems):
+	case d.Problems != nil:
 		s.render(q, http.StatusUnprocessableEntity, "reconcile", v)
 		return nil
 	case errors.As(err, &ie):

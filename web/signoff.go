@@ -613,6 +613,19 @@ func (s *Server) object(q *request) error {
 		http.Redirect(q.w, q.r, back, http.StatusSeeOther)
 		return nil
 	}
+	// A second click on the form: its objection is open already (app
+	// would refuse it too, in an error that names no state to show).
+	os, err := s.app.Objections(ctx, app.ObjectionFilter{Actor: q.actor(), Year: v.Year, Version: v.V.Version, Status: store.ObjectionOpen})
+	if err != nil && !errors.Is(err, app.ErrRefused) {
+		return err
+	}
+	for _, o := range os {
+		if o.ResourceID == l.ResourceID && o.ItemCode == l.ItemCode && (o.Party == store.PartyDistrict && o.Code == q.scope.District || o.Party == store.PartyProvider && o.Code == q.scope.Provider) {
+			s.setFlash(q, false, fmt.Sprintf("未完成：本方对该结算行的异议（编号 %d）尚待处理。", o.ID))
+			http.Redirect(q.w, q.r, back, http.StatusSeeOther)
+			return nil
+		}
+	}
 	in := app.ObjectInput{Actor: q.actor(), Year: v.Year, Version: v.V.Version, ResourceID: l.ResourceID, ItemCode: l.ItemCode, Reason: q.r.PostFormValue("reason")}
 	if f, fh, err := q.r.FormFile("evidence"); err == nil {
 		defer f.Close()

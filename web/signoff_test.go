@@ -365,6 +365,11 @@ func TestSignoffRefusals(t *testing.T) {
 		if code, _, _ := p.objectAs(t, prov, "R1/VCPU", "计费天数不符", nil); code != 303 {
 			t.Fatalf("provider objects: %d", code)
 		}
+		if code, loc, _ := p.objectAs(t, prov, "R1/VCPU", "计费天数不符", nil); code != 303 {
+			t.Errorf("the same objection again: %d, want 303", code)
+		} else if msg, _ := p.flashOf(t, prov, loc); !strings.Contains(msg, "尚待处理") {
+			t.Errorf("the same objection again: flash %q", msg)
+		}
 		// Resolving is the office's; the objection is of ctc's, 140200's and D1's scope.
 		for _, c := range []struct {
 			who  string
@@ -563,6 +568,10 @@ func TestReconcilePage(t *testing.T) {
 		code, _, page = p.postFile(t, prov, "/reconcile/2024", url.Values{"csrf": {tok}}, "bill", "bad.csv", []byte("resource_id,item_code,billable_days,quantity_days,gross\nR1,VCPU,many,4,1\n"))
 		if code != http.StatusUnprocessableEntity || !strings.Contains(page, "bad.csv:2") {
 			t.Errorf("a bad bill: %d, without its row named", code)
+		}
+		code, _, page = p.postFile(t, prov, "/reconcile/2024", url.Values{"csrf": {tok}}, "bill", "empty.csv", nil)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(page, "empty file") {
+			t.Errorf("an empty bill: %d, without the reason", code)
 		}
 		if code, _, _ := p.postFile(t, prov, "/reconcile/2024", nil, "bill", "ctc.csv", []byte(bill)); code != 403 {
 			t.Errorf("reconcile without the token: %d, want 403", code)
