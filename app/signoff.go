@@ -440,16 +440,16 @@ func (a *App) Publish(ctx context.Context, in PublishInput) error {
 	return nil
 }
 
-// carriedConfirmations are the confirmations of the version before st
-// (explicit or carried, never a lapse) whose party's lines are the same
-// in st.
+// carriedConfirmations are the confirmations of the latest version
+// before st that was published (explicit or carried, never a lapse) whose
+// party's lines are the same in st.
 func (a *App) carriedConfirmations(ctx context.Context, st *billing.Statement) ([]store.Confirmation, error) {
-	if st.Version == 1 {
-		return nil, nil
-	}
-	prev, err := a.DB.SignoffRecords(ctx, st.Year, st.Version-1)
-	if err != nil {
-		return nil, err
+	var prev store.SignoffRecords
+	for v := st.Version - 1; v >= 1 && prev.Publication == nil; v-- {
+		var err error
+		if prev, err = a.DB.SignoffRecords(ctx, st.Year, v); err != nil {
+			return nil, err
+		}
 	}
 	var out []store.Confirmation
 	for _, c := range prev.Confirmations {
