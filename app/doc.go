@@ -12,7 +12,8 @@
 // district office for its district's, within the window), Resolve and
 // Approve (the office); Signoff is a version's SignoffView (each party's
 // state, the objections in the actor's scope, the deadline, whether it is
-// approvable and why not), Objections and Evidence list and read the
+// approvable and why not, the actor's own party and the steps it May take
+// now), Objections and Evidence list and read the
 // objections; Issue refuses a version that was not approved unless
 // IssueInput.WithoutSignoff gives the reason. An action outside the
 // actor's role or scope is an error wrapping ErrRefused.

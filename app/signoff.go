@@ -305,6 +305,16 @@ type SignoffView struct {
 	// Missing says why not, one reason each.
 	Approvable bool
 	Missing    []string
+	// Own is the actor's own party (a provider or a district office with
+	// lines in the version; nil otherwise), and May what the actor may do
+	// now: the steps the portal offers (the use cases check again).
+	Own *PartyState
+	May SignoffSteps
+}
+
+// SignoffSteps are the sign-off steps an actor may take on a version now.
+type SignoffSteps struct {
+	Publish, Confirm, Object, Resolve, Approve bool
 }
 
 // ObjectionFilter selects the objections an actor sees: of Year (0: every
@@ -430,16 +440,16 @@ func (a *App) Publish(ctx context.Context, in PublishInput) error {
 	return nil
 }
 
-// carriedConfirmations are the confirmations of the version before st
-// (explicit or carried, never a lapse) whose party's lines are the same
-// in st.
+// carriedConfirmations are the confirmations of the latest version
+// before st that was published (explicit or carried, never a lapse) whose
+// party's lines are the same in st.
 func (a *App) carriedConfirmations(ctx context.Context, st *billing.Statement) ([]store.Confirmation, error) {
-	if st.Version == 1 {
-		return nil, nil
-	}
-	prev, err := a.DB.SignoffRecords(ctx, st.Year, st.Version-1)
-	if err != nil {
-		return nil, err
+	var prev store.SignoffRecords
+	for v := st.Version - 1; v >= 1 && prev.Publication == nil; v-- {
+		var err error
+		if prev, err = a.DB.SignoffRecords(ctx, st.Year, v); err != nil {
+			return nil, err
+		}
 	}
 	var out []store.Confirmation
 	for _, c := range prev.Confirmations {
@@ -861,6 +871,7 @@ func (a *App) signoffView(ctx context.Context, ac Actor, st *billing.Statement, 
 	}
 	v := viewOf(st, recs, latest, a.Today())
 	v.Objections = visibleObjections(ac, recs.Objections)
+	v.Own, v.May = stepsOf(ac, v)
 	return v, nil
 }
 
@@ -1055,4 +1066,36 @@ func (a *App) issueGate(ctx context.Context, in IssueInput, st *billing.Statemen
 		return nil, fmt.Errorf("issue %d: version %d is %w: %s (or issue it with --without-signoff REASON)", st.Year, st.Version, ErrNotApproved, strings.Join(missing, "; "))
 	}
 	return &recs, nil
+}
+
+// stepsOf is the actor's party in v and the steps it may take now, by
+// the rules of Publish, Confirm, Object, Resolve and Approve.
+func stepsOf(ac Actor, v SignoffView) (*PartyState, SignoffSteps) {
+	var may SignoffSteps
+	open := v.Status == billing.StatementStatusDraft && v.Latest
+	review := open && v.Publication != nil && v.Approval == nil
+	if ac.role() == RoleOffice {
+		may.Publish = open && v.Publication == nil
+		may.Approve = review && v.Approvable
+		for _, o := range v.Objections {
+			may.Resolve = may.Resolve || o.Status == store.ObjectionOpen
+		}
+	}
+	party, code, ok := ac.party()
+	if !ok {
+		return nil, may
+	}
+	list := v.Providers
+	if party == store.PartyDistrict {
+		list = v.Districts
+	}
+	for i := range list {
+		if s := &list[i]; s.Code == code {
+			answering := review && s.State != PartyConfirmed && s.State != PartyLapsed && (party == store.PartyProvider || v.WindowOpen)
+			may.Object = answering
+			may.Confirm = answering && s.Open == 0
+			return s, may
+		}
+	}
+	return nil, may
 }

@@ -195,6 +195,17 @@ func TestSignoffFlow(t *testing.T) {
 		if len(v.Providers) != 2 || len(v.Districts) != 3 {
 			t.Fatalf("%d providers, %d districts", len(v.Providers), len(v.Districts))
 		}
+		for _, c := range []struct {
+			ac   Actor
+			want SignoffSteps
+		}{
+			{office, SignoffSteps{}}, {ctc, SignoffSteps{Confirm: true, Object: true}}, {city, SignoffSteps{Confirm: true, Object: true}},
+			{dept, SignoffSteps{}}, {finance, SignoffSteps{}},
+		} {
+			if v, _ := a.Signoff(ctx, SignoffInput{Actor: c.ac, Year: 2024}); v.May != c.want || (c.want.Confirm && v.Own == nil) {
+				t.Errorf("%s may %+v (own %v), want %+v", c.ac.User, v.May, v.Own, c.want)
+			}
+		}
 
 		clock.set("2025-01-07 10:00")
 		must(t, a.Confirm(ctx, ConfirmInput{Actor: ctc, Year: 2024}))
@@ -259,6 +270,12 @@ func TestSignoffFlow(t *testing.T) {
 		}
 
 		clock.set("2025-01-08 15:00")
+		if v, _ := a.Signoff(ctx, SignoffInput{Actor: cuc, Year: 2024}); v.May.Confirm || !v.May.Object || v.Own.State != PartyObjected {
+			t.Errorf("cuc with an open objection may %+v, state %s", v.May, v.Own.State)
+		}
+		if v, _ := a.Signoff(ctx, SignoffInput{Actor: office, Year: 2024}); !v.May.Resolve || v.May.Approve || v.May.Publish {
+			t.Errorf("the office with open objections may %+v", v.May)
+		}
 		must(t, a.Resolve(ctx, ResolveInput{Actor: office, ID: rejected, Outcome: store.ObjectionRejected, Reason: "停用申请未获批准，资源仍在计费期内"}))
 		if err := a.Resolve(ctx, ResolveInput{Actor: office, ID: rejected, Outcome: store.ObjectionRejected, Reason: "again"}); !errors.Is(err, store.ErrResolved) {
 			t.Errorf("second resolution: %v", err)
@@ -425,6 +442,9 @@ func TestSignoffLapse(t *testing.T) {
 		}
 		if n, _ := a.LapseSignoffs(ctx); n != 0 {
 			t.Errorf("the second night lapses %d again", n)
+		}
+		if v, _ := a.Signoff(ctx, SignoffInput{Actor: yanggao, Year: 2024}); v.May != (SignoffSteps{}) || v.WindowOpen {
+			t.Errorf("a district after the window may %+v", v.May)
 		}
 		v, err := a.Signoff(ctx, SignoffInput{Year: 2024})
 		must(t, err)
