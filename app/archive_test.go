@@ -51,7 +51,7 @@ func closedYear(t *testing.T, db *store.DB) *app.App {
 	if _, err := a.Settle(ctx, app.YearInput{Year: 2024}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Issue(ctx, app.YearInput{Year: 2024}); err != nil {
+	if _, err := a.Issue(ctx, app.IssueInput{Year: 2024, WithoutSignoff: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	return a

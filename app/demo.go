@@ -159,14 +159,25 @@ func Demo(ctx context.Context, in DemoInput, w io.Writer, log *slog.Logger) (Dem
 	}
 	sum.Findings = len(inYear)
 
+	// Settle, sign off and issue on a clock of January of the next year
+	// (docs/signoff.md, the demo).
+	at, restore := ap.demoClock(year)
 	done = step("settle", "year %d", year)
 	res, err := ap.Settle(ctx, YearInput{Year: year})
 	if err != nil {
+		restore()
 		return sum, err
 	}
 	done()
+	issue, err := ap.demoSignoff(ctx, res.Statement, at, w)
+	if err != nil {
+		restore()
+		return sum, err
+	}
 	done = step("issue", "version %d", res.Statement.Version)
-	if sum.Version, err = ap.Issue(ctx, YearInput{Year: year}); err != nil {
+	sum.Version, err = ap.Issue(ctx, issue)
+	restore()
+	if err != nil {
 		return sum, err
 	}
 	done()

@@ -44,8 +44,8 @@ const (
 func Yesterday(now time.Time) metering.Date { return metering.DateOf(now).AddDays(-1) }
 
 // NightlyJob ingests every new file of the inbox named by in, then
-// refreshes the findings as of asOf(). Each step commits on its own; both
-// are safe to run again.
+// refreshes the findings as of asOf() and records the sign-off lapses.
+// Each step commits on its own; all are safe to run again.
 func (a *App) NightlyJob(in IngestInput, asOf func() metering.Date) JobFunc {
 	return func(ctx context.Context) (JobResult, error) {
 		day := asOf()
@@ -67,6 +67,15 @@ func (a *App) NightlyJob(in IngestInput, asOf func() metering.Date) JobFunc {
 			return res, err // names the step and the date already
 		}
 		res.Counts[CountFindings] = int64(len(fs))
+		// The districts that did not answer a published draft in time are
+		// confirmed by lapse (docs/signoff.md).
+		lapsed, err := a.LapseSignoffs(ctx)
+		if lapsed > 0 {
+			res.Counts[CountLapsed] = int64(lapsed)
+		}
+		if err != nil {
+			return res, fmt.Errorf("sign-off lapses: %w", err)
+		}
 		if sum.Failed > 0 {
 			// The findings are refreshed all the same; the run is failed so
 			// that the operator looks at the inbox's failed/ folder.

@@ -132,7 +132,7 @@ func (a *App) report(ctx context.Context, in ReportInput, st *billing.Statement,
 // documentInputs returns what the documents of st print besides its own
 // rows: for an issued version, the snapshot issuing froze; for a draft,
 // and for a version issued before cloudbill kept snapshots, the live
-// tables (liveInputs).
+// tables (liveInputs), and for a draft its current sign-off records.
 func (a *App) documentInputs(ctx context.Context, st *billing.Statement) (store.Snapshot, error) {
 	if st.Status == billing.StatementStatusIssued {
 		snap, ok, err := a.DB.StatementSnapshot(ctx, st.Year, st.Version)
@@ -144,8 +144,14 @@ func (a *App) documentInputs(ctx context.Context, st *billing.Statement) (store.
 		}
 		a.Log.Warn("this version was issued before cloudbill froze what its documents print: they print today's names, calendar, obligations, findings and scores",
 			"year", st.Year, "version", st.Version)
+		return a.liveInputs(ctx, st.Year)
 	}
-	return a.liveInputs(ctx, st.Year)
+	in, err := a.liveInputs(ctx, st.Year)
+	if err != nil {
+		return in, err
+	}
+	in.Signoff, err = a.draftSignoff(ctx, st) // its current state
+	return in, err
 }
 
 // liveInputs reads from the live tables what the year's documents print
@@ -242,6 +248,7 @@ func (a *App) writeDocuments(dir string, st *billing.Statement, in store.Snapsho
 		Windows:     reports.WindowsOf(in.Events),
 		Calendar:    in.Calendar,
 		Replaces:    replaces,
+		Signoff:     signoffDocument(st, in.Signoff),
 	}
 	paths, err := reports.WriteDocuments(dir, b, font)
 	if err != nil {

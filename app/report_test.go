@@ -112,7 +112,7 @@ func TestIssuedDocumentsNeverChange(t *testing.T) {
 		if _, err := a.Settle(ctx, YearInput{Year: 2024}); err != nil {
 			t.Fatal(err)
 		}
-		v, err := a.Issue(ctx, YearInput{Year: 2024})
+		v, err := a.Issue(ctx, IssueInput{Year: 2024, WithoutSignoff: "test"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,6 +131,18 @@ func TestIssuedDocumentsNeverChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The sign-off records as they stand, and who issued it (kept in
+		// the snapshot only).
+		recs, err := db.SignoffRecords(ctx, 2024, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap, _, err := db.StatementSnapshot(ctx, 2024, v); err != nil || snap.Signoff == nil {
+			t.Fatalf("snapshot sign-off: %v", err)
+		} else {
+			recs.Issue = snap.Signoff.Issue
+		}
+		live.Signoff = &recs
 		liveDir := t.TempDir()
 		if _, err := writeEvaluationCSVs(2024, liveDir, live); err != nil {
 			t.Fatal(err)
@@ -279,7 +291,7 @@ func TestTamperedStatementIsNeitherReportedNorIssued(t *testing.T) {
 		if _, err := a.Report(ctx, ReportInput{Year: 2024, Out: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "the database was changed behind cloudbill's back") {
 			t.Errorf("report: %v", err)
 		}
-		if _, err := a.Issue(ctx, YearInput{Year: 2024}); err == nil || !strings.Contains(err.Error(), "its rows hash to") {
+		if _, err := a.Issue(ctx, IssueInput{Year: 2024, WithoutSignoff: "test"}); err == nil || !strings.Contains(err.Error(), "its rows hash to") {
 			t.Errorf("issue: %v", err)
 		}
 	})

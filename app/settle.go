@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"cloudbill/billing"
@@ -166,6 +167,9 @@ func (a *App) Settle(ctx context.Context, in YearInput) (SettleResult, error) {
 	a.Log.Debug("settle: save", "seconds", time.Since(t0).Seconds())
 	detail := fmt.Sprintf("unchanged: version %d already holds these %d lines", st.Version, len(st.Lines))
 	if saved {
+		if err := a.closeAccepted(ctx, year, st.Version); err != nil {
+			return SettleResult{Statement: st, Saved: saved}, fmt.Errorf("settle %d: version %d stored: %w", year, st.Version, err)
+		}
 		a.Log.Info("settled", "year", year, "version", st.Version, "lines", len(st.Lines), "gross", st.Gross.StringFixed(2), "net", st.Net.StringFixed(2))
 		detail = fmt.Sprintf("saved: %d lines, gross %s, net %s", len(st.Lines), st.Gross.StringFixed(2), st.Net.StringFixed(2))
 	}
@@ -176,14 +180,42 @@ func (a *App) Settle(ctx context.Context, in YearInput) (SettleResult, error) {
 	return SettleResult{Statement: st, Saved: saved}, nil
 }
 
+// IssueInput names the year whose latest draft is issued, who issues it
+// (Actor; the zero Actor is the operator on the command line, else an
+// account of the finance bureau) and, to issue a version that was not
+// approved, the reason (WithoutSignoff; docs/signoff.md).
+type IssueInput struct {
+	Year           int
+	WithoutSignoff string
+	Actor          Actor
+}
+
+// Validate checks the year, the reason and the issuer's role.
+func (in IssueInput) Validate() error {
+	if err := ValidateYear(in.Year); err != nil {
+		return err
+	}
+	if in.WithoutSignoff != "" {
+		if err := validateText("without-signoff", in.WithoutSignoff, true, 500); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Issue freezes the year's latest draft as issued and returns its version.
-// The draft is read back and checked against its fingerprint, and what its
-// documents print (liveInputs: names, catalogue, calendar, policy,
-// obligations, findings, scores), read just before, is stored with it in
-// the transaction that issues it.
-func (a *App) Issue(ctx context.Context, in YearInput) (int, error) {
+// The version must be approved (docs/signoff.md), unless WithoutSignoff
+// gives the reason to issue it anyway. The draft is read back and checked
+// against its fingerprint, and what its documents print (liveInputs:
+// names, catalogue, calendar, policy, obligations, findings, scores, and
+// the sign-off records with who issued it), read just before, is stored
+// with it in the transaction that issues it.
+func (a *App) Issue(ctx context.Context, in IssueInput) (int, error) {
 	if err := in.Validate(); err != nil {
 		return 0, err
+	}
+	if r := in.Actor.role(); r != "" && r != RoleFinance {
+		return 0, refuse(in.Actor, "only 市财政局 (role finance) issues a statement")
 	}
 	st, err := a.DB.Statement(ctx, in.Year, 0)
 	if err != nil {
@@ -192,16 +224,34 @@ func (a *App) Issue(ctx context.Context, in YearInput) (int, error) {
 	if st.Status == billing.StatementStatusIssued {
 		return 0, fmt.Errorf("issue %d: %d version %d: %w", in.Year, in.Year, st.Version, store.ErrIssued)
 	}
+	recs, err := a.issueGate(ctx, in, st)
+	if err != nil {
+		return 0, err
+	}
 	snap, err := a.liveInputs(ctx, in.Year)
 	if err != nil {
 		return 0, fmt.Errorf("issue %d: %w", in.Year, err)
 	}
+	at := a.now().UTC().Truncate(time.Second)
+	user, role := in.Actor.User, in.Actor.Role
+	if user == "" {
+		user, role = actorOf(ctx) // the operator (WithActor, else the system user)
+	}
+	recs.Issue = &store.Issuance{User: user, Role: role, At: at, WithoutSignoff: strings.TrimSpace(in.WithoutSignoff)}
+	snap.Signoff = recs
 	v, err := a.DB.IssueStatement(ctx, store.IssueInput{Year: in.Year, Version: st.Version, SHA256: st.SHA256,
-		IssuedAt: a.now().UTC().Truncate(time.Second), Snapshot: snap})
+		IssuedAt: at, Snapshot: snap})
 	if err != nil {
 		return 0, fmt.Errorf("issue %d: %w", in.Year, err)
 	}
-	a.Log.Info("issued", "year", in.Year, "version", v, "sha256", st.SHA256)
+	detail := "without sign-off: " + recs.Issue.WithoutSignoff
+	if recs.Approval != nil {
+		detail = "approved by " + recs.Approval.User
+	}
+	if err := a.audit(ctx, in.Actor, store.AuditActionIssue, in.Year, versionSubject(v), detail+", sha256 "+st.SHA256); err != nil {
+		return v, fmt.Errorf("issue %d: version %d issued, but the audit trail did not take it: %w", in.Year, v, err)
+	}
+	a.Log.Info("issued", "year", in.Year, "version", v, "sha256", st.SHA256, "without_signoff", recs.Issue.WithoutSignoff)
 	return v, nil
 }
 

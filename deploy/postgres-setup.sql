@@ -24,12 +24,14 @@
 --          `summaries`, `report --month|--quarter`: writes metering,
 --          rejects, findings (the over_budget ones too), job history and
 --          locks; inserts draft statements (never updates or deletes one);
---          creates TEMPORARY tables (the ingester's staging). It cannot
+--          creates TEMPORARY tables (the ingester's staging); appends the
+--          sign-off records (cloudbill signoff, the portal). It cannot
 --          load or change reference data, delete or change events, issue,
 --          or touch a snapshot.
 --   issuer `cloudbill issue`: executes issue_statement (migration 0018),
 --          which runs as the owner and checks the draft's rows against its
---          fingerprint before issuing; writes job history and locks.
+--          fingerprint before issuing; writes job history and locks,
+--          and appends the issue to the audit trail.
 --   reader `cloudbill report` (of issued versions), `jobs`, `diff`, the
 --          portal: reads, nothing else.
 -- Every role but the owner reads every table. Nobody but the owner creates,
@@ -182,6 +184,14 @@ FROM (VALUES
     -- INSERT and SELECT only, and its triggers refuse UPDATE and DELETE
     (:'loader', 'INSERT', 'audit'),
     (:'issuer', 'INSERT', 'audit'),
+    -- the sign-off of a draft (docs/signoff.md: cloudbill signoff and the
+    -- portal run as the daemon): records are appended, an objection is
+    -- resolved and closed; nothing is deleted
+    (:'daemon', 'INSERT', 'signoff_publications'),
+    (:'daemon', 'INSERT', 'signoff_confirmations'),
+    (:'daemon', 'INSERT, UPDATE', 'signoff_objections'),
+    (:'daemon', 'INSERT', 'signoff_evidence'),
+    (:'daemon', 'INSERT', 'signoff_approvals'),
     -- issuer: issue_statement does the rest, as the owner
     (:'issuer', 'INSERT, UPDATE, DELETE', 'job_runs'),
     (:'issuer', 'INSERT, UPDATE, DELETE', 'locks')
@@ -202,7 +212,8 @@ BEGIN
         'calendar', 'events', 'files', 'rejects', 'usage', 'usage_months', 'activity', 'activity_idle_months',
         'summary_state', 'findings', 'job_runs', 'locks', 'statements', 'statement_lines', 'statement_runs',
         'statement_departments', 'statement_districts', 'statement_snapshots',
-        'users', 'sessions', 'login_failures', 'audit', 'archives', 'budgets', 'budget_forecasts', 'budget_findings']) ORDER BY 1
+        'users', 'sessions', 'login_failures', 'audit', 'archives', 'budgets', 'budget_forecasts', 'budget_findings',
+        'signoff_publications', 'signoff_confirmations', 'signoff_objections', 'signoff_evidence', 'signoff_approvals']) ORDER BY 1
     LOOP
         RAISE WARNING 'table % is not in deploy/postgres-setup.sql: every role reads it, none writes it', t;
     END LOOP;

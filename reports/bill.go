@@ -238,6 +238,9 @@ func renderBill(b *Bundle, dir *directory, font Font, sc scope) ([]byte, error) 
 	}
 	d.title(title, subtitle)
 	d.statusBlock(st)
+	if sc.department == "" {
+		d.signoffNotice(b.Signoff)
+	}
 
 	var lines []billing.Line
 	for _, l := range st.Lines {
@@ -392,8 +395,15 @@ func renderBill(b *Bundle, dir *directory, font Font, sc scope) ([]byte, error) 
 		parties = append(parties, "服务商："+dir.providerName(code))
 	}
 	parties = append(parties, financeOffice(dir, sc.district))
+	if sc.department == "" {
+		d.setSeals(b.districtSignoff(sc.district), dir, "", "", sc.district)
+	}
 	if err := d.closing("五、结算金额", "考核后应付金额", net, []string{"付款单位", scopeName}, parties); err != nil {
 		return nil, err
+	}
+	if sc.department == "" {
+		d.signoffRecords(b.districtSignoff(sc.district), dir, sc.district)
+		d.objectionAppendix(b.districtSignoff(sc.district), dir, sc.district)
 	}
 	return d.bytes()
 }

@@ -41,6 +41,11 @@ type Bundle struct {
 	// Replaces is the issued version this issued one replaces (nil: none):
 	// the statement's appendix lists what changed against it.
 	Replaces *billing.Statement
+	// Signoff is the version's sign-off (nil: none to print, a draft not
+	// published for review or a version issued before cloudbill kept it):
+	// the statement's and the district bills' seal blocks, records and
+	// objection appendix (signoff.go).
+	Signoff *Signoff
 }
 
 // Window is what a resource's lifecycle events fix for its bill

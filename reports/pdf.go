@@ -58,6 +58,10 @@ type doc struct {
 	heading string       // a section heading waiting for what follows it
 	tab     *table       // the table being collected, nil outside tables
 
+	// seals are the sign-off records printed in a party's signature and
+	// seal block, by the party's name (setSeals; nil: none).
+	seals map[string][]string
+
 	// overflows lists text that could not be fitted into its box (a code
 	// broken, a line wider than its cell); the tests require none.
 	overflows []string

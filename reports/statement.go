@@ -126,11 +126,21 @@ const sigBoxW, sigBoxH, sigGapW = 56.0, 40.0, 6.0
 // sigRowH is the height of one row of signature boxes: the box grows with
 // a party's name beyond two lines.
 func (d *doc) sigRowH(parties []string) float64 {
-	n := 2
+	n, notes := 2, 0
 	for _, p := range parties {
 		n = max(n, len(d.wrap(p, sigBoxW, sizeBody)))
+		notes = max(notes, len(d.sealLines(p)))
 	}
-	return sigBoxH + float64(n-2)*lineH(sizeBody)
+	return sigBoxH + float64(n-2)*lineH(sizeBody) + float64(notes)*lineH(sizeSmall)
+}
+
+// sealLines are the sign-off records printed in party's block, wrapped.
+func (d *doc) sealLines(party string) []string {
+	var out []string
+	for _, s := range d.seals[party] {
+		out = append(out, d.wrap(s, sigBoxW-3, sizeSmall)...)
+	}
+	return out
 }
 
 // signaturesH is the height of the signature and seal blocks with their
@@ -160,10 +170,15 @@ func (d *doc) signatures(parties []string) {
 			d.f.Rect(x, y, sigBoxW, boxH, "D")
 			d.setSize(sizeBody)
 			d.bold(true)
-			for j, l := range d.wrap(party, sigBoxW, sizeBody) {
+			name := d.wrap(party, sigBoxW, sizeBody)
+			for j, l := range name {
 				d.text(x, y+2+float64(j)*lineH(sizeBody), sigBoxW, lineH(sizeBody), l, "C")
 			}
 			d.bold(false)
+			d.setSize(sizeSmall)
+			for j, l := range d.sealLines(party) {
+				d.text(x+1.5, y+2.5+float64(max(2, len(name)))*lineH(sizeBody)+float64(j)*lineH(sizeSmall), sigBoxW-3, lineH(sizeSmall), l, "L")
+			}
 			d.setSize(sizeTable)
 			for j, l := range []string{"负责人：", "经办人：", "日期：      年    月    日"} {
 				d.text(x+1, y+boxH-19+float64(j)*5.5, sigBoxW-2, 5, l, "L")
@@ -208,6 +223,7 @@ func renderStatement(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	}
 	d.title(title, fmt.Sprintf("（%d 年度）", st.Year))
 	d.statusBlock(st)
+	d.signoffNotice(b.Signoff)
 	d.setSize(sizeSmall)
 	d.para("结算单指纹（结算明细规范 CSV 的 SHA-256）："+st.SHA256, sizeSmall)
 	d.gap(2)
@@ -302,10 +318,13 @@ func renderStatement(b *Bundle, dir *directory, font Font) ([]byte, error) {
 	for _, p := range providerCodes(st) {
 		parties = append(parties, "服务商："+dir.providerName(p))
 	}
+	d.setSeals(b.Signoff, dir, parties[0], parties[1], "")
 	if err := d.closing("五、结算金额", "应付总额", st.Net,
 		[]string{"原价合计", d.yuan() + money(st.Gross) + " 元", "考核后合计", d.yuan() + money(st.Net) + " 元"}, parties); err != nil {
 		return nil, err
 	}
+	d.signoffRecords(b.Signoff, dir, "")
+	d.objectionAppendix(b.Signoff, dir, "")
 	if b.Replaces != nil {
 		d.changeList(b.Replaces, st)
 	}

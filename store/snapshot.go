@@ -36,6 +36,10 @@ type Snapshot struct {
 	// Events are the lifecycle events the bills print billing windows and
 	// approvals from (confirmation letters, releases).
 	Events []metering.Event
+	// Signoff are the version's sign-off records as they stood when it
+	// was issued, with who issued it (nil in a version issued before
+	// cloudbill kept them, docs/signoff.md).
+	Signoff *SignoffRecords
 }
 
 // StatementSnapshot returns the snapshot of an issued version, checked
@@ -76,6 +80,7 @@ WHERE s.year = ? AND s.version = ?`), year, version)
 	if err != nil {
 		return snap, false, fmt.Errorf("statement %d version %d: %w", year, version, err)
 	}
+	snap.Signoff.setVersion(year, version)
 	return snap, true, nil
 }
 
@@ -108,6 +113,7 @@ type (
 		Findings    []snapFinding    `json:"findings"`
 		Scores      []snapScore      `json:"scores"`
 		Events      []snapEvent      `json:"events,omitempty"`
+		Signoff     *snapSignoff     `json:"signoff,omitempty"`
 	}
 	snapEvent struct {
 		ResourceID string `json:"resource_id"`
@@ -235,6 +241,7 @@ func encodeSnapshot(s Snapshot) ([]byte, error) {
 	for _, x := range s.Scores {
 		doc.Scores = append(doc.Scores, snapScore{x.ProviderCode, x.Period, string(x.Dimension), string(x.Evaluator), Dec(x.Score)})
 	}
+	doc.Signoff = encodeSignoff(s.Signoff)
 	return json.Marshal(doc)
 }
 
@@ -298,6 +305,7 @@ func decodeSnapshot(b []byte) (Snapshot, error) {
 		}
 		s.Events = append(s.Events, e)
 	}
+	s.Signoff = p.signoff(doc.Signoff)
 	if p.err != nil {
 		return Snapshot{}, fmt.Errorf("snapshot: %w", p.err)
 	}

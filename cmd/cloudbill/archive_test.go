@@ -49,7 +49,7 @@ func closedYearDSN(t *testing.T, e store.Engine) string {
 	if _, err := a.Settle(ctx, app.YearInput{Year: 2024}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Issue(ctx, app.YearInput{Year: 2024}); err != nil {
+	if _, err := a.Issue(ctx, app.IssueInput{Year: 2024, WithoutSignoff: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	return dsn

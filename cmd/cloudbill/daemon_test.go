@@ -187,6 +187,7 @@ func TestLeastPrivilegeRole(t *testing.T) {
 
 	// The loader loads; the daemon may not.
 	ref := leastPrivilegeReference()
+	ref.Calendar = append(ref.Calendar, evaluation.CalendarDay{Day: metering.MustDate("2025-01-01"), Kind: evaluation.DayHoliday, Name: "元旦"}) // the sign-off window
 	if _, err := appAs(as("loader")).LoadSet(ctx, ref); err != nil {
 		t.Fatalf("the loader loads reference data: %v", err)
 	}
@@ -216,14 +217,52 @@ func TestLeastPrivilegeRole(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("the daemon settles: %v", err)
 	}
-	if _, err := da.Issue(ctx, app.YearInput{Year: 2024}); err == nil {
+	if _, err := da.Issue(ctx, app.IssueInput{Year: 2024, WithoutSignoff: "test"}); err == nil {
 		t.Error("the daemon issued a statement")
 	}
 
-	// The issuer issues, recorded in the job history.
+	// The daemon (the portal, cloudbill signoff) signs the draft off
+	// (docs/signoff.md); it may not rewrite the records.
+	office := app.Actor{User: "ops", Role: "office"}
+	for _, step := range []func() error{
+		func() error { return da.Publish(ctx, app.PublishInput{Actor: office, Year: 2024}) },
+		func() error {
+			_, err := da.Object(ctx, app.ObjectInput{Actor: app.Actor{User: "dist", Role: "district", District: "140200"}, Year: 2024, ResourceID: "R1", ItemCode: "VCPU",
+				Reason: "x", Evidence: strings.NewReader("evidence"), EvidenceName: "e.txt"})
+			return err
+		},
+		func() error {
+			return da.Resolve(ctx, app.ResolveInput{Actor: office, ID: 1, Outcome: store.ObjectionRejected, Reason: "no"})
+		},
+		func() error {
+			return da.Confirm(ctx, app.ConfirmInput{Actor: app.Actor{User: "prov", Role: "provider", Provider: "ctc"}, Year: 2024})
+		},
+		func() error {
+			return da.Confirm(ctx, app.ConfirmInput{Actor: app.Actor{User: "dist", Role: "district", District: "140200"}, Year: 2024})
+		},
+		func() error { return da.Approve(ctx, app.ApproveInput{Actor: office, Year: 2024}) },
+	} {
+		if err := step(); err != nil {
+			t.Fatalf("the daemon signs off: %v", err)
+		}
+	}
+	signoffAttempts := []storetest.Attempt{
+		{Name: "delete a confirmation", SQL: `DELETE FROM signoff_confirmations`},
+		{Name: "rewrite an approval", SQL: `UPDATE signoff_approvals SET user_name = 'x'`},
+		{Name: "delete an objection's evidence", SQL: `DELETE FROM signoff_evidence`},
+		{Name: "rewrite a publication", SQL: `UPDATE signoff_publications SET deadline = DATE '2030-01-01'`},
+	}
+	for _, p := range storetest.Refusals(t, d, signoffAttempts) {
+		t.Errorf("daemon: %s", p)
+	}
+	for _, p := range storetest.Refusals(t, as("issuer"), append(signoffAttempts, storetest.Attempt{Name: "approve", SQL: `INSERT INTO signoff_approvals (year, version, user_name, role, at, sha256) VALUES (2024, 1, 'x', 'office', now(), 'x')`})) {
+		t.Errorf("issuer: %s", p)
+	}
+
+	// The issuer issues the approved version, recorded in the job history.
 	ia := appAs(as("issuer"))
 	if _, err := ia.Recorded(ctx, "issue", func(ctx context.Context) (app.JobResult, error) {
-		_, err := ia.Issue(ctx, app.YearInput{Year: 2024})
+		_, err := ia.Issue(ctx, app.IssueInput{Year: 2024, Actor: app.Actor{User: "fin", Role: "finance"}})
 		return app.JobResult{}, err
 	}); err != nil {
 		t.Fatalf("the issuer issues: %v", err)
@@ -267,7 +306,7 @@ func TestLeastPrivilegeRole(t *testing.T) {
 	for _, name := range storetest.ShadowRewrite(ctx, t, d, 2024, 1) {
 		t.Errorf("daemon, through shadow tables: accepted: %s", name)
 	}
-	if _, err := appAs(as("reader")).Issue(ctx, app.YearInput{Year: 2024}); err == nil {
+	if _, err := appAs(as("reader")).Issue(ctx, app.IssueInput{Year: 2024, WithoutSignoff: "test"}); err == nil {
 		t.Error("the reader issued")
 	}
 

@@ -106,6 +106,7 @@ func init() {
 		"summaries": {"check (or --rebuild) the usage summaries the settlement and the findings read", cmdSummaries},
 		"settle":    {"compute the year's settlement as a new draft version", cmdSettle},
 		"issue":     {"freeze the year's draft statement as issued", cmdIssue},
+		"signoff":   {"sign off a draft: publish, confirm, object, resolve, approve, status (docs/signoff.md)", cmdSignoff},
 		"diff":      {"list per line what changed between two versions (default: the latest issued against the latest)", cmdDiff},
 		"versions":  {"list the year's statement versions: status, dates, lines, totals, fingerprint", cmdVersions},
 		"report":    {"write the year's PDF, CSV and XLSX documents, or a month's or a quarter's report", cmdReport},

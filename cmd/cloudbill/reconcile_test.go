@@ -178,7 +178,7 @@ func TestAuditAndReconcileCommands(t *testing.T) {
 				t.Errorf("stateless reconcile: %+v %v", r, err)
 			}
 			// Once the draft is issued there is none: name the version.
-			run(0, "issue", "--year", "2024")
+			run(0, "issue", "--year", "2024", "--without-signoff", "test")
 			if got := run(1, "reconcile", "--year", "2024", "--provider", "ctc", "--out", out, bill); !strings.Contains(got, "no draft version") {
 				t.Errorf("reconcile without a draft:\n%s", got)
 			}

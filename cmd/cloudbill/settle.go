@@ -64,13 +64,24 @@ func settle(ctx context.Context, c *cli, a *app.App, year int) (int, error) {
 }
 
 func cmdIssue(ctx context.Context, c *cli, args []string) error {
-	in, err := yearFlag(c, "issue", args)
-	if err != nil {
+	fs := newFlags(c, "issue", "")
+	var in app.IssueInput
+	fs.IntVar(&in.Year, "year", 0, "settlement year, e.g. 2024 (required)")
+	as := fs.String("as", "", "the issuing account (role finance), named on the statement (default: the operator)")
+	fs.StringVar(&in.WithoutSignoff, "without-signoff", "", "issue a version that was not approved, for this reason (recorded in the audit trail, printed on the statement)")
+	if err := parseNoArgs(fs, args); err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
 		return err
 	}
 	return c.withApp(ctx, func(a *app.App) error {
 		var v int
-		_, err := a.Recorded(ctx, "issue", func(ctx context.Context) (app.JobResult, error) {
+		var err error
+		if in.Actor, err = a.ActorByName(ctx, *as); err != nil {
+			return err
+		}
+		_, err = a.Recorded(ctx, "issue", func(ctx context.Context) (app.JobResult, error) {
 			res := app.JobResult{Scope: fmt.Sprintf("year=%d", in.Year), Counts: map[string]int64{}}
 			var err error
 			v, err = a.Issue(ctx, in)

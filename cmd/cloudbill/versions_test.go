@@ -45,7 +45,7 @@ func TestVersionFlow(t *testing.T) {
 			run("ingest", "--inbox", inbox)
 			run("findings", "--as-of", "2024-12-31")
 			run("settle", "--year", "2024")
-			run("issue", "--year", "2024")
+			run("issue", "--year", "2024", "--without-signoff", "test")
 
 			// A correction: R1 used 2 vCPU on 30 June, not 4.
 			writeFiles(t, inbox, map[string]string{"fix.csv": ingestUsageHeader + "2024-06-30,R1,VCPU,2\n"})
@@ -62,7 +62,7 @@ func TestVersionFlow(t *testing.T) {
 			if !strings.Contains(diff, "version 1 → 2, 1 line(s) changed") || !strings.Contains(diff, "82.62→80.66") {
 				t.Errorf("diff:\n%s", diff)
 			}
-			run("issue", "--year", "2024")
+			run("issue", "--year", "2024", "--without-signoff", "test")
 			vs = run("versions", "--year", "2024")
 			if !strings.Contains(vs, "superseded (by 2)") || !strings.Contains(vs, "\n2        issued") {
 				t.Errorf("versions after issuing v2:\n%s", vs)
