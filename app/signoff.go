@@ -83,6 +83,54 @@ var ErrRefused = errors.New("not allowed")
 // not approved.
 var ErrNotApproved = errors.New("not approved")
 
+// ErrState is wrapped by the error of an action the sign-off's state does
+// not allow now (a *StateError): on a version that is not the year's
+// latest, a second objection to a line whose objection is open, an
+// approval of a version that is not approvable. The store's sentinels
+// (store.ErrPublished, ErrNotPublished, ErrConfirmed, ErrApproved,
+// ErrResolved, ErrIssued) name the other states that say no.
+var ErrState = errors.New("the sign-off's state does not allow it")
+
+// ErrWindowClosed is wrapped, with ErrRefused, by the refusal of a
+// district's confirmation or objection after the window closed.
+var ErrWindowClosed = errors.New("the objection window closed")
+
+// ErrObjectionOpen is wrapped, with ErrRefused, by the refusal of a
+// confirmation by a party whose objection to the version is open.
+var ErrObjectionOpen = errors.New("an objection is open")
+
+// StateError is an action the sign-off's state does not allow now; it
+// wraps ErrState. Gaps say why, one each (for Approve, what is missing:
+// SignoffView.Gaps), so that a caller can word them in its own language;
+// Error is the English the command line prints.
+type StateError struct {
+	Op   string // publish, confirm, object, approve
+	Text string
+	Gaps []Gap
+}
+
+func (e *StateError) Error() string { return e.Text }
+
+// Is reports whether target is ErrState.
+func (e *StateError) Is(target error) bool { return target == ErrState }
+
+// tagged is err that wraps tags too (its text unchanged).
+type tagged struct {
+	error
+	tags []error
+}
+
+func (e tagged) Unwrap() error { return e.error }
+
+func (e tagged) Is(target error) bool {
+	for _, t := range e.tags {
+		if t == target {
+			return true
+		}
+	}
+	return false
+}
+
 func refuse(ac Actor, format string, args ...any) error {
 	return fmt.Errorf("%s: %s: %w", ac.name(), fmt.Sprintf(format, args...), ErrRefused)
 }
@@ -302,14 +350,75 @@ type SignoffView struct {
 	Approval   *store.Approval
 	Issue      *store.Issuance // an issued version: who issued it, and the reason of an issue without sign-off
 	// Approvable says whether the office may approve the version now;
-	// Missing says why not, one reason each.
+	// Gaps say why not, one reason each, and Missing is their English
+	// (Gap.String: what the command line prints).
 	Approvable bool
+	Gaps       []Gap
 	Missing    []string
 	// Own is the actor's own party (a provider or a district office with
 	// lines in the version; nil otherwise), and May what the actor may do
 	// now: the steps the portal offers (the use cases check again).
 	Own *PartyState
 	May SignoffSteps
+}
+
+// GapKind is the kind of a reason why a version is not approvable.
+type GapKind string
+
+const (
+	GapStatus        GapKind = "status"         // the version is not a draft (Status)
+	GapNotLatest     GapKind = "not-latest"     // the version is not the year's latest
+	GapNotPublished  GapKind = "not-published"  // the version is not published for review
+	GapApproved      GapKind = "approved"       // the version is approved already
+	GapUnconfirmed   GapKind = "unconfirmed"    // a party (Party, Code) has not confirmed (State; a district: its window until Deadline)
+	GapObjectionOpen GapKind = "objection-open" // objection Objection to line ResourceID/ItemCode of version Version is open
+	GapCorrection    GapKind = "correction"     // objection Objection was accepted: its correction is not in version Version
+)
+
+// Gap is one reason why a version is not approvable (or why an action's
+// state does not allow it: StateError): its kind and what it names.
+type Gap struct {
+	Kind GapKind
+	// Version is the version the gap is of: the version itself, or for
+	// GapObjectionOpen the objection's version.
+	Version int
+	Status  billing.StatementStatus // GapStatus
+	// Party, Code and State are the party that has not confirmed
+	// (GapUnconfirmed); Deadline the last day of a district's window, when
+	// the version is published.
+	Party    store.SignoffParty
+	Code     string
+	State    PartyStateKind
+	Deadline metering.Date
+	// Objection, ResourceID and ItemCode are the objection and its line
+	// (GapObjectionOpen, GapCorrection).
+	Objection            int64
+	ResourceID, ItemCode string
+}
+
+// String is the gap in English, as the command line prints it.
+func (g Gap) String() string {
+	switch g.Kind {
+	case GapStatus:
+		return fmt.Sprintf("version %d is %s", g.Version, g.Status)
+	case GapNotLatest:
+		return fmt.Sprintf("version %d is not the latest version", g.Version)
+	case GapNotPublished:
+		return fmt.Sprintf("version %d is not published for review (cloudbill signoff publish)", g.Version)
+	case GapApproved:
+		return fmt.Sprintf("version %d is approved already", g.Version)
+	case GapUnconfirmed:
+		until := ""
+		if g.Party == store.PartyDistrict && g.Deadline != 0 {
+			until = fmt.Sprintf(", window until %s", g.Deadline)
+		}
+		return fmt.Sprintf("%s %s has not confirmed (%s%s)", g.Party, g.Code, g.State, until)
+	case GapObjectionOpen:
+		return fmt.Sprintf("objection %d (%s/%s, version %d) is open", g.Objection, g.ResourceID, g.ItemCode, g.Version)
+	case GapCorrection:
+		return fmt.Sprintf("objection %d (%s/%s) was accepted: its correction is not in version %d (correct the input and settle again)", g.Objection, g.ResourceID, g.ItemCode, g.Version)
+	}
+	return string(g.Kind)
 }
 
 // SignoffSteps are the sign-off steps an actor may take on a version now.
@@ -370,7 +479,8 @@ func (a *App) openDraft(ctx context.Context, year, version int) (*billing.Statem
 		return nil, fmt.Errorf("%d version %d: %w", year, st.Version, store.ErrIssued)
 	}
 	if !latest {
-		return nil, fmt.Errorf("%d version %d is not the latest version: sign off the latest", year, st.Version)
+		return nil, &StateError{Text: fmt.Sprintf("%d version %d is not the latest version: sign off the latest", year, st.Version),
+			Gaps: []Gap{{Kind: GapNotLatest, Version: st.Version}}}
 	}
 	return st, nil
 }
@@ -556,7 +666,7 @@ func (a *App) checkParty(ac Actor, st *billing.Statement, recs store.SignoffReco
 		return "", "", refuse(ac, "%s %s has no lines in %d version %d", party, code, st.Year, st.Version)
 	}
 	if party == store.PartyDistrict && !a.windowOpen(recs.Publication) {
-		return "", "", refuse(ac, "the objection window of %d version %d closed on %s", st.Year, st.Version, recs.Publication.Deadline)
+		return "", "", tagged{refuse(ac, "the objection window of %d version %d closed on %s", st.Year, st.Version, recs.Publication.Deadline), []error{ErrWindowClosed}}
 	}
 	return party, code, nil
 }
@@ -594,7 +704,7 @@ func (a *App) Confirm(ctx context.Context, in ConfirmInput) error {
 	}
 	for _, o := range recs.Objections {
 		if o.Version == st.Version && o.Party == party && o.Code == code && o.Status == store.ObjectionOpen {
-			return refuse(in.Actor, "objection %d of %s %s is open: it is resolved before %s %s confirms", o.ID, party, code, party, code)
+			return tagged{refuse(in.Actor, "objection %d of %s %s is open: it is resolved before %s %s confirms", o.ID, party, code, party, code), []error{ErrObjectionOpen}}
 		}
 	}
 	c := store.Confirmation{Year: in.Year, Version: st.Version, Party: party, Code: code, Kind: store.ConfirmationConfirmed,
@@ -634,7 +744,7 @@ func (a *App) Object(ctx context.Context, in ObjectInput) (int64, error) {
 	}
 	line, ok := findLine(st, in.ResourceID, in.ItemCode)
 	if !ok {
-		return 0, fmt.Errorf("object: %d version %d has no line %s/%s", in.Year, st.Version, in.ResourceID, in.ItemCode)
+		return 0, fmt.Errorf("object: %d version %d has no line %s/%s: %w", in.Year, st.Version, in.ResourceID, in.ItemCode, ErrNotFound)
 	}
 	if (party == store.PartyProvider && line.ProviderCode != code) || (party == store.PartyDistrict && line.DistrictCode != code) {
 		return 0, refuse(in.Actor, "line %s/%s is not one of %s %s's lines", in.ResourceID, in.ItemCode, party, code)
@@ -644,7 +754,8 @@ func (a *App) Object(ctx context.Context, in ObjectInput) (int64, error) {
 	}
 	for _, o := range recs.Objections {
 		if o.Version == st.Version && o.Party == party && o.Code == code && o.Status == store.ObjectionOpen && o.ResourceID == line.ResourceID && o.ItemCode == line.ItemCode {
-			return 0, fmt.Errorf("object: objection %d to %s/%s is open already", o.ID, line.ResourceID, line.ItemCode)
+			return 0, &StateError{Op: "object", Text: fmt.Sprintf("object: objection %d to %s/%s is open already", o.ID, line.ResourceID, line.ItemCode),
+				Gaps: []Gap{{Kind: GapObjectionOpen, Objection: o.ID, ResourceID: o.ResourceID, ItemCode: o.ItemCode, Version: o.Version}}}
 		}
 	}
 	o := store.Objection{Year: in.Year, Version: st.Version, Party: party, Code: code, User: in.Actor.User, Role: in.Actor.Role,
@@ -749,7 +860,7 @@ func (a *App) Approve(ctx context.Context, in ApproveInput) error {
 		return err
 	}
 	if !v.Approvable {
-		return fmt.Errorf("approve %d version %d: %s", in.Year, st.Version, strings.Join(v.Missing, "; "))
+		return &StateError{Op: "approve", Text: fmt.Sprintf("approve %d version %d: %s", in.Year, st.Version, strings.Join(v.Missing, "; ")), Gaps: v.Gaps}
 	}
 	if err := a.DB.InsertApproval(ctx, store.Approval{Year: in.Year, Version: st.Version, User: in.Actor.User, Role: in.Actor.Role,
 		At: a.now().UTC().Truncate(time.Second), SHA256: st.SHA256}); err != nil {
@@ -913,35 +1024,38 @@ func viewOf(st *billing.Statement, recs store.SignoffRecords, latest bool, today
 	}
 	switch {
 	case st.Status != billing.StatementStatusDraft:
-		v.Missing = append(v.Missing, fmt.Sprintf("version %d is %s", st.Version, st.Status))
+		v.Gaps = append(v.Gaps, Gap{Kind: GapStatus, Version: st.Version, Status: st.Status})
 	case !latest:
-		v.Missing = append(v.Missing, fmt.Sprintf("version %d is not the latest version", st.Version))
+		v.Gaps = append(v.Gaps, Gap{Kind: GapNotLatest, Version: st.Version})
 	case recs.Publication == nil:
-		v.Missing = append(v.Missing, fmt.Sprintf("version %d is not published for review (cloudbill signoff publish)", st.Version))
+		v.Gaps = append(v.Gaps, Gap{Kind: GapNotPublished, Version: st.Version})
 	case recs.Approval != nil:
-		v.Missing = append(v.Missing, fmt.Sprintf("version %d is approved already", st.Version))
+		v.Gaps = append(v.Gaps, Gap{Kind: GapApproved, Version: st.Version})
 	}
 	for _, s := range v.Providers {
 		if s.State != PartyConfirmed {
-			v.Missing = append(v.Missing, fmt.Sprintf("provider %s has not confirmed (%s)", s.Code, s.State))
+			v.Gaps = append(v.Gaps, Gap{Kind: GapUnconfirmed, Version: st.Version, Party: s.Party, Code: s.Code, State: s.State})
 		}
 	}
 	for _, s := range v.Districts {
 		if s.State != PartyConfirmed && s.State != PartyLapsed {
-			until := ""
+			g := Gap{Kind: GapUnconfirmed, Version: st.Version, Party: s.Party, Code: s.Code, State: s.State}
 			if recs.Publication != nil {
-				until = fmt.Sprintf(", window until %s", recs.Publication.Deadline)
+				g.Deadline = recs.Publication.Deadline
 			}
-			v.Missing = append(v.Missing, fmt.Sprintf("district %s has not confirmed (%s%s)", s.Code, s.State, until))
+			v.Gaps = append(v.Gaps, g)
 		}
 	}
 	for _, o := range recs.Objections {
 		switch {
 		case o.Status == store.ObjectionOpen:
-			v.Missing = append(v.Missing, fmt.Sprintf("objection %d (%s/%s, version %d) is open", o.ID, o.ResourceID, o.ItemCode, o.Version))
+			v.Gaps = append(v.Gaps, Gap{Kind: GapObjectionOpen, Version: o.Version, Objection: o.ID, ResourceID: o.ResourceID, ItemCode: o.ItemCode})
 		case o.Status == store.ObjectionAccepted && (o.ClosedByVersion == 0 || o.ClosedByVersion > st.Version):
-			v.Missing = append(v.Missing, fmt.Sprintf("objection %d (%s/%s) was accepted: its correction is not in version %d (correct the input and settle again)", o.ID, o.ResourceID, o.ItemCode, st.Version))
+			v.Gaps = append(v.Gaps, Gap{Kind: GapCorrection, Version: st.Version, Objection: o.ID, ResourceID: o.ResourceID, ItemCode: o.ItemCode})
 		}
+	}
+	for _, g := range v.Gaps {
+		v.Missing = append(v.Missing, g.String())
 	}
 	v.Approvable = len(v.Missing) == 0
 	return v
