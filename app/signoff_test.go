@@ -264,9 +264,28 @@ func TestSignoffFlow(t *testing.T) {
 			t.Error("evidence over 10 MiB accepted")
 		}
 
-		if err := a.Approve(ctx, ApproveInput{Actor: office, Year: 2024}); err == nil || !strings.Contains(err.Error(), "provider cuc has not confirmed") ||
+		err = a.Approve(ctx, ApproveInput{Actor: office, Year: 2024})
+		if err == nil || !strings.Contains(err.Error(), "provider cuc has not confirmed") ||
 			!strings.Contains(err.Error(), fmt.Sprintf("objection %d", rejected)) {
 			t.Errorf("approve with an open objection: %v", err)
+		}
+		var se *StateError
+		if !errors.Is(err, ErrState) || !errors.As(err, &se) || se.Op != "approve" || len(se.Gaps) != 5 {
+			t.Errorf("approve with an open objection: %v (%+v), want a state error with its 5 gaps", err, se)
+		} else if se.Gaps[0] != (Gap{Kind: GapUnconfirmed, Version: 1, Party: store.PartyProvider, Code: "cuc", State: PartyObjected}) ||
+			se.Gaps[4] != (Gap{Kind: GapObjectionOpen, Version: 1, Objection: rejected, ResourceID: "R3", ItemCode: "VCPU"}) {
+			t.Errorf("approve with an open objection: gaps %+v", se.Gaps)
+		}
+		// A second objection to a line whose objection is open; a line the version lacks.
+		if _, err := a.Object(ctx, ObjectInput{Actor: tianzhen, Year: 2024, ResourceID: "R3", ItemCode: "VCPU", Reason: "again"}); !errors.Is(err, ErrState) ||
+			!strings.Contains(err.Error(), fmt.Sprintf("objection %d to R3/VCPU is open already", rejected)) {
+			t.Errorf("a second objection to an open one's line: %v, want ErrState", err)
+		}
+		if _, err := a.Object(ctx, ObjectInput{Actor: tianzhen, Year: 2024, ResourceID: "R9", ItemCode: "VCPU", Reason: "x"}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("an objection to a line the version lacks: %v, want ErrNotFound", err)
+		}
+		if err := a.Confirm(ctx, ConfirmInput{Actor: cuc, Year: 2024}); !errors.Is(err, ErrRefused) || !errors.Is(err, ErrObjectionOpen) {
+			t.Errorf("a provider with an open objection confirming: %v, want ErrRefused and ErrObjectionOpen", err)
 		}
 
 		clock.set("2025-01-08 15:00")
@@ -316,8 +335,8 @@ func TestSignoffFlow(t *testing.T) {
 		if o.Status != store.ObjectionAccepted || o.ClosedByVersion != 2 {
 			t.Errorf("accepted objection after v2: %s closed by %d", o.Status, o.ClosedByVersion)
 		}
-		if err := a.Confirm(ctx, ConfirmInput{Actor: cuc, Year: 2024, Version: 1}); err == nil {
-			t.Error("confirming version 1 once version 2 exists")
+		if err := a.Confirm(ctx, ConfirmInput{Actor: cuc, Year: 2024, Version: 1}); !errors.Is(err, ErrState) || err.Error() != "confirm: 2024 version 1 is not the latest version: sign off the latest" {
+			t.Errorf("confirming version 1 once version 2 exists: %v, want ErrState", err)
 		}
 
 		clock.set("2025-01-13 09:00") // Monday: the window runs to 27 January
@@ -432,7 +451,7 @@ func TestSignoffLapse(t *testing.T) {
 			t.Fatalf("lapses within the window: %d, %v", n, err)
 		}
 		clock.set("2025-01-21 01:30")
-		if err := a.Confirm(ctx, ConfirmInput{Actor: yanggao, Year: 2024}); !errors.Is(err, ErrRefused) {
+		if err := a.Confirm(ctx, ConfirmInput{Actor: yanggao, Year: 2024}); !errors.Is(err, ErrRefused) || !errors.Is(err, ErrWindowClosed) {
 			t.Errorf("a district confirming after the window: %v", err)
 		}
 		n, err := a.LapseSignoffs(ctx)
@@ -513,3 +532,28 @@ func pdfText(t *testing.T, pdf []byte) string {
 }
 
 func squeeze(s string) string { return strings.Join(strings.Fields(s), "") }
+
+// Gap.String is the English the command line prints (cloudbill signoff
+// status: "approvable: false …"), unchanged.
+func TestGapString(t *testing.T) {
+	for _, c := range []struct {
+		g    Gap
+		want string
+	}{
+		{Gap{Kind: GapStatus, Version: 1, Status: billing.StatementStatusIssued}, "version 1 is issued"},
+		{Gap{Kind: GapNotLatest, Version: 1}, "version 1 is not the latest version"},
+		{Gap{Kind: GapNotPublished, Version: 2}, "version 2 is not published for review (cloudbill signoff publish)"},
+		{Gap{Kind: GapApproved, Version: 2}, "version 2 is approved already"},
+		{Gap{Kind: GapUnconfirmed, Version: 2, Party: store.PartyProvider, Code: "cuc", State: PartyObjected}, "provider cuc has not confirmed (objected)"},
+		{Gap{Kind: GapUnconfirmed, Version: 2, Party: store.PartyDistrict, Code: "140221", State: PartyPending}, "district 140221 has not confirmed (pending)"},
+		{Gap{Kind: GapUnconfirmed, Version: 2, Party: store.PartyDistrict, Code: "140221", State: PartyPending, Deadline: metering.MustDate("2025-01-20")},
+			"district 140221 has not confirmed (pending, window until 2025-01-20)"},
+		{Gap{Kind: GapObjectionOpen, Version: 1, Objection: 3, ResourceID: "R3", ItemCode: "VCPU"}, "objection 3 (R3/VCPU, version 1) is open"},
+		{Gap{Kind: GapCorrection, Version: 1, Objection: 2, ResourceID: "R2", ItemCode: "MEM"},
+			"objection 2 (R2/MEM) was accepted: its correction is not in version 1 (correct the input and settle again)"},
+	} {
+		if got := c.g.String(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.g, got, c.want)
+		}
+	}
+}
