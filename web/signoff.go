@@ -100,9 +100,107 @@ func formVersion(q *request) (int, error) {
 }
 
 // conflicts are the errors of an action that the sign-off's state
-// explains: shown to the user, who acted on a page that is out of date.
-var conflicts = []error{store.ErrPublished, store.ErrNotPublished, store.ErrConfirmed, store.ErrApproved, store.ErrResolved,
-	store.ErrIssued, app.ErrNotApproved}
+// explains, each with the sentence the user is shown (who acted on a page
+// that is out of date); app.ErrState's sentence is its gaps'
+// (conflictText).
+var conflicts = []struct {
+	err  error
+	text string
+}{
+	{store.ErrPublished, "该版本已发布审阅，无需再次发布。"},
+	{store.ErrNotPublished, "该版本尚未发布审阅，暂不能确认、提出异议或审批。"},
+	{store.ErrConfirmed, "本方已确认该版本的结算行，无需再次确认。"},
+	{store.ErrApproved, "该版本已审批，签核已结束。"},
+	{store.ErrResolved, "该异议已处理，不能再次处理。"},
+	{store.ErrIssued, "该版本已签发，不能再更改。"},
+	{app.ErrNotApproved, "该版本尚未经市政府信息化中心审批，不能签发。"},
+	{app.ErrState, "签核状态已变化，不能执行此操作，请刷新页面后查看。"},
+}
+
+// conflictText is the user's sentence for a conflict, and whether err is
+// one: an app.StateError says its gaps (for an approval, what is
+// missing), the others their sentence.
+func conflictText(err error, names store.Names) (string, bool) {
+	var se *app.StateError
+	if errors.As(err, &se) && len(se.Gaps) > 0 {
+		lead := ""
+		if se.Op == "approve" {
+			lead = "尚不能审批："
+		}
+		return "未完成：" + lead + strings.Join(gapTexts(se.Gaps, names), "；") + "。", true
+	}
+	for _, c := range conflicts {
+		if errors.Is(err, c.err) {
+			return "未完成：" + c.text, true
+		}
+	}
+	return "", false
+}
+
+// refusals are the sentences of the 403 page: what the refusal wraps
+// besides app.ErrRefused, else the role's or scope's.
+var refusals = []struct {
+	err  error
+	text string
+}{
+	{app.ErrWindowClosed, "异议期已截止，县区不能再确认或提出异议。"},
+	{app.ErrObjectionOpen, "本方有待处理的异议，处理后方可确认。"},
+	{app.ErrRefused, "此操作不在您的角色或范围之内，未执行。"},
+}
+
+func refusalText(err error) string {
+	for _, r := range refusals {
+		if errors.Is(err, r.err) {
+			return r.text
+		}
+	}
+	return refusals[len(refusals)-1].text
+}
+
+// gapTexts are the gaps in Chinese, naming the parties by name.
+func gapTexts(gs []app.Gap, names store.Names) []string {
+	var out []string
+	for _, g := range gs {
+		out = append(out, gapText(g, names))
+	}
+	return out
+}
+
+// gapText is a gap in Chinese (app.Gap.String is its English).
+func gapText(g app.Gap, names store.Names) string {
+	line := func() string { return g.ResourceID + " · " + g.ItemCode }
+	switch g.Kind {
+	case app.GapStatus:
+		if g.Status == billing.StatementStatusIssued {
+			return fmt.Sprintf("第 %d 版已签发", g.Version)
+		}
+		return fmt.Sprintf("第 %d 版的状态为 %s", g.Version, g.Status)
+	case app.GapNotLatest:
+		return fmt.Sprintf("第 %d 版已不是本年度的最新版本，请在最新版本上操作", g.Version)
+	case app.GapNotPublished:
+		return fmt.Sprintf("第 %d 版尚未发布审阅", g.Version)
+	case app.GapApproved:
+		return fmt.Sprintf("第 %d 版已审批", g.Version)
+	case app.GapUnconfirmed:
+		who := partyName(names, g.Party, g.Code) + "（" + g.Code + "）"
+		if (g.Party == store.PartyDistrict && names.Districts[g.Code] == "") || (g.Party == store.PartyProvider && names.Providers[g.Code] == "") {
+			who = partyName(names, g.Party, "") + g.Code // no name known: the code
+		}
+		t := who + "尚未确认"
+		if g.State == app.PartyObjected {
+			t = who + "有异议，尚未确认"
+		}
+		if g.Party == store.PartyDistrict && g.Deadline != 0 {
+			t += "（异议期至 " + g.Deadline.String() + "）"
+		}
+		return t
+	case app.GapObjectionOpen:
+		return fmt.Sprintf("异议 %d（%s，第 %d 版）尚待处理", g.Objection, line(), g.Version)
+	case app.GapCorrection:
+		return fmt.Sprintf("异议 %d（%s）已采纳，其更正尚未计入第 %d 版（请更正输入后重新结算）", g.Objection, line(), g.Version)
+	}
+	return string(g.Kind)
+}
 
 // act runs a posted sign-off action and answers it: 303 to back with a
 // flash message when done, or when app declined it for the state of the
@@ -115,7 +213,6 @@ func (s *Server) act(q *request, back string, do func() (string, error)) error {
 	switch {
 	case err == nil:
 		s.setFlash(q, true, msg)
-	case errors.Is(err, errFlashed):
 	case errors.Is(err, app.ErrRefused):
 		s.refused(q, err)
 		return nil
@@ -128,23 +225,32 @@ func (s *Server) act(q *request, back string, do func() (string, error)) error {
 	case errors.Is(err, app.ErrNotFound) || errors.Is(err, store.ErrNoStatement):
 		return err
 	default:
-		for _, c := range conflicts {
-			if errors.Is(err, c) {
-				s.setFlash(q, false, "未完成："+err.Error())
-				http.Redirect(q.w, q.r, back, http.StatusSeeOther)
-				return nil
+		var se *app.StateError
+		var names store.Names
+		if errors.As(err, &se) && len(se.Gaps) > 0 {
+			var nerr error
+			if names, nerr = s.app.Names(q.r.Context()); nerr != nil {
+				return errors.Join(err, nerr)
 			}
 		}
-		return err
+		text, ok := conflictText(err, names)
+		if !ok {
+			return err
+		}
+		s.log.Info("portal action declined", "user", q.sess.User.Name, "path", q.r.URL.Path, "err", err.Error())
+		s.setFlash(q, false, text)
 	}
 	http.Redirect(q.w, q.r, back, http.StatusSeeOther)
 	return nil
 }
 
-// refused answers 403 with app's reason.
+// refusedData is the 403 page: the refusal in Chinese, and app's reason.
+type refusedData struct{ Text, Detail string }
+
+// refused answers 403 with the refusal's sentence and app's reason.
 func (s *Server) refused(q *request, err error) {
 	s.log.Info("portal action refused", "user", q.sess.User.Name, "path", q.r.URL.Path, "err", err.Error())
-	s.render(q, http.StatusForbidden, "signoff_refused", &view{Title: "无权执行此操作", Data: err.Error()})
+	s.render(q, http.StatusForbidden, "signoff_refused", &view{Title: "无权执行此操作", Data: refusedData{Text: refusalText(err), Detail: err.Error()}})
 }
 
 // badForm answers a form without the session's token, or one too large.
@@ -251,6 +357,7 @@ type signoffData struct {
 	Districts  []partyRow
 	Objections []objectionRow
 	Mine       *partyRow // the user's own party (a provider or a district account)
+	Missing    []string  // why the version is not approvable, in Chinese (app's Gaps)
 	// The forms shown; app decides again when one is posted.
 	CanPublish, CanApprove, CanIssue, CanConfirm bool
 	ConfirmNote                                  string // why the user's party cannot confirm now
@@ -320,6 +427,7 @@ func (s *Server) signoff(q *request) error {
 		}
 	}
 	d.Objections = objectionRows(sov.Objections, names, q.scope)
+	d.Missing = gapTexts(sov.Gaps, names)
 	open := sov.Latest && sov.Status == billing.StatementStatusDraft
 	d.CanPublish = q.scope.Office() && open && sov.Publication == nil
 	d.CanApprove = q.scope.Office() && open && sov.Publication != nil && sov.Approval == nil
@@ -396,17 +504,6 @@ func (s *Server) signoffAction(kind string) func(q *request) error {
 				}
 				return fmt.Sprintf("已确认第 %d 版中本方的结算行。", version), nil
 			case "approve":
-				if ac.Role == string(app.RoleOffice) {
-					// Not approvable: app's reasons, before Approve says them in an error of its own.
-					sv, err := s.app.Signoff(ctx, app.SignoffInput{Actor: ac, Year: year, Version: version})
-					if err != nil {
-						return "", err
-					}
-					if !sv.Approvable {
-						s.setFlash(q, false, "未完成：尚不能审批："+strings.Join(sv.Missing, "；"))
-						return "", errFlashed
-					}
-				}
 				if err := s.app.Approve(ctx, app.ApproveInput{Actor: ac, Year: year, Version: version}); err != nil {
 					return "", err
 				}
@@ -422,9 +519,6 @@ func (s *Server) signoffAction(kind string) func(q *request) error {
 		})
 	}
 }
-
-// errFlashed is an action that set its own flash message: answered 303.
-var errFlashed = errors.New("flashed")
 
 // resolveObjection is POST /signoff/Y/objections/ID/resolve: the office's decision
 // on an objection of the year it may see.
@@ -612,19 +706,6 @@ func (s *Server) object(q *request) error {
 		s.setFlash(q, false, fmt.Sprintf("未完成：第 %d 版已不是本年度的最新版本，请在最新版本上提出异议。", v.V.Version))
 		http.Redirect(q.w, q.r, back, http.StatusSeeOther)
 		return nil
-	}
-	// A second click on the form: its objection is open already (app
-	// would refuse it too, in an error that names no state to show).
-	os, err := s.app.Objections(ctx, app.ObjectionFilter{Actor: q.actor(), Year: v.Year, Version: v.V.Version, Status: store.ObjectionOpen})
-	if err != nil && !errors.Is(err, app.ErrRefused) {
-		return err
-	}
-	for _, o := range os {
-		if o.ResourceID == l.ResourceID && o.ItemCode == l.ItemCode && (o.Party == store.PartyDistrict && o.Code == q.scope.District || o.Party == store.PartyProvider && o.Code == q.scope.Provider) {
-			s.setFlash(q, false, fmt.Sprintf("未完成：本方对该结算行的异议（编号 %d）尚待处理。", o.ID))
-			http.Redirect(q.w, q.r, back, http.StatusSeeOther)
-			return nil
-		}
 	}
 	in := app.ObjectInput{Actor: q.actor(), Year: v.Year, Version: v.V.Version, ResourceID: l.ResourceID, ItemCode: l.ItemCode, Reason: q.r.PostFormValue("reason")}
 	if f, fh, err := q.r.FormFile("evidence"); err == nil {

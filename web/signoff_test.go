@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -423,7 +424,7 @@ func TestSignoffActions(t *testing.T) {
 			return p.flashOf(t, c, loc)
 		}
 		// The office cannot approve yet: app's reasons.
-		if msg, _ := act(ops, "/signoff/2024/approve", url.Values{"version": {"2"}}); !strings.Contains(msg, "尚不能审批") || !strings.Contains(msg, "objection 1") {
+		if msg, _ := act(ops, "/signoff/2024/approve", url.Values{"version": {"2"}}); !strings.Contains(msg, "尚不能审批") || !strings.Contains(msg, "异议 1") {
 			t.Errorf("approve too early: flash %q", msg)
 		}
 		// A rejection needs its reason.
@@ -654,11 +655,90 @@ func TestSignoffAccepted(t *testing.T) {
 		t.Errorf("the district sees objection 2 as %q", row)
 	}
 	_, page = get(t, ops, p.URL+"/signoff/2024")
-	if !strings.Contains(between(page, `class="missing"`, "</ul>"), "objection 2 (R2/MEM) was accepted") {
+	if !strings.Contains(between(page, `class="missing"`, "</ul>"), "异议 2（R2 · MEM）已采纳，其更正尚未计入第 2 版") {
 		t.Error("the office's page does not say the accepted objection waits for its correction")
 	}
 	_, page = get(t, dist2, p.URL+"/statements/2024/lines/R2/MEM")
 	if !strings.Contains(page, `href="/statements/2024/lines/R2/MEM?version=2#signoff"`) || strings.Contains(page, `class="objection"`) {
 		t.Error("the line's page of version 1 does not point to version 2 under review (or offers to object on version 1)")
 	}
+}
+
+// englishSentence finds three English words in a row: a sentence of app's
+// that the portal should have said in Chinese (codes such as R1 · VCPU
+// are not one).
+var englishSentence = regexp.MustCompile(`[A-Za-z]{2,}[ ,:;()-]+[A-Za-z]{2,}[ ,:;()-]+[A-Za-z]{2,}`)
+
+// TestSignoffChineseMessages: the sign-off's refusals and conflicts are
+// told in Chinese: a premature approval answers 303 with the gaps (the
+// parties by name), a second objection to a line whose objection is open
+// and a second confirmation 303 with their sentence, a confirmation with
+// an open objection 403 with its sentence (app's English kept in a
+// <details>); the page lists what is missing in Chinese.
+func TestSignoffChineseMessages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		p := publishedPortal(t, db)
+		ops, prov, prov2 := p.as(t, "office"), p.as(t, "provider"), p.signedIn(t, "prov2")
+		names, err := p.App.Names(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		flash := func(what string, c *http.Client, code int, loc, body string, want ...string) string {
+			t.Helper()
+			if code != http.StatusSeeOther {
+				t.Fatalf("%s: %d, want 303: %s", what, code, body)
+			}
+			msg, page := p.flashOf(t, c, loc)
+			for _, w := range want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("%s: flash %q lacks %q", what, msg, w)
+				}
+			}
+			if e := englishSentence.FindString(msg); e != "" {
+				t.Errorf("%s: flash %q has English %q", what, msg, e)
+			}
+			return page
+		}
+		post := func(c *http.Client, action string) (int, string, string) {
+			return p.post(t, c, "/signoff/2024/"+action, url.Values{"csrf": {p.csrf(t, c)}, "version": {"2"}}, nil)
+		}
+
+		code, loc, body := post(ops, "approve")
+		page := flash("a premature approval", ops, code, loc, body, "未完成：尚不能审批：", "云服务商 "+names.Providers["cuc"]+"（cuc）尚未确认",
+			"县区 "+names.Districts["140221"]+"（140221）有异议，尚未确认", "异议 1（R1 · VCPU，第 2 版）尚待处理")
+		missing := between(page, `<ul class="missing">`, "</ul>")
+		if !strings.Contains(missing, "异议 2（R2 · MEM，第 2 版）尚待处理") {
+			t.Errorf("the sign-off page lists as missing %q", missing)
+		}
+		if e := englishSentence.FindString(missing); e != "" {
+			t.Errorf("the sign-off page lists as missing in English: %q", e)
+		}
+		if h, _ := p.App.SignoffHead(context.Background(), 2024, 2); h.Approval != nil {
+			t.Fatal("a premature approval approved")
+		}
+
+		code, loc, body = p.objectAs(t, prov, "R1/VCPU", "再次提出", nil)
+		flash("a second objection to the line", prov, code, loc, body, "异议 1", "尚待处理")
+
+		code, loc, body = post(prov2, "confirm")
+		flash("a confirmation", prov2, code, loc, body, "已确认第 2 版")
+		code, loc, body = post(prov2, "confirm")
+		flash("a second confirmation", prov2, code, loc, body, "未完成：本方已确认")
+
+		code, _, body = post(prov, "confirm")
+		if code != http.StatusForbidden || !strings.Contains(between(body, `id="refusal">`, "</p>"), "本方有待处理的异议") {
+			t.Errorf("a confirmation with an open objection: %d %q, want 403 with its sentence", code, between(body, `id="refusal">`, "</p>"))
+		}
+		if !strings.Contains(between(body, "<details>", "</details>"), "not allowed") {
+			t.Error("the 403 page does not keep app's reason in its details")
+		}
+		checkPage(t, "the 403 page", body)
+		code, _, body = post(p.as(t, "department"), "approve")
+		if code != http.StatusForbidden || !strings.Contains(between(body, `id="refusal">`, "</p>"), "不在您的角色或范围之内") {
+			t.Errorf("a department approving: %d %q, want 403 with its sentence", code, between(body, `id="refusal">`, "</p>"))
+		}
+		if os, _ := p.App.Objections(context.Background(), app.ObjectionFilter{Year: 2024}); len(os) != 2 {
+			t.Errorf("%d objections, want the 2 of before", len(os))
+		}
+	})
 }
