@@ -124,8 +124,11 @@ func conflictText(err error, names store.Names) (string, bool) {
 	var se *app.StateError
 	if errors.As(err, &se) && len(se.Gaps) > 0 {
 		lead := ""
-		if se.Op == "approve" {
+		switch {
+		case se.Op == "approve":
 			lead = "尚不能审批："
+		case se.Op == "object" && se.Gaps[0].Kind == app.GapObjectionOpen:
+			return fmt.Sprintf("未完成：本方对该结算行的异议（编号 %d）尚待处理，处理前不能再次提出。", se.Gaps[0].Objection), true
 		}
 		return "未完成：" + lead + strings.Join(gapTexts(se.Gaps, names), "；") + "。", true
 	}

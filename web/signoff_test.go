@@ -718,7 +718,7 @@ func TestSignoffChineseMessages(t *testing.T) {
 		}
 
 		code, loc, body = p.objectAs(t, prov, "R1/VCPU", "再次提出", nil)
-		flash("a second objection to the line", prov, code, loc, body, "异议 1", "尚待处理")
+		flash("a second objection to the line", prov, code, loc, body, "异议（编号 1）尚待处理")
 
 		code, loc, body = post(prov2, "confirm")
 		flash("a confirmation", prov2, code, loc, body, "已确认第 2 版")
