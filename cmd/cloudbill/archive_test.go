@@ -60,7 +60,7 @@ func runArchive(t *testing.T, dsn string, args ...string) (string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	c := &cli{DSN: dsn, Stdout: &stdout, Stderr: &stderr, Log: newLogger(&stderr, "text", 0), command: "archive"}
-	err := cmdArchive(context.Background(), c, args)
+	err := c.exec(context.Background(), "archive", args)
 	return stdout.String(), err
 }
 

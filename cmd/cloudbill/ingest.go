@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,80 +12,40 @@ import (
 	"time"
 
 	"cloudbill/app"
+	"cloudbill/fixtures"
 	"cloudbill/metering"
+	"cloudbill/store"
 )
 
-func cmdIngest(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "ingest", "PATH... | --inbox DIR")
+func cmdIngest(c *cli, fs *flag.FlagSet) action {
 	inbox := fs.String("inbox", "", "ingest every new file of `DIR`, moving each to DIR/done/ once committed (or DIR/failed/ when unreadable)")
 	dryRun := fs.Bool("dry-run", false, "check and count every file as the ingest would and list every rejected row (file:line: column: reason) on stdout, then store nothing: no ledger entry, reject, metering row or summary is written, no inbox file moves, no job run is recorded")
 	c.settleFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	in := c.ingestInput(*inbox)
-	in.Paths = fs.Args()
-	if err := in.Validate(); err != nil {
-		return usagef("%s", err.(*app.InputError).Reason)
-	}
-	if *dryRun {
-		return c.dryRunIngest(ctx, in)
-	}
-	return c.withApp(ctx, func(a *app.App) error {
-		var sum app.IngestSummary
-		_, err := a.Recorded(ctx, "ingest", func(ctx context.Context) (app.JobResult, error) {
-			res := app.JobResult{Scope: ingestScope(in), Counts: map[string]int64{}}
-			var err error
-			sum, err = a.Ingest(ctx, in)
-			sum.Count(res.Counts)
-			if err == nil && sum.Failed > 0 {
-				err = fmt.Errorf("%d files could not be read", sum.Failed)
+	return func(ctx context.Context, paths []string) error {
+		in := c.ingestInput(*inbox)
+		in.Paths = paths
+		if err := in.Validate(); err != nil {
+			return usagef("%s", err.(*app.InputError).Reason)
+		}
+		did, msg := "ingested", "ingest finished"
+		if *dryRun {
+			did, msg = "dry run, nothing stored: would ingest", "dry run finished, nothing stored"
+			in.DryRun = true
+			in.Rejected = func(p metering.Problem) { fmt.Fprintln(c.Stdout, p.Error()) }
+			in.Report = func(fr app.FileReport) { c.printReport(fr, false) }
+		}
+		return c.withApp(ctx, func(a *app.App) error {
+			sum, err := a.IngestRecorded(ctx, in)
+			if c.jsonLogs() {
+				c.Log.Info(msg, "files", sum.Files, "already_ingested", sum.Skipped, "unreadable", sum.Failed,
+					"read", sum.Read, "new", sum.Accepted, "replaced", sum.Replaced, "unchanged", sum.Unchanged,
+					"repeated", sum.Duplicates, "rejected", sum.Rejected, "not_yet_billable", sum.NotYetBillable, "retried", sum.Retried)
+			} else {
+				fmt.Fprintf(c.Stderr, "%s %d files (%d already ingested, %d unreadable): %s\n", did, sum.Files, sum.Skipped, sum.Failed, sum)
 			}
-			return res, err
+			return err
 		})
-		if c.jsonLogs() {
-			c.Log.Info("ingest finished", "files", sum.Files, "already_ingested", sum.Skipped, "unreadable", sum.Failed,
-				"read", sum.Read, "new", sum.Accepted, "replaced", sum.Replaced, "unchanged", sum.Unchanged,
-				"repeated", sum.Duplicates, "rejected", sum.Rejected, "not_yet_billable", sum.NotYetBillable, "retried", sum.Retried)
-		} else {
-			fmt.Fprintf(c.Stderr, "ingested %d files (%d already ingested, %d unreadable): %s\n", sum.Files, sum.Skipped, sum.Failed, sum)
-		}
-		return err
-	})
-}
-
-// dryRunIngest runs in as a dry run: each file's counts on stderr as a real
-// run prints them, every reject on stdout, nothing stored.
-func (c *cli) dryRunIngest(ctx context.Context, in app.IngestInput) error {
-	in.DryRun = true
-	in.Rejected = func(p metering.Problem) { fmt.Fprintln(c.Stdout, p.Error()) }
-	in.Report = func(fr app.FileReport) { c.printReport(fr, false) }
-	return c.withApp(ctx, func(a *app.App) error {
-		sum, err := a.Ingest(ctx, in)
-		if c.jsonLogs() {
-			c.Log.Info("dry run finished, nothing stored", "files", sum.Files, "already_ingested", sum.Skipped, "unreadable", sum.Failed,
-				"read", sum.Read, "new", sum.Accepted, "replaced", sum.Replaced, "unchanged", sum.Unchanged,
-				"repeated", sum.Duplicates, "rejected", sum.Rejected, "not_yet_billable", sum.NotYetBillable, "retried", sum.Retried)
-		} else {
-			fmt.Fprintf(c.Stderr, "dry run, nothing stored: would ingest %d files (%d already ingested, %d unreadable): %s\n", sum.Files, sum.Skipped, sum.Failed, sum)
-		}
-		if err == nil && sum.Failed > 0 {
-			err = fmt.Errorf("%d files could not be read", sum.Failed)
-		}
-		return err
-	})
-}
-
-// ingestScope says what an ingest covered, for the job history.
-func ingestScope(in app.IngestInput) string {
-	if in.Inbox != "" {
-		return "inbox=" + in.Inbox
 	}
-	scope := "paths=" + strings.Join(in.Paths, ",")
-	if len(scope) > 200 {
-		scope = scope[:197] + "..."
-	}
-	return scope
 }
 
 // ingestInput is an ingest of inbox that prints each file's summary on
@@ -162,4 +123,117 @@ func (c *cli) progress(name string, size int64, bytesRead, rows *atomic.Int64) (
 		}
 	})
 	return func() { close(stop); wg.Wait() }
+}
+
+func cmdRejects(c *cli, fs *flag.FlagSet) action {
+	var filter store.RejectFilter
+	fs.BoolVar(&filter.All, "all", false, "also list rejects already resolved by a later ingest")
+	fs.StringVar(&filter.File, "file", "", "only the rejects of `FILE` (as ingested, or its base name)")
+	return c.withInput(nil, func(ctx context.Context, a *app.App) error {
+		var open, resolved, retry int
+		err := a.DB.Rejects(ctx, filter, func(r store.Reject) error {
+			line := r.Problem().Error()
+			switch {
+			case r.Resolved:
+				resolved++
+				line += " (resolved: stored by a later ingest)"
+			case r.RetryResource != "":
+				open++
+				retry++
+			default:
+				open++
+			}
+			_, err := fmt.Fprintln(c.Stdout, line)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		msg := fmt.Sprintf("%d rejects open", open)
+		if retry > 0 {
+			msg += fmt.Sprintf(" (%d only for an unknown resource: retried by the next ingest once it is loaded)", retry)
+		}
+		if filter.All {
+			msg += fmt.Sprintf(", %d resolved", resolved)
+		}
+		if c.jsonLogs() {
+			c.Log.Info(msg)
+		} else {
+			fmt.Fprintln(c.Stderr, msg)
+		}
+		return nil
+	})
+}
+
+// cmdSummaries checks (or rebuilds) the summaries the settlement and the
+// findings read: usage_months against every usage row, and the idle
+// summary (rebuilt by the next findings refresh). Ingestion keeps them;
+// rows written into usage by hand in SQL are what this is for.
+func cmdSummaries(c *cli, fs *flag.FlagSet) action {
+	rebuild := fs.Bool("rebuild", false, "recompute usage_months from every usage row and have the next findings refresh rebuild the idle summary")
+	return c.withInput(nil, func(ctx context.Context, a *app.App) error {
+		if *rebuild {
+			if err := a.DB.RebuildUsageMonths(ctx); err != nil {
+				return err
+			}
+			if err := a.DB.MarkIdleSummaryStale(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintln(c.Stdout, "usage_months rebuilt from usage; the idle summary is rebuilt by the next findings refresh")
+		}
+		if err := a.DB.VerifyUsageMonths(ctx); err != nil {
+			return fmt.Errorf("%w (repair with: cloudbill summaries --rebuild)", err)
+		}
+		fmt.Fprintln(c.Stdout, "usage_months matches usage")
+		return nil
+	})
+}
+
+func cmdGen(c *cli, fs *flag.FlagSet) action {
+	from := fs.String("from", "2024-01-01", "first day to meter (YYYY-MM-DD)")
+	to := fs.String("to", "2024-12-31", "last day to meter, inclusive")
+	var opts fixtures.GenOptions
+	fs.StringVar(&opts.Out, "out", "", "folder to write the metering files into (required)")
+	fs.Uint64Var(&opts.Seed, "seed", 1, "random seed: the same seed writes the same bytes")
+	refDir := fs.String("ref", "", "reference data set to meter (default: the embedded Datong fixtures)")
+	fs.IntVar(&opts.Resources, "resources", 0, "synthesise exactly N resources by cloning, and write the matching reference set into OUT/reference")
+	layout := fs.String("layout", "daily", "daily: one usage and one activity file per night; single: one of each for the whole range")
+	fs.BoolVar(&opts.Gzip, "gzip", false, "gzip the metering files")
+	fs.BoolVar(&opts.NoActivity, "no-activity", false, "write usage files only")
+	return func(context.Context, []string) error {
+		opts.Layout = fixtures.Layout(*layout)
+		var err error
+		if opts.From, err = metering.ParseDate(*from); err != nil {
+			return usagef("--from: %w", err)
+		}
+		if opts.To, err = metering.ParseDate(*to); err != nil {
+			return usagef("--to: %w", err)
+		}
+		if *refDir != "" {
+			opts.Ref = os.DirFS(*refDir)
+		}
+		if err := opts.Validate(); err != nil {
+			return usagef("%w", err)
+		}
+		start := time.Now()
+		st, err := fixtures.Generate(opts)
+		if err != nil {
+			return err
+		}
+		el := time.Since(start)
+		rows := st.UsageRows + st.ActivityRows
+		fmt.Fprintf(c.Stdout, "wrote %d usage rows and %d activity rows (+%d malformed on purpose) in %d files for %d resources over %d days into %s\n",
+			st.UsageRows, st.ActivityRows, st.Malformed, len(st.Files), st.Resources, st.Days, opts.Out)
+		fmt.Fprintf(c.Stdout, "took %.2fs, %.2f M rows/s\n", el.Seconds(), float64(rows)/el.Seconds()/1e6)
+		if st.ReferenceDir != "" {
+			fmt.Fprintf(c.Stdout, "reference set for the %d resources: %s (cloudbill load %s)\n", st.Resources, st.ReferenceDir, st.ReferenceDir)
+		}
+		if st.ZombieSystem != "" {
+			fmt.Fprintf(c.Stdout, "injected: zombie system %s idle %s..%s (%d days)\n", st.ZombieSystem, st.Zombie.First, st.Zombie.Last, st.Zombie.Days())
+		}
+		fmt.Fprintf(c.Stdout, "injected: %d idle resources, %d use beyond approval, %d gaps, %d after release, %d never confirmed; GB18030 file %s\n",
+			len(st.Idle), len(st.Beyond), len(st.Gaps), len(st.AfterRelease), st.Unconfirmed, st.GB18030File)
+		c.Log.Info("metering generated", "out", opts.Out, "usage_rows", st.UsageRows, "activity_rows", st.ActivityRows, "seconds", el.Seconds())
+		return nil
+	}
 }

@@ -3,54 +3,56 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"cloudbill/app"
+	"cloudbill/evaluation"
 	"cloudbill/reference"
 )
 
-func cmdLoad(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "load", "DIR")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef("load takes one folder, got %d arguments", fs.NArg())
-	}
-	in := app.LoadInput{Dir: fs.Arg(0)}
-	if err := in.Validate(); err != nil {
-		return err
-	}
-	// Read and check the files before the database is opened: a bad set
-	// is reported without touching it.
-	ref, problems := reference.ReadDir(in.Dir)
-	if len(problems) > 0 {
-		return printProblems(c, &app.ProblemsError{Dir: in.Dir, Problems: problems})
-	}
-	return c.withApp(ctx, func(a *app.App) error {
-		r, err := a.LoadSet(ctx, ref)
-		if err != nil {
-			return printProblems(c, err)
+func cmdLoad(c *cli, _ *flag.FlagSet) action {
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return usagef("load takes one folder, got %d arguments", len(args))
 		}
-		fmt.Fprintf(c.Stdout, "loaded %s: %d districts, %d departments, %d providers, %d systems, %d resources, %d price versions, %d events, %d scores, %d calendar days\n",
-			in.Dir, len(ref.Districts), len(ref.Departments), len(ref.Providers), len(ref.Systems), len(ref.Resources), len(ref.Catalogue), len(ref.Events), len(ref.Scores), len(ref.Calendar))
-		if len(ref.Budgets) > 0 {
-			fmt.Fprintf(c.Stdout, "budgets: %d rows\n", len(ref.Budgets))
+		in := app.LoadInput{Dir: args[0]}
+		if err := in.Validate(); err != nil {
+			return err
 		}
-		var changed []string
-		for _, t := range []string{"districts", "departments", "providers", "systems", "resources", "catalogue", "events", "scores", "calendar", "budgets"} {
-			if r.Counts[t] > 0 {
-				changed = append(changed, fmt.Sprintf("%s %d", t, r.Counts[t]))
+		// Read and check the files before the database is opened: a bad set
+		// is reported without touching it.
+		ref, problems := reference.ReadDir(in.Dir)
+		if len(problems) > 0 {
+			return printProblems(c, &app.ProblemsError{Dir: in.Dir, Problems: problems})
+		}
+		return c.withApp(ctx, func(a *app.App) error {
+			r, err := a.LoadSet(ctx, ref)
+			if err != nil {
+				return printProblems(c, err)
 			}
-		}
-		if len(changed) == 0 {
-			fmt.Fprintln(c.Stdout, "nothing new: the database already holds this data set")
-		} else {
-			fmt.Fprintf(c.Stdout, "new or changed rows: %s\n", strings.Join(changed, ", "))
-		}
-		return nil
-	})
+			fmt.Fprintf(c.Stdout, "loaded %s: %d districts, %d departments, %d providers, %d systems, %d resources, %d price versions, %d events, %d scores, %d calendar days\n",
+				in.Dir, len(ref.Districts), len(ref.Departments), len(ref.Providers), len(ref.Systems), len(ref.Resources), len(ref.Catalogue), len(ref.Events), len(ref.Scores), len(ref.Calendar))
+			if len(ref.Budgets) > 0 {
+				fmt.Fprintf(c.Stdout, "budgets: %d rows\n", len(ref.Budgets))
+			}
+			var changed []string
+			for _, t := range []string{"districts", "departments", "providers", "systems", "resources", "catalogue", "events", "scores", "calendar", "budgets"} {
+				if r.Counts[t] > 0 {
+					changed = append(changed, fmt.Sprintf("%s %d", t, r.Counts[t]))
+				}
+			}
+			if len(changed) == 0 {
+				fmt.Fprintln(c.Stdout, "nothing new: the database already holds this data set")
+			} else {
+				fmt.Fprintf(c.Stdout, "new or changed rows: %s\n", strings.Join(changed, ", "))
+			}
+			return nil
+		})
+	}
 }
 
 // printProblems prints each problem of a *app.ProblemsError on stderr,
@@ -67,4 +69,50 @@ func printProblems(c *cli, err error) error {
 		}
 	}
 	return err
+}
+
+func cmdPolicy(c *cli, fs *flag.FlagSet) action {
+	file := fs.String("file", "", "check and print this policy file instead of the one in force (env "+app.PolicyEnv+")")
+	return func(context.Context, []string) error {
+		a := app.New(nil, nil)
+		if *file != "" {
+			a.PolicyPath = *file
+		}
+		p, source, err := a.Policy()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "# policy in force: %s\n%s", source, p.String())
+		return nil
+	}
+}
+
+func cmdFindings(c *cli, fs *flag.FlagSet) action {
+	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: yesterday in Asia/Shanghai)")
+	return func(ctx context.Context, _ []string) error {
+		d, err := app.DateArg("as-of", *asOf)
+		if err != nil {
+			return err
+		}
+		return c.withApp(ctx, func(a *app.App) error {
+			if _, _, err := a.Policy(); err != nil {
+				return err
+			}
+			found, asOf, err := a.RefreshFindings(ctx, app.FindingsInput{AsOf: d})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Stdout, "%d findings as of %s", len(found), asOf)
+			byKind := map[evaluation.FindingKind]int{}
+			for _, f := range found {
+				byKind[f.Kind]++
+			}
+			for _, k := range slices.Sorted(maps.Keys(byKind)) {
+				fmt.Fprintf(c.Stdout, "; %s %d", k, byKind[k])
+			}
+			fmt.Fprintln(c.Stdout)
+			c.Log.Info("findings refreshed", "as_of", asOf.String(), "findings", len(found))
+			return nil
+		})
+	}
 }
