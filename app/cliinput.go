@@ -1,7 +1,10 @@
 package app
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"strings"
 
 	"cloudbill/billing"
 	"cloudbill/metering"
@@ -111,4 +114,21 @@ func (in JobArgs) Parse() (JobInput, error) {
 		return job, err
 	}
 	return job, job.Validate()
+}
+
+// ReadPassword reads a password from the first line of r (a command's
+// standard input, --password-stdin), without its line ending.
+func ReadPassword(r io.Reader) (string, error) {
+	if r == nil {
+		return "", Usagef("--password-stdin: no standard input")
+	}
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read the password: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", Usagef("--password-stdin: standard input is empty")
+	}
+	return line, nil
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -40,4 +41,38 @@ func (r JobRunJSON) MarshalJSON() ([]byte, error) {
 		j.Counts = map[string]int64{}
 	}
 	return json.Marshal(j)
+}
+
+// JobsInput selects the job runs `cloudbill jobs` lists.
+type JobsInput store.JobRunFilter
+
+// Validate checks the status and the limit.
+func (in JobsInput) Validate() error {
+	if in.Status != "" && !in.Status.Valid() {
+		return Usagef("--status %q: running, succeeded, failed, skipped or abandoned", in.Status)
+	}
+	if in.Limit <= 0 {
+		return Usagef("--limit must be positive")
+	}
+	return nil
+}
+
+// JobHistory lists the runs in selects, newest first.
+func (a *App) JobHistory(ctx context.Context, in JobsInput) ([]store.JobRun, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	return a.DB.JobRuns(ctx, store.JobRunFilter(in))
+}
+
+// RunJob runs the job of in now, the way the daemon runs it (its lock,
+// the job history, retries of transient errors), and returns the run.
+func (a *App) RunJob(ctx context.Context, in JobInput) (store.JobRun, error) {
+	r := NewRunner(a.DB, a.Log, nil)
+	fn, err := a.Job(in, r.Now)
+	if err != nil {
+		return store.JobRun{}, err
+	}
+	r.Jobs = map[string]JobFunc{in.Job: fn}
+	return r.Run(ctx, in.Job)
 }

@@ -69,32 +69,12 @@ func (c *cli) printFile(fr app.FileReport) { c.printReport(fr, true) }
 
 // printReport is printFile; hint adds where to see the file's rejects.
 func (c *cli) printReport(fr app.FileReport, hint bool) {
-	if c.jsonLogs() || (c.quiet()) {
+	if c.jsonLogs() || c.quiet() {
 		return
 	}
-	r := fr.IngestResult
-	switch {
-	case fr.Failed != nil && fr.MovedTo != "":
-		fmt.Fprintf(c.Stderr, "%v: moved to %s\n", fr.Failed, fr.MovedTo)
-		return
-	case fr.Failed != nil:
-		fmt.Fprintf(c.Stderr, "%v: file not ingested\n", fr.Failed)
-		return
-	case fr.Waiting:
-		fmt.Fprintf(c.Stderr, "%s: still being written, left for the next run\n", r.File)
-		return
-	case fr.AlreadyIngested:
-		fmt.Fprintf(c.Stderr, "%s: already ingested, nothing changed\n", r.File)
-		return
-	}
-	line := fmt.Sprintf("%s: %d read, %d new, %d replaced, %d unchanged, %d repeated, %d rejected, %d not yet billable",
-		r.File, r.Read, r.Accepted, r.Replaced, r.Unchanged, r.Duplicates, r.Rejected, r.NotYetBillable)
-	if fr.Took > 0 {
-		line += fmt.Sprintf(" (%s, %s, %.1fs, %.0f rows/s)", r.Kind, r.Path, fr.Took.Seconds(), float64(r.Read)/max(fr.Took.Seconds(), 1e-9))
-	}
-	fmt.Fprintln(c.Stderr, line)
-	if r.Rejected > 0 && hint {
-		fmt.Fprintf(c.Stderr, "%s: see the rejected rows with: cloudbill rejects --file %s\n", r.File, r.File)
+	fmt.Fprintln(c.Stderr, fr)
+	if hint && fr.Ingested() && fr.Rejected > 0 {
+		fmt.Fprintf(c.Stderr, "%s: see the rejected rows with: cloudbill rejects --file %s\n", fr.File, fr.File)
 	}
 }
 
@@ -130,36 +110,17 @@ func cmdRejects(c *cli, fs *flag.FlagSet) action {
 	fs.BoolVar(&filter.All, "all", false, "also list rejects already resolved by a later ingest")
 	fs.StringVar(&filter.File, "file", "", "only the rejects of `FILE` (as ingested, or its base name)")
 	return c.withInput(nil, func(ctx context.Context, a *app.App) error {
-		var open, resolved, retry int
-		err := a.DB.Rejects(ctx, filter, func(r store.Reject) error {
-			line := r.Problem().Error()
-			switch {
-			case r.Resolved:
-				resolved++
-				line += " (resolved: stored by a later ingest)"
-			case r.RetryResource != "":
-				open++
-				retry++
-			default:
-				open++
-			}
+		tally, err := a.RejectLines(ctx, filter, func(line string) error {
 			_, err := fmt.Fprintln(c.Stdout, line)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		msg := fmt.Sprintf("%d rejects open", open)
-		if retry > 0 {
-			msg += fmt.Sprintf(" (%d only for an unknown resource: retried by the next ingest once it is loaded)", retry)
-		}
-		if filter.All {
-			msg += fmt.Sprintf(", %d resolved", resolved)
-		}
 		if c.jsonLogs() {
-			c.Log.Info(msg)
+			c.Log.Info(tally.String())
 		} else {
-			fmt.Fprintln(c.Stderr, msg)
+			fmt.Fprintln(c.Stderr, tally)
 		}
 		return nil
 	})
@@ -167,22 +128,18 @@ func cmdRejects(c *cli, fs *flag.FlagSet) action {
 
 // cmdSummaries checks (or rebuilds) the summaries the settlement and the
 // findings read: usage_months against every usage row, and the idle
-// summary (rebuilt by the next findings refresh). Ingestion keeps them;
-// rows written into usage by hand in SQL are what this is for.
+// summary (rebuilt by the next findings refresh).
 func cmdSummaries(c *cli, fs *flag.FlagSet) action {
 	rebuild := fs.Bool("rebuild", false, "recompute usage_months from every usage row and have the next findings refresh rebuild the idle summary")
 	return c.withInput(nil, func(ctx context.Context, a *app.App) error {
 		if *rebuild {
-			if err := a.DB.RebuildUsageMonths(ctx); err != nil {
-				return err
-			}
-			if err := a.DB.MarkIdleSummaryStale(ctx); err != nil {
+			if err := a.RebuildSummaries(ctx); err != nil {
 				return err
 			}
 			fmt.Fprintln(c.Stdout, "usage_months rebuilt from usage; the idle summary is rebuilt by the next findings refresh")
 		}
-		if err := a.DB.VerifyUsageMonths(ctx); err != nil {
-			return fmt.Errorf("%w (repair with: cloudbill summaries --rebuild)", err)
+		if err := a.VerifySummaries(ctx); err != nil {
+			return err
 		}
 		fmt.Fprintln(c.Stdout, "usage_months matches usage")
 		return nil

@@ -19,22 +19,13 @@ import (
 
 // cmdJobs lists recent job runs, newest first.
 func cmdJobs(a *cli, fs *flag.FlagSet) action {
-	limit := fs.Int("limit", 20, "how many runs to list")
-	job := fs.String("job", "", "only this job (nightly, annual, monthly, quarterly, or a command: settle, issue, ingest)")
-	status := fs.String("status", "", "only runs with this status (running, succeeded, failed, skipped, abandoned)")
+	var in app.JobsInput
+	fs.IntVar(&in.Limit, "limit", 20, "how many runs to list")
+	fs.StringVar(&in.Job, "job", "", "only this job (nightly, annual, monthly, quarterly, or a command: settle, issue, ingest)")
+	fs.StringVar((*string)(&in.Status), "status", "", "only runs with this status (running, succeeded, failed, skipped, abandoned)")
 	asJSON := fs.Bool("json", false, "one JSON object per line: job, scheduled, started, finished, status, error, counts…")
-	return func(ctx context.Context, _ []string) error {
-		if st := store.JobStatus(*status); st != "" && !st.Valid() {
-			return usagef("--status %q: running, succeeded, failed, skipped or abandoned", *status)
-		}
-		if *limit <= 0 {
-			return usagef("--limit must be positive")
-		}
-		var runs []store.JobRun
-		err := a.withApp(ctx, func(ap *app.App) (err error) {
-			runs, err = ap.DB.JobRuns(ctx, store.JobRunFilter{Job: *job, Status: store.JobStatus(*status), Limit: *limit})
-			return err
-		})
+	return a.withInput(&in, func(ctx context.Context, ap *app.App) error {
+		runs, err := ap.JobHistory(ctx, in)
 		if err != nil {
 			return err
 		}
@@ -68,7 +59,7 @@ func cmdJobs(a *cli, fs *flag.FlagSet) action {
 				dur, r.Status, r.Scope, strings.Join(counts, " "), oneLine(r.Error))
 		}
 		return w.Flush()
-	}
+	})
 }
 
 // oneLine keeps an error message on its table row.
@@ -108,13 +99,7 @@ func cmdRun(a *cli, fs *flag.FlagSet) action {
 			return err
 		}
 		return a.withApp(ctx, func(ap *app.App) error {
-			r := app.NewRunner(ap.DB, a.Log, nil)
-			fn, err := ap.Job(job, r.Now)
-			if err != nil {
-				return err
-			}
-			r.Jobs = map[string]app.JobFunc{job.Job: fn}
-			run, err := r.Run(ctx, job.Job)
+			run, err := ap.RunJob(ctx, job)
 			if err != nil {
 				return err
 			}

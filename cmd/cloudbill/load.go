@@ -5,9 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"cloudbill/app"
 	"cloudbill/evaluation"
@@ -39,13 +41,7 @@ func cmdLoad(c *cli, _ *flag.FlagSet) action {
 			if len(ref.Budgets) > 0 {
 				fmt.Fprintf(c.Stdout, "budgets: %d rows\n", len(ref.Budgets))
 			}
-			var changed []string
-			for _, t := range []string{"districts", "departments", "providers", "systems", "resources", "catalogue", "events", "scores", "calendar", "budgets"} {
-				if r.Counts[t] > 0 {
-					changed = append(changed, fmt.Sprintf("%s %d", t, r.Counts[t]))
-				}
-			}
-			if len(changed) == 0 {
+			if changed := r.Changed(); len(changed) == 0 {
 				fmt.Fprintln(c.Stdout, "nothing new: the database already holds this data set")
 			} else {
 				fmt.Fprintf(c.Stdout, "new or changed rows: %s\n", strings.Join(changed, ", "))
@@ -114,5 +110,30 @@ func cmdFindings(c *cli, fs *flag.FlagSet) action {
 			c.Log.Info("findings refreshed", "as_of", asOf.String(), "findings", len(found))
 			return nil
 		})
+	}
+}
+
+func cmdDemo(a *cli, fs *flag.FlagSet) action {
+	var in app.DemoInput
+	fs.StringVar(&in.Out, "out", "demo", "folder for the database, the fixtures, the inbox and the documents")
+	fs.IntVar(&in.Year, "year", 2024, "year to generate, settle and report")
+	fs.Uint64Var(&in.Seed, "seed", 1, "metering generator seed")
+	return func(ctx context.Context, _ []string) error {
+		start := time.Now()
+		// The steps report through the demo's own lines; their chatter is muted.
+		quiet := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		sum, err := app.Demo(ctx, in, a.Stdout, quiet)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "\nsummary %d: %d resources, %d statement lines, city total %s 元 gross, %s 元 net (statement version %d, issued), %d findings\n",
+			in.Year, sum.Resources, sum.Lines, sum.Gross, sum.Net, sum.Version, sum.Findings)
+		fmt.Fprintln(a.Stdout, "documents:")
+		for _, p := range sum.Files {
+			fmt.Fprintf(a.Stdout, "  %s\n", p)
+		}
+		fmt.Fprintf(a.Stdout, "done in %.1fs. Look around: cloudbill --db %s jobs | rejects | findings --as-of %d-12-31\n",
+			time.Since(start).Seconds(), sum.DB, in.Year)
+		return nil
 	}
 }

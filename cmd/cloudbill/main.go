@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -227,26 +226,15 @@ func (c *cli) withInput(in validator, fn func(ctx context.Context, a *app.App) e
 	}
 }
 
-// withApp runs fn with the use cases on the database, closed afterwards.
+// withApp runs fn with the use cases on the database named by --db,
+// closed afterwards.
 func (c *cli) withApp(ctx context.Context, fn func(a *app.App) error) error {
-	db, err := c.OpenDB(ctx)
+	a, err := app.Open(ctx, app.OpenInput{DSN: c.DSN, Create: c.creates, ConnectTimeout: c.connectTimeout}, c.Log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	return fn(app.New(db, c.Log))
-}
-
-// OpenDB opens the database named by --db. Only the commands that create
-// a database (load, migrate) open a SQLite file that is not there yet: for
-// the others a missing file is a mistyped --db, and nothing is created.
-func (c *cli) OpenDB(ctx context.Context) (*store.DB, error) {
-	if engine, path, err := store.ParseDSN(c.DSN); err == nil && engine == store.EngineSQLite && !c.creates {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("database %s does not exist (check --db or CLOUDBILL_DB; cloudbill load DIR or cloudbill migrate creates it)", path)
-		}
-	}
-	return store.OpenWith(ctx, c.DSN, store.Options{ConnectTimeout: c.connectTimeout})
+	defer a.DB.Close()
+	return fn(a)
 }
 
 // jsonLogs reports whether stderr carries JSON lines only.

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -84,7 +82,7 @@ func (c *cli) userDo(ctx context.Context, fs *flag.FlagSet, sub string, args []s
 		if !stdin {
 			return usagef("user %s: --password-stdin is required (the password is never an argument)", sub)
 		}
-		if pw, err = readPassword(c.stdin); err != nil {
+		if pw, err = app.ReadPassword(c.stdin); err != nil {
 			return err
 		}
 	}
@@ -136,20 +134,4 @@ func nameThenFlags(fs *flag.FlagSet, args []string) (string, error) {
 		return "", usagef("unexpected arguments %q", rest)
 	}
 	return name, nil
-}
-
-// readPassword reads the first line of r, without its line ending.
-func readPassword(r io.Reader) (string, error) {
-	if r == nil {
-		return "", usagef("--password-stdin: no standard input")
-	}
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return "", fmt.Errorf("read the password: %w", err)
-	}
-	line = strings.TrimRight(line, "\r\n")
-	if line == "" {
-		return "", usagef("--password-stdin: standard input is empty")
-	}
-	return line, nil
 }
