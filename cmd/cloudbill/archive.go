@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strings"
 
 	"cloudbill/app"
 	"cloudbill/store"
@@ -17,20 +16,7 @@ func cmdArchive(c *cli, fs *flag.FlagSet) action {
 	var in app.ArchiveInput
 	fs.IntVar(&in.Year, "year", 0, "the closed `YEAR` to archive: a past year whose statement is issued (required)")
 	fs.StringVar(&in.Out, "out", "", "`DIR` of the archive files: usage-YEAR.csv.gz, activity-YEAR.csv.gz and SHA256SUMS (required)")
-	return c.withInput(&in, func(ctx context.Context, a *app.App) error {
-		res, err := a.ArchiveRecorded(ctx, in)
-		if err != nil {
-			return err
-		}
-		var names []string
-		for _, f := range res.Files {
-			names = append(names, f.Name)
-			fmt.Fprintf(c.Stdout, "%s: %d %s rows of %d, sha256 %s\n", f.Name, f.Rows, f.Kind, in.Year, f.SHA256)
-		}
-		fmt.Fprintf(c.Stdout, "archived %d: the rows are out of the database, statements, findings and summaries kept; checksums in %s (sha256sum -c); restore with: cloudbill ingest %s\n",
-			in.Year, res.Sums, strings.Join(names, " "))
-		return nil
-	})
+	return c.withInput(&in, func(ctx context.Context, a *app.App) error { return c.show(a.ArchiveRecorded(ctx, in)) })
 }
 
 // cmdBackup writes a consistent copy of the SQLite database while the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"cloudbill/app"
-	"cloudbill/fixtures"
 	"cloudbill/metering"
 	"cloudbill/store"
 )
@@ -147,50 +145,23 @@ func cmdSummaries(c *cli, fs *flag.FlagSet) action {
 }
 
 func cmdGen(c *cli, fs *flag.FlagSet) action {
-	from := fs.String("from", "2024-01-01", "first day to meter (YYYY-MM-DD)")
-	to := fs.String("to", "2024-12-31", "last day to meter, inclusive")
-	var opts fixtures.GenOptions
-	fs.StringVar(&opts.Out, "out", "", "folder to write the metering files into (required)")
-	fs.Uint64Var(&opts.Seed, "seed", 1, "random seed: the same seed writes the same bytes")
-	refDir := fs.String("ref", "", "reference data set to meter (default: the embedded Datong fixtures)")
-	fs.IntVar(&opts.Resources, "resources", 0, "synthesise exactly N resources by cloning, and write the matching reference set into OUT/reference")
-	layout := fs.String("layout", "daily", "daily: one usage and one activity file per night; single: one of each for the whole range")
-	fs.BoolVar(&opts.Gzip, "gzip", false, "gzip the metering files")
-	fs.BoolVar(&opts.NoActivity, "no-activity", false, "write usage files only")
+	var in app.GenArgs
+	fs.StringVar(&in.From, "from", "2024-01-01", "first day to meter (YYYY-MM-DD)")
+	fs.StringVar(&in.To, "to", "2024-12-31", "last day to meter, inclusive")
+	fs.StringVar(&in.Options.Out, "out", "", "folder to write the metering files into (required)")
+	fs.Uint64Var(&in.Options.Seed, "seed", 1, "random seed: the same seed writes the same bytes")
+	fs.StringVar(&in.Ref, "ref", "", "reference data set to meter (default: the embedded Datong fixtures)")
+	fs.IntVar(&in.Options.Resources, "resources", 0, "synthesise exactly N resources by cloning, and write the matching reference set into OUT/reference")
+	fs.StringVar(&in.Layout, "layout", "daily", "daily: one usage and one activity file per night; single: one of each for the whole range")
+	fs.BoolVar(&in.Options.Gzip, "gzip", false, "gzip the metering files")
+	fs.BoolVar(&in.Options.NoActivity, "no-activity", false, "write usage files only")
 	return func(context.Context, []string) error {
-		opts.Layout = fixtures.Layout(*layout)
-		var err error
-		if opts.From, err = metering.ParseDate(*from); err != nil {
-			return usagef("--from: %w", err)
-		}
-		if opts.To, err = metering.ParseDate(*to); err != nil {
-			return usagef("--to: %w", err)
-		}
-		if *refDir != "" {
-			opts.Ref = os.DirFS(*refDir)
-		}
-		if err := opts.Validate(); err != nil {
-			return usagef("%w", err)
-		}
-		start := time.Now()
-		st, err := fixtures.Generate(opts)
+		r, err := app.Generate(in)
 		if err != nil {
 			return err
 		}
-		el := time.Since(start)
-		rows := st.UsageRows + st.ActivityRows
-		fmt.Fprintf(c.Stdout, "wrote %d usage rows and %d activity rows (+%d malformed on purpose) in %d files for %d resources over %d days into %s\n",
-			st.UsageRows, st.ActivityRows, st.Malformed, len(st.Files), st.Resources, st.Days, opts.Out)
-		fmt.Fprintf(c.Stdout, "took %.2fs, %.2f M rows/s\n", el.Seconds(), float64(rows)/el.Seconds()/1e6)
-		if st.ReferenceDir != "" {
-			fmt.Fprintf(c.Stdout, "reference set for the %d resources: %s (cloudbill load %s)\n", st.Resources, st.ReferenceDir, st.ReferenceDir)
-		}
-		if st.ZombieSystem != "" {
-			fmt.Fprintf(c.Stdout, "injected: zombie system %s idle %s..%s (%d days)\n", st.ZombieSystem, st.Zombie.First, st.Zombie.Last, st.Zombie.Days())
-		}
-		fmt.Fprintf(c.Stdout, "injected: %d idle resources, %d use beyond approval, %d gaps, %d after release, %d never confirmed; GB18030 file %s\n",
-			len(st.Idle), len(st.Beyond), len(st.Gaps), len(st.AfterRelease), st.Unconfirmed, st.GB18030File)
-		c.Log.Info("metering generated", "out", opts.Out, "usage_rows", st.UsageRows, "activity_rows", st.ActivityRows, "seconds", el.Seconds())
+		fmt.Fprintln(c.Stdout, r)
+		c.Log.Info("metering generated", "out", r.Out, "usage_rows", r.UsageRows, "activity_rows", r.ActivityRows, "seconds", r.Took.Seconds())
 		return nil
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"cloudbill/app"
 	"cloudbill/daemon"
 	"cloudbill/metering"
-	"cloudbill/store"
 	"cloudbill/web"
 )
 
@@ -104,23 +102,11 @@ func cmdRun(a *cli, fs *flag.FlagSet) action {
 				return err
 			}
 			if a.Verbose {
-				printRun(a, run)
+				fmt.Fprintln(a.Stdout, app.RunSummary(run))
 			}
 			return nil
 		})
 	}
-}
-
-func printRun(a *cli, run store.JobRun) {
-	if run.Status == store.JobStatusSkipped {
-		fmt.Fprintf(a.Stdout, "%s skipped: %s\n", run.Job, run.Error)
-		return
-	}
-	fmt.Fprintf(a.Stdout, "%s %s in %s (run %d, %s)", run.Job, run.Status, run.Duration().Round(1e6), run.ID, run.Scope)
-	for _, k := range app.SortedKeys(run.Counts) {
-		fmt.Fprintf(a.Stdout, " %s=%s", k, strconv.FormatInt(run.Counts[k], 10))
-	}
-	fmt.Fprintln(a.Stdout)
 }
 
 // cmdServe runs the jobs on their schedules (daemon.DefaultSchedules, in

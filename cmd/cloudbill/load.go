@@ -6,13 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"maps"
-	"slices"
-	"strings"
 	"time"
 
 	"cloudbill/app"
-	"cloudbill/evaluation"
 	"cloudbill/reference"
 )
 
@@ -36,16 +32,7 @@ func cmdLoad(c *cli, _ *flag.FlagSet) action {
 			if err != nil {
 				return printProblems(c, err)
 			}
-			fmt.Fprintf(c.Stdout, "loaded %s: %d districts, %d departments, %d providers, %d systems, %d resources, %d price versions, %d events, %d scores, %d calendar days\n",
-				in.Dir, len(ref.Districts), len(ref.Departments), len(ref.Providers), len(ref.Systems), len(ref.Resources), len(ref.Catalogue), len(ref.Events), len(ref.Scores), len(ref.Calendar))
-			if len(ref.Budgets) > 0 {
-				fmt.Fprintf(c.Stdout, "budgets: %d rows\n", len(ref.Budgets))
-			}
-			if changed := r.Changed(); len(changed) == 0 {
-				fmt.Fprintln(c.Stdout, "nothing new: the database already holds this data set")
-			} else {
-				fmt.Fprintf(c.Stdout, "new or changed rows: %s\n", strings.Join(changed, ", "))
-			}
+			fmt.Fprintln(c.Stdout, r.Summary(in.Dir))
 			return nil
 		})
 	}
@@ -98,15 +85,7 @@ func cmdFindings(c *cli, fs *flag.FlagSet) action {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.Stdout, "%d findings as of %s", len(found), asOf)
-			byKind := map[evaluation.FindingKind]int{}
-			for _, f := range found {
-				byKind[f.Kind]++
-			}
-			for _, k := range slices.Sorted(maps.Keys(byKind)) {
-				fmt.Fprintf(c.Stdout, "; %s %d", k, byKind[k])
-			}
-			fmt.Fprintln(c.Stdout)
+			fmt.Fprintln(c.Stdout, app.FindingsSummary(found, asOf))
 			c.Log.Info("findings refreshed", "as_of", asOf.String(), "findings", len(found))
 			return nil
 		})
@@ -126,12 +105,7 @@ func cmdDemo(a *cli, fs *flag.FlagSet) action {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "\nsummary %d: %d resources, %d statement lines, city total %s 元 gross, %s 元 net (statement version %d, issued), %d findings\n",
-			in.Year, sum.Resources, sum.Lines, sum.Gross, sum.Net, sum.Version, sum.Findings)
-		fmt.Fprintln(a.Stdout, "documents:")
-		for _, p := range sum.Files {
-			fmt.Fprintf(a.Stdout, "  %s\n", p)
-		}
+		fmt.Fprintln(a.Stdout, "\n"+sum.Text(in.Year))
 		fmt.Fprintf(a.Stdout, "done in %.1fs. Look around: cloudbill --db %s jobs | rejects | findings --as-of %d-12-31\n",
 			time.Since(start).Seconds(), sum.DB, in.Year)
 		return nil

@@ -252,6 +252,16 @@ func (c *cli) fail(name string, err error) {
 	fmt.Fprintf(c.Stderr, "cloudbill %s: %v\n", name, err)
 }
 
+// show prints r on stdout (a result's summary, one line or a few) unless
+// err.
+func (c *cli) show(r fmt.Stringer, err error) error {
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.Stdout, r)
+	return nil
+}
+
 // printPaths prints one path a line: the files a command wrote.
 func printPaths(w io.Writer, paths []string) {
 	for _, p := range paths {

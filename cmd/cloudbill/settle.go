@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 
 	"cloudbill/app"
-	"cloudbill/billing"
 	"cloudbill/metering"
 )
 
@@ -21,23 +20,7 @@ func yearFlag(fs *flag.FlagSet) *app.YearInput {
 
 func cmdSettle(c *cli, fs *flag.FlagSet) action {
 	in := yearFlag(fs)
-	return c.withInput(in, func(ctx context.Context, a *app.App) error {
-		r, err := a.SettleRecorded(ctx, *in)
-		if err != nil {
-			return err
-		}
-		st := r.Statement
-		if !r.Saved {
-			fmt.Fprintf(c.Stdout, "settlement %d unchanged: version %d already holds these %d lines (sha256 %s)\n", in.Year, st.Version, len(st.Lines), st.SHA256)
-			return nil
-		}
-		fmt.Fprintf(c.Stdout, "settlement %d version %d (draft): %d lines, %d departments, %d districts, gross %s 元, net %s 元\nsha256 %s\n",
-			in.Year, st.Version, len(st.Lines), len(st.Departments), len(st.Districts), st.Gross.StringFixed(2), st.Net.StringFixed(2), st.SHA256)
-		for _, e := range st.Providers {
-			fmt.Fprintf(c.Stdout, "provider %s: annual score %s, coefficient %s\n", e.ProviderCode, e.Annual.StringFixed(4), e.Coefficient.StringFixed(2))
-		}
-		return nil
-	})
+	return c.withInput(in, func(ctx context.Context, a *app.App) error { return c.show(a.SettleRecorded(ctx, *in)) })
 }
 
 func cmdIssue(c *cli, fs *flag.FlagSet) action {
@@ -57,26 +40,7 @@ func cmdDiff(c *cli, fs *flag.FlagSet) action {
 	fs.IntVar(&in.Year, "year", 0, "settlement year (required)")
 	fs.IntVar(&in.From, "from", 0, "the older version (default: the latest issued before --to, else the one before it)")
 	fs.IntVar(&in.To, "to", 0, "the newer version (default: the latest)")
-	return c.withInput(&in, func(ctx context.Context, a *app.App) error {
-		d, err := a.Diff(ctx, in)
-		if err != nil {
-			return err
-		}
-		older, newer := d.Older, d.Newer
-		fmt.Fprintf(c.Stdout, "settlement %d: version %d → %d, %d line(s) changed\n", in.Year, older.Version, newer.Version, len(d.Changes))
-		fmt.Fprintln(c.Stdout, "change\tprovider\tresource\titem\tbillable_days\tquantity_days\tgross\tdelta")
-		for _, ch := range d.Changes {
-			l := ch.New
-			if ch.Kind == billing.ChangeRemoved {
-				l = ch.Old
-			}
-			fmt.Fprintf(c.Stdout, "%s\t%s\t%s\t%s\t%d→%d\t%s→%s\t%s→%s\t%s\n", ch.Kind, l.ProviderCode, l.ResourceID, l.ItemCode,
-				ch.Old.BillableDays, ch.New.BillableDays, ch.Old.QuantityDays, ch.New.QuantityDays, ch.Old.Gross.StringFixed(2), ch.New.Gross.StringFixed(2), ch.Delta().StringFixed(2))
-		}
-		fmt.Fprintf(c.Stdout, "gross %s → %s (%s), net %s → %s (%s)\n", older.Gross.StringFixed(2), newer.Gross.StringFixed(2), newer.Gross.Sub(older.Gross).StringFixed(2),
-			older.Net.StringFixed(2), newer.Net.StringFixed(2), newer.Net.Sub(older.Net).StringFixed(2))
-		return nil
-	})
+	return c.withInput(&in, func(ctx context.Context, a *app.App) error { return c.show(a.Diff(ctx, in)) })
 }
 
 func cmdVersions(c *cli, fs *flag.FlagSet) action {
