@@ -2,10 +2,13 @@ package app
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"cloudbill/billing"
 	"cloudbill/evaluation"
@@ -134,4 +137,98 @@ func (r LoadResult) Changed() []string {
 		}
 	}
 	return changed
+}
+
+// table lays rows out in columns two spaces apart under header, as the
+// listings print them (text/tabwriter), without the last line's end.
+func table(header string, tabWidth int, rows func(w io.Writer)) string {
+	var b strings.Builder
+	w := tabwriter.NewWriter(&b, 0, tabWidth, 2, ' ', 0)
+	fmt.Fprintln(w, header)
+	rows(w)
+	w.Flush()
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// VersionTable lists a year's statement versions, a row each: status (and
+// what superseded it), created and issued in Asia/Shanghai, lines, totals,
+// fingerprint.
+type VersionTable []StatementVersion
+
+func (vs VersionTable) String() string {
+	return table("VERSION\tSTATUS\tCREATED (Asia/Shanghai)\tISSUED\tLINES\tGROSS\tNET\tSHA256", 0, func(w io.Writer) {
+		for _, v := range vs {
+			issued := "-"
+			if !v.IssuedAt.IsZero() {
+				issued = v.IssuedAt.In(metering.Shanghai).Format("2006-01-02 15:04:05")
+			}
+			status := string(v.Status)
+			if v.SupersededBy > 0 {
+				status += fmt.Sprintf(" (by %d)", v.SupersededBy)
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", v.Version, status, v.CreatedAt.In(metering.Shanghai).Format("2006-01-02 15:04:05"),
+				issued, v.Lines, v.Gross.StringFixed(2), v.Net.StringFixed(2), v.SHA256)
+		}
+	})
+}
+
+// JobTable lists job runs, a row each: started in Asia/Shanghai, how long
+// it took, status, scope, the counts that are not zero, the error.
+type JobTable []store.JobRun
+
+func (runs JobTable) String() string {
+	return table("RUN\tJOB\tSTARTED (Asia/Shanghai)\tDURATION\tSTATUS\tSCOPE\tCOUNTS\tERROR", 0, func(w io.Writer) {
+		for _, r := range runs {
+			dur := "-"
+			if !r.FinishedAt.IsZero() {
+				dur = r.Duration().Round(time.Millisecond).String()
+			}
+			var counts []string
+			for _, k := range SortedKeys(r.Counts) {
+				if r.Counts[k] != 0 { // zeros are the rule: keep the row readable
+					counts = append(counts, fmt.Sprintf("%s=%d", k, r.Counts[k]))
+				}
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.StartedAt.In(metering.Shanghai).Format("2006-01-02 15:04:05"),
+				dur, r.Status, r.Scope, strings.Join(counts, " "), oneLine(r.Error))
+		}
+	})
+}
+
+// oneLine keeps an error message on its table row.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = s[:197] + "..."
+	}
+	return s
+}
+
+// UserTable lists the portal's accounts, a row each: role, scope (the
+// district, department or provider), created (UTC), enabled or disabled.
+type UserTable []store.User
+
+func (us UserTable) String() string {
+	return table("NAME\tROLE\tSCOPE\tCREATED\tSTATUS", 4, func(w io.Writer) {
+		for _, u := range us {
+			status := "enabled"
+			if u.Disabled() {
+				status = "disabled " + u.DisabledAt.UTC().Format("2006-01-02T15:04:05Z")
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, u.DistrictCode+u.DepartmentCode+u.ProviderCode, u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), status)
+		}
+	})
+}
+
+// Line is the summary an ingest ends with: what it did (as "ingested")
+// with how many files, then the counts.
+func (s IngestSummary) Line(did string) string {
+	return fmt.Sprintf("%s %d files (%d already ingested, %d unreadable): %s", did, s.Files, s.Skipped, s.Failed, s)
+}
+
+// LogAttrs are the summary's counts as log attributes.
+func (s IngestSummary) LogAttrs() []any {
+	return []any{"files", s.Files, "already_ingested", s.Skipped, "unreadable", s.Failed,
+		"read", s.Read, "new", s.Accepted, "replaced", s.Replaced, "unchanged", s.Unchanged,
+		"repeated", s.Duplicates, "rejected", s.Rejected, "not_yet_billable", s.NotYetBillable, "retried", s.Retried}
 }

@@ -34,13 +34,7 @@ func cmdIngest(c *cli, fs *flag.FlagSet) action {
 		}
 		return c.withApp(ctx, func(a *app.App) error {
 			sum, err := a.IngestRecorded(ctx, in)
-			if c.jsonLogs() {
-				c.Log.Info(msg, "files", sum.Files, "already_ingested", sum.Skipped, "unreadable", sum.Failed,
-					"read", sum.Read, "new", sum.Accepted, "replaced", sum.Replaced, "unchanged", sum.Unchanged,
-					"repeated", sum.Duplicates, "rejected", sum.Rejected, "not_yet_billable", sum.NotYetBillable, "retried", sum.Retried)
-			} else {
-				fmt.Fprintf(c.Stderr, "%s %d files (%d already ingested, %d unreadable): %s\n", did, sum.Files, sum.Skipped, sum.Failed, sum)
-			}
+			c.note(sum.Line(did), msg, sum.LogAttrs()...)
 			return err
 		})
 	}
@@ -115,11 +109,7 @@ func cmdRejects(c *cli, fs *flag.FlagSet) action {
 		if err != nil {
 			return err
 		}
-		if c.jsonLogs() {
-			c.Log.Info(tally.String())
-		} else {
-			fmt.Fprintln(c.Stderr, tally)
-		}
+		c.note(tally.String(), tally.String())
 		return nil
 	})
 }

@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"cloudbill/app"
 	"cloudbill/daemon"
-	"cloudbill/metering"
 	"cloudbill/web"
 )
 
@@ -40,33 +37,8 @@ func cmdJobs(a *cli, fs *flag.FlagSet) action {
 			fmt.Fprintln(a.Stdout, "no job runs recorded")
 			return nil
 		}
-		w := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(w, "RUN\tJOB\tSTARTED (Asia/Shanghai)\tDURATION\tSTATUS\tSCOPE\tCOUNTS\tERROR")
-		for _, r := range runs {
-			dur := "-"
-			if !r.FinishedAt.IsZero() {
-				dur = r.Duration().Round(time.Millisecond).String()
-			}
-			var counts []string
-			for _, k := range app.SortedKeys(r.Counts) {
-				if r.Counts[k] != 0 { // zeros are the rule: keep the row readable
-					counts = append(counts, fmt.Sprintf("%s=%d", k, r.Counts[k]))
-				}
-			}
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.StartedAt.In(metering.Shanghai).Format("2006-01-02 15:04:05"),
-				dur, r.Status, r.Scope, strings.Join(counts, " "), oneLine(r.Error))
-		}
-		return w.Flush()
+		return a.show(app.JobTable(runs), nil)
 	})
-}
-
-// oneLine keeps an error message on its table row.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 200 {
-		s = s[:197] + "..."
-	}
-	return s
 }
 
 // cmdRun runs one job now, the way the daemon does (lock, job history,

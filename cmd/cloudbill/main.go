@@ -10,9 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -143,20 +144,16 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		level = slog.LevelWarn
 	}
 	c.Log = newLogger(stderr, c.LogFormat, level)
-	err := c.exec(ctx, name, rest[1:])
-	var ue *app.UsageError
-	var ie *app.InputError
-	switch {
-	case err == nil:
+	switch err := c.exec(ctx, name, rest[1:]); {
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, &ue), errors.As(err, &ie):
+	case errors.As(err, new(*app.UsageError)), errors.As(err, new(*app.InputError)):
 		c.fail(name, err)
 		return 2
+	default:
+		c.fail(name, err)
+		return 1
 	}
-	c.fail(name, err)
-	return 1
 }
 
 // exec runs the command name: its flags declared and parsed (a bad flag is
@@ -252,6 +249,16 @@ func (c *cli) fail(name string, err error) {
 	fmt.Fprintf(c.Stderr, "cloudbill %s: %v\n", name, err)
 }
 
+// note ends a command with its summary on stderr: line, or in JSON mode
+// the log message msg with attrs.
+func (c *cli) note(line, msg string, attrs ...any) {
+	if c.jsonLogs() {
+		c.Log.Info(msg, attrs...)
+		return
+	}
+	fmt.Fprintln(c.Stderr, line)
+}
+
 // show prints r on stdout (a result's summary, one line or a few) unless
 // err.
 func (c *cli) show(r fmt.Stringer, err error) error {
@@ -300,12 +307,7 @@ func envDuration(key string, def time.Duration) time.Duration {
 func printUsage(w io.Writer, global *flag.FlagSet) {
 	fmt.Fprintln(w, "usage: cloudbill [--db DSN] [--log-format text|json] COMMAND [flags] [args]")
 	fmt.Fprintln(w, "\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nglobal flags:")

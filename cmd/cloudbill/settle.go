@@ -5,10 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"text/tabwriter"
 
 	"cloudbill/app"
-	"cloudbill/metering"
 )
 
 // yearFlag declares --year, the flag of the commands that take only it.
@@ -54,21 +52,7 @@ func cmdVersions(c *cli, fs *flag.FlagSet) action {
 			fmt.Fprintf(c.Stdout, "no statement for %d (cloudbill settle --year %d)\n", in.Year, in.Year)
 			return nil
 		}
-		w := tabwriter.NewWriter(c.Stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(w, "VERSION\tSTATUS\tCREATED (Asia/Shanghai)\tISSUED\tLINES\tGROSS\tNET\tSHA256")
-		for _, v := range vs {
-			issued := "-"
-			if !v.IssuedAt.IsZero() {
-				issued = v.IssuedAt.In(metering.Shanghai).Format("2006-01-02 15:04:05")
-			}
-			status := string(v.Status)
-			if v.SupersededBy > 0 {
-				status += fmt.Sprintf(" (by %d)", v.SupersededBy)
-			}
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", v.Version, status, v.CreatedAt.In(metering.Shanghai).Format("2006-01-02 15:04:05"),
-				issued, v.Lines, v.Gross.StringFixed(2), v.Net.StringFixed(2), v.SHA256)
-		}
-		return w.Flush()
+		return c.show(app.VersionTable(vs), nil)
 	})
 }
 

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"cloudbill/app"
 )
@@ -58,7 +57,10 @@ func cmdUser(c *cli, _ *flag.FlagSet) action {
 			if fs.NArg() > 0 {
 				return usagef("unexpected arguments %q", fs.Args())
 			}
-			return c.withApp(ctx, func(a *app.App) error { return c.printUsers(ctx, a) })
+			return c.withApp(ctx, func(a *app.App) error {
+				us, err := a.Users(ctx)
+				return c.show(app.UserTable(us), err)
+			})
 		}
 		return usagef("user: unknown subcommand %q (add, list, disable or passwd)", sub)
 	}
@@ -94,23 +96,6 @@ func (c *cli) userDo(ctx context.Context, fs *flag.FlagSet, sub string, args []s
 		fmt.Fprintln(c.Stdout, line)
 		return nil
 	})
-}
-
-func (c *cli) printUsers(ctx context.Context, a *app.App) error {
-	us, err := a.Users(ctx)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tROLE\tSCOPE\tCREATED\tSTATUS")
-	for _, u := range us {
-		status := "enabled"
-		if u.Disabled() {
-			status = "disabled " + u.DisabledAt.UTC().Format("2006-01-02T15:04:05Z")
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, u.DistrictCode+u.DepartmentCode+u.ProviderCode, u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), status)
-	}
-	return tw.Flush()
 }
 
 // nameThenFlags reads NAME and the flags around it (NAME may come first,
