@@ -8,6 +8,7 @@ import (
 
 	"cloudbill/billing"
 	"cloudbill/metering"
+	"cloudbill/reference"
 )
 
 // UsageError is a command line that cannot run as typed (an unknown flag,
@@ -131,4 +132,18 @@ func ReadPassword(r io.Reader) (string, error) {
 		return "", Usagef("--password-stdin: standard input is empty")
 	}
 	return line, nil
+}
+
+// ReadSet reads and checks the reference data set of in without a
+// database, so that a bad set is reported (a *ProblemsError) before one is
+// opened; App.LoadSet then stores it.
+func ReadSet(in LoadInput) (*reference.Set, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	ref, problems := reference.ReadDir(in.Dir)
+	if len(problems) > 0 {
+		return nil, &ProblemsError{Dir: in.Dir, Problems: problems}
+	}
+	return ref, nil
 }

@@ -76,3 +76,11 @@ func (a *App) RunJob(ctx context.Context, in JobInput) (store.JobRun, error) {
 	r.Jobs = map[string]JobFunc{in.Job: fn}
 	return r.Run(ctx, in.Job)
 }
+
+// DaemonRunner is the runner of the daemon's jobs (DaemonJobs), on its
+// own clock.
+func (a *App) DaemonRunner(in IngestInput, out string) *Runner {
+	r := NewRunner(a.DB, a.Log, nil)
+	r.Jobs = a.DaemonJobs(in, out, r.Now)
+	return r
+}

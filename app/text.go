@@ -232,3 +232,21 @@ func (s IngestSummary) LogAttrs() []any {
 		"read", s.Read, "new", s.Accepted, "replaced", s.Replaced, "unchanged", s.Unchanged,
 		"repeated", s.Duplicates, "rejected", s.Rejected, "not_yet_billable", s.NotYetBillable, "retried", s.Retried}
 }
+
+// VersionStatus is the status of a statement version as a report names
+// it: draft, issued, or superseded by which version.
+func VersionStatus(st *billing.Statement) string {
+	if st.SupersededBy > 0 {
+		return fmt.Sprintf("superseded by version %d", st.SupersededBy)
+	}
+	return string(st.Status)
+}
+
+// OverBudgetNote warns, when the forecast of the period's year exceeds
+// budgets, of the over_budget findings stored; "" when it exceeds none.
+func (r PeriodResult) OverBudgetNote(year int) string {
+	if r.OverBudget <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d budget(s) of %d forecast to be exceeded: over_budget findings (findings-%d.csv)", r.OverBudget, year, year)
+}

@@ -155,3 +155,13 @@ func cmdGen(c *cli, fs *flag.FlagSet) action {
 		return nil
 	}
 }
+
+// cmdArchive moves the usage and activity rows of a closed year into
+// OUT/usage-YEAR.csv.gz and OUT/activity-YEAR.csv.gz (with OUT/SHA256SUMS),
+// keeping statements, findings, the ledger and the summaries.
+func cmdArchive(c *cli, fs *flag.FlagSet) action {
+	var in app.ArchiveInput
+	fs.IntVar(&in.Year, "year", 0, "the closed `YEAR` to archive: a past year whose statement is issued (required)")
+	fs.StringVar(&in.Out, "out", "", "`DIR` of the archive files: usage-YEAR.csv.gz, activity-YEAR.csv.gz and SHA256SUMS (required)")
+	return c.withInput(&in, func(ctx context.Context, a *app.App) error { return c.show(a.ArchiveRecorded(ctx, in)) })
+}

@@ -9,6 +9,7 @@ import (
 
 	"cloudbill/app"
 	"cloudbill/daemon"
+	"cloudbill/store"
 	"cloudbill/web"
 )
 
@@ -115,8 +116,7 @@ func cmdServe(a *cli, fs *flag.FlagSet) action {
 			cfg.CatchUp = []string{app.JobNightly, app.JobAnnual, app.JobMonthly, app.JobQuarterly}
 		}
 		return a.withApp(ctx, func(ap *app.App) error {
-			r := app.NewRunner(ap.DB, a.Log, nil)
-			r.Jobs = ap.DaemonJobs(a.ingestInput(cfg.Inbox), *out, r.Now)
+			r := ap.DaemonRunner(a.ingestInput(cfg.Inbox), *out)
 			m := daemon.NewMetrics(app.Version())
 			r.Observe = m.Observe
 			d := &daemon.Daemon{Config: cfg, Runner: r, Metrics: m, Log: a.Log}
@@ -143,6 +143,45 @@ func cmdServe(a *cli, fs *flag.FlagSet) action {
 				err = werr
 			}
 			return err
+		})
+	}
+}
+
+// cmdBackup writes a consistent copy of the SQLite database while the
+// daemon goes on (VACUUM INTO); PostgreSQL is backed up with pg_dump.
+func cmdBackup(c *cli, fs *flag.FlagSet) action {
+	out := fs.String("out", "", "`FILE` to write the copy to (must not exist)")
+	return func(ctx context.Context, _ []string) error {
+		if *out == "" {
+			return usagef("backup needs --out FILE")
+		}
+		return c.withApp(ctx, func(a *app.App) error {
+			if err := a.DB.Backup(ctx, *out); err != nil {
+				return err
+			}
+			if !c.quiet() {
+				fmt.Fprintf(c.Stdout, "%s database copied to %s (restore: stop the daemon, put the copy in place of %s)\n", a.DB.Engine, *out, store.RedactDSN(c.DSN))
+			}
+			return nil
+		})
+	}
+}
+
+// cmdMigrate applies the migrations the database lacks (opening it does)
+// and prints its schema version. It parses its own flags: arguments after
+// them are ignored, as they always were.
+func cmdMigrate(c *cli, fs *flag.FlagSet) action {
+	return func(ctx context.Context, args []string) error {
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		return c.withApp(ctx, func(a *app.App) error {
+			n, err := a.DB.SchemaVersion(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Stdout, "%s database at schema version %d\n", a.DB.Engine, n)
+			return nil
 		})
 	}
 }

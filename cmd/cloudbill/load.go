@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"cloudbill/app"
-	"cloudbill/reference"
 )
 
 func cmdLoad(c *cli, _ *flag.FlagSet) action {
@@ -17,38 +16,29 @@ func cmdLoad(c *cli, _ *flag.FlagSet) action {
 		if len(args) != 1 {
 			return usagef("load takes one folder, got %d arguments", len(args))
 		}
-		in := app.LoadInput{Dir: args[0]}
-		if err := in.Validate(); err != nil {
-			return err
-		}
-		// Read and check the files before the database is opened: a bad set
-		// is reported without touching it.
-		ref, problems := reference.ReadDir(in.Dir)
-		if len(problems) > 0 {
-			return printProblems(c, &app.ProblemsError{Dir: in.Dir, Problems: problems})
+		// A bad set is reported without touching the database.
+		ref, err := app.ReadSet(app.LoadInput{Dir: args[0]})
+		if err != nil {
+			return printProblems(c, err)
 		}
 		return c.withApp(ctx, func(a *app.App) error {
 			r, err := a.LoadSet(ctx, ref)
 			if err != nil {
 				return printProblems(c, err)
 			}
-			fmt.Fprintln(c.Stdout, r.Summary(in.Dir))
+			fmt.Fprintln(c.Stdout, r.Summary(args[0]))
 			return nil
 		})
 	}
 }
 
 // printProblems prints each problem of a *app.ProblemsError on stderr,
-// one file:line: column: reason a line, and returns err.
+// one file:line: column: reason a line (in JSON mode an error log each),
+// and returns err.
 func printProblems(c *cli, err error) error {
-	var pe *app.ProblemsError
-	if errors.As(err, &pe) {
+	if pe := (*app.ProblemsError)(nil); errors.As(err, &pe) {
 		for _, p := range pe.Problems {
-			if c.jsonLogs() {
-				c.Log.Error("problem", "file", p.File, "line", p.Line, "column", p.Column, "reason", p.Reason)
-				continue
-			}
-			fmt.Fprintln(c.Stderr, p.Error())
+			c.tell(slog.LevelError, p.Error(), "problem", "file", p.File, "line", p.Line, "column", p.Column, "reason", p.Reason)
 		}
 	}
 	return err

@@ -251,9 +251,12 @@ func (c *cli) fail(name string, err error) {
 
 // note ends a command with its summary on stderr: line, or in JSON mode
 // the log message msg with attrs.
-func (c *cli) note(line, msg string, attrs ...any) {
+func (c *cli) note(line, msg string, attrs ...any) { c.tell(slog.LevelInfo, line, msg, attrs...) }
+
+// tell writes line on stderr, or in JSON mode logs msg with attrs at level.
+func (c *cli) tell(level slog.Level, line, msg string, attrs ...any) {
 	if c.jsonLogs() {
-		c.Log.Info(msg, attrs...)
+		c.Log.Log(context.Background(), level, msg, attrs...)
 		return
 	}
 	fmt.Fprintln(c.Stderr, line)

@@ -73,9 +73,8 @@ func cmdReport(c *cli, fs *flag.FlagSet) action {
 			if period != nil {
 				r, err := a.PeriodReport(ctx, *period)
 				printPaths(c.Stdout, r.Paths)
-				if err == nil && r.OverBudget > 0 {
-					year := period.Period.Year
-					fmt.Fprintf(c.Stderr, "%d budget(s) of %d forecast to be exceeded: over_budget findings (findings-%d.csv)\n", r.OverBudget, year, year)
+				if note := r.OverBudgetNote(period.Period.Year); err == nil && note != "" {
+					fmt.Fprintln(c.Stderr, note)
 				}
 				return err
 			}
@@ -83,11 +82,7 @@ func cmdReport(c *cli, fs *flag.FlagSet) action {
 			if err != nil {
 				return err
 			}
-			status := string(st.Status)
-			if st.SupersededBy > 0 {
-				status = fmt.Sprintf("superseded by version %d", st.SupersededBy)
-			}
-			fmt.Fprintf(c.Stderr, "report %d: version %d (%s)\n", in.Year, st.Version, status)
+			fmt.Fprintf(c.Stderr, "report %d: version %d (%s)\n", in.Year, st.Version, app.VersionStatus(st))
 			in.Version = st.Version
 			paths, err := a.Report(ctx, in.ReportInput)
 			printPaths(c.Stdout, paths)
