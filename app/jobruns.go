@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"time"
 
 	"cloudbill/store"
@@ -83,4 +84,16 @@ func (a *App) DaemonRunner(in IngestInput, out string) *Runner {
 	r := NewRunner(a.DB, a.Log, nil)
 	r.Jobs = a.DaemonJobs(in, out, r.Now)
 	return r
+}
+
+// WriteJobRunsJSON writes runs to w as `cloudbill jobs --json` does: one
+// JSON object a line (JobRunJSON).
+func WriteJobRunsJSON(w io.Writer, runs []store.JobRun) error {
+	enc := json.NewEncoder(w)
+	for _, r := range runs {
+		if err := enc.Encode(JobRunJSON(r)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -177,6 +177,9 @@ func (vs VersionTable) String() string {
 type JobTable []store.JobRun
 
 func (runs JobTable) String() string {
+	if len(runs) == 0 {
+		return "no job runs recorded"
+	}
 	return table("RUN\tJOB\tSTARTED (Asia/Shanghai)\tDURATION\tSTATUS\tSCOPE\tCOUNTS\tERROR", 0, func(w io.Writer) {
 		for _, r := range runs {
 			dur := "-"

@@ -43,7 +43,8 @@ func cmdIngest(c *cli, fs *flag.FlagSet) action {
 // ingestInput is an ingest of inbox that prints each file's summary on
 // stderr, with a progress bar on a terminal.
 func (c *cli) ingestInput(inbox string) app.IngestInput {
-	return app.IngestInput{Inbox: inbox, SettleTime: c.settle, KeepDone: c.keepDone, Report: c.printFile, Progress: c.progress}
+	report := func(fr app.FileReport) { c.printReport(fr, true) }
+	return app.IngestInput{Inbox: inbox, SettleTime: c.settle, KeepDone: c.keepDone, Report: report, Progress: c.progress}
 }
 
 // settleFlag adds --settle: how long an inbox file must be left alone
@@ -55,11 +56,8 @@ func (c *cli) settleFlag(fs *flag.FlagSet) {
 		"ingested files in the inbox's done/ are gzipped after a day and removed after this long; negative keeps them (env CLOUDBILL_KEEP_DONE)")
 }
 
-// printFile prints one file's outcome on stderr (in JSON mode the logs
-// carry it).
-func (c *cli) printFile(fr app.FileReport) { c.printReport(fr, true) }
-
-// printReport is printFile; hint adds where to see the file's rejects.
+// printReport prints one file's outcome on stderr (in JSON mode the logs
+// carry it); hint adds where to see the file's rejects.
 func (c *cli) printReport(fr app.FileReport, hint bool) {
 	if c.jsonLogs() || c.quiet() {
 		return

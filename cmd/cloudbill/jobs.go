@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"time"
@@ -26,17 +25,7 @@ func cmdJobs(a *cli, fs *flag.FlagSet) action {
 			return err
 		}
 		if *asJSON {
-			enc := json.NewEncoder(a.Stdout)
-			for _, r := range runs {
-				if err := enc.Encode(app.JobRunJSON(r)); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		if len(runs) == 0 {
-			fmt.Fprintln(a.Stdout, "no job runs recorded")
-			return nil
+			return app.WriteJobRunsJSON(a.Stdout, runs)
 		}
 		return a.show(app.JobTable(runs), nil)
 	})
@@ -150,21 +139,17 @@ func cmdServe(a *cli, fs *flag.FlagSet) action {
 // cmdBackup writes a consistent copy of the SQLite database while the
 // daemon goes on (VACUUM INTO); PostgreSQL is backed up with pg_dump.
 func cmdBackup(c *cli, fs *flag.FlagSet) action {
-	out := fs.String("out", "", "`FILE` to write the copy to (must not exist)")
-	return func(ctx context.Context, _ []string) error {
-		if *out == "" {
-			return usagef("backup needs --out FILE")
+	var in app.BackupInput
+	fs.StringVar(&in.Out, "out", "", "`FILE` to write the copy to (must not exist)")
+	return c.withInput(&in, func(ctx context.Context, a *app.App) error {
+		if err := a.Backup(ctx, in); err != nil {
+			return err
 		}
-		return c.withApp(ctx, func(a *app.App) error {
-			if err := a.DB.Backup(ctx, *out); err != nil {
-				return err
-			}
-			if !c.quiet() {
-				fmt.Fprintf(c.Stdout, "%s database copied to %s (restore: stop the daemon, put the copy in place of %s)\n", a.DB.Engine, *out, store.RedactDSN(c.DSN))
-			}
-			return nil
-		})
-	}
+		if !c.quiet() {
+			fmt.Fprintf(c.Stdout, "%s database copied to %s (restore: stop the daemon, put the copy in place of %s)\n", a.DB.Engine, in.Out, store.RedactDSN(c.DSN))
+		}
+		return nil
+	})
 }
 
 // cmdMigrate applies the migrations the database lacks (opening it does)

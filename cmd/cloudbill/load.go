@@ -68,9 +68,6 @@ func cmdFindings(c *cli, fs *flag.FlagSet) action {
 			return err
 		}
 		return c.withApp(ctx, func(a *app.App) error {
-			if _, _, err := a.Policy(); err != nil {
-				return err
-			}
 			found, asOf, err := a.RefreshFindings(ctx, app.FindingsInput{AsOf: d})
 			if err != nil {
 				return err

@@ -125,20 +125,19 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return 2
 	}
 	rest := global.Args()
-	if len(rest) == 0 {
+	switch {
+	case len(rest) == 0:
+		printUsage(stderr, global)
+		return 2
+	case rest[0] == "help":
+		printUsage(stdout, global)
+		return 0
+	case commands[rest[0]].setup == nil:
+		fmt.Fprintf(stderr, "cloudbill: unknown command %q\n", rest[0])
 		printUsage(stderr, global)
 		return 2
 	}
 	name := rest[0]
-	if name == "help" {
-		printUsage(stdout, global)
-		return 0
-	}
-	if _, ok := commands[name]; !ok {
-		fmt.Fprintf(stderr, "cloudbill: unknown command %q\n", name)
-		printUsage(stderr, global)
-		return 2
-	}
 	level := slog.LevelInfo
 	if name == "run" && !c.Verbose {
 		level = slog.LevelWarn
@@ -207,12 +206,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // usagef is a bad invocation: exit status 2.
 func usagef(format string, args ...any) error { return app.Usagef(format, args...) }
 
-// validator is a use case's input.
-type validator interface{ Validate() error }
-
-// withInput is the action of most commands: check in (when not nil), then
-// run fn with the use cases on the database.
-func (c *cli) withInput(in validator, fn func(ctx context.Context, a *app.App) error) action {
+// withInput is the action of most commands: check in (a use case's input,
+// when not nil), then run fn with the use cases on the database.
+func (c *cli) withInput(in interface{ Validate() error }, fn func(ctx context.Context, a *app.App) error) action {
 	return func(ctx context.Context, _ []string) error {
 		if in != nil {
 			if err := in.Validate(); err != nil {
@@ -264,7 +260,7 @@ func (c *cli) tell(level slog.Level, line, msg string, attrs ...any) {
 
 // show prints r on stdout (a result's summary, one line or a few) unless
 // err.
-func (c *cli) show(r fmt.Stringer, err error) error {
+func (c *cli) show(r any, err error) error {
 	if err != nil {
 		return err
 	}

@@ -88,14 +88,7 @@ func (c *cli) userDo(ctx context.Context, fs *flag.FlagSet, sub string, args []s
 			return err
 		}
 	}
-	return c.withApp(ctx, func(a *app.App) error {
-		line, err := fn(a, name, pw)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(c.Stdout, line)
-		return nil
-	})
+	return c.withApp(ctx, func(a *app.App) error { return c.show(fn(a, name, pw)) })
 }
 
 // nameThenFlags reads NAME and the flags around it (NAME may come first,

@@ -7,6 +7,9 @@ import (
 	"cloudbill/store"
 )
 
+// The upkeep of the metering and of the database: the rejected rows, the
+// usage summaries, a backup.
+
 // RejectTally counts the rejects a listing went through: Open (Retry of
 // them only for a resource not loaded yet) and Resolved (listed with All).
 type RejectTally struct {
@@ -64,4 +67,25 @@ func (a *App) VerifySummaries(ctx context.Context) error {
 		return fmt.Errorf("%w (repair with: cloudbill summaries --rebuild)", err)
 	}
 	return nil
+}
+
+// BackupInput names the file a backup writes.
+type BackupInput struct{ Out string }
+
+// Validate checks that a file is named.
+func (in BackupInput) Validate() error {
+	if in.Out == "" {
+		return Usagef("backup needs --out FILE")
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the SQLite database to in.Out (which
+// must not exist) while the daemon goes on; PostgreSQL is backed up with
+// pg_dump (store.ErrBackupPostgres).
+func (a *App) Backup(ctx context.Context, in BackupInput) error {
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	return a.DB.Backup(ctx, in.Out)
 }
