@@ -34,6 +34,7 @@ func runArchive(t *testing.T, dsn string, args ...string) (string, error) {
 }
 
 func TestArchiveCommand(t *testing.T) {
+	t.Parallel() // its own database and folders
 	for _, e := range storetest.Engines {
 		t.Run(string(e), func(t *testing.T) {
 			dsn := closedYearDSN(t, e)
