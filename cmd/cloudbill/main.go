@@ -35,12 +35,14 @@ func main() {
 // command is one subcommand: its summary, the arguments it takes after its
 // flags (for the usage line; "" takes none) and setup, which declares its
 // flags and returns what runs once they are parsed. A raw command parses
-// its arguments itself (user: subcommands with flags of their own).
+// its arguments itself (user: subcommands with flags of their own); only
+// a command that creates may create a SQLite database not there yet.
 type command struct {
 	summary string
 	args    string
 	setup   func(c *cli, fs *flag.FlagSet) action
 	raw     bool
+	creates bool
 }
 
 // action runs a command with the arguments left after its flags.
@@ -50,8 +52,8 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"migrate":   {summary: "apply the database migrations", setup: cmdMigrate, raw: true},
-		"load":      {summary: "load or update a reference data set from DIR", args: "DIR", setup: cmdLoad},
+		"migrate":   {summary: "apply the database migrations", setup: cmdMigrate, raw: true, creates: true},
+		"load":      {summary: "load or update a reference data set from DIR", args: "DIR", setup: cmdLoad, creates: true},
 		"gen":       {summary: "generate nightly metering files for the fixtures or a reference set", setup: cmdGen},
 		"ingest":    {summary: "ingest metering files, folders, or every new file of an inbox", args: "PATH... | --inbox DIR", setup: cmdIngest},
 		"rejects":   {summary: "list rejected metering rows", setup: cmdRejects},
@@ -159,7 +161,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 // a usage error, --help is flag.ErrHelp), then its action.
 func (c *cli) exec(ctx context.Context, name string, args []string) error {
 	cmd := commands[name]
-	c.command, c.creates = name, name == "load" || name == "migrate"
+	c.command, c.creates = name, cmd.creates
 	fs := newFlags(c, name, cmd.args)
 	run := cmd.setup(c, fs)
 	if cmd.raw {
