@@ -12,48 +12,18 @@ import (
 	"time"
 
 	"cloudbill/app"
-	"cloudbill/fixtures"
+	"cloudbill/app/apptest"
 	"cloudbill/metering"
-	"cloudbill/reference"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
 )
 
-// closedYear is the Datong fixtures metered from 20 December 2024 to 5
-// January 2025 (63,000 rows), ingested, the findings refreshed as of 5
-// January, 2024 settled and issued; the clock says 1 March 2025.
+// closedYear is apptest.ClosedYear on db; the clock says 1 March 2025.
 func closedYear(t *testing.T, db *store.DB) *app.App {
 	t.Helper()
-	ctx := context.Background()
 	a := app.New(db, nil)
 	a.Now = func() time.Time { return time.Date(2025, 3, 1, 10, 0, 0, 0, metering.Shanghai) }
-	dir := t.TempDir()
-	if err := fixtures.WriteDatong(filepath.Join(dir, "reference")); err != nil {
-		t.Fatal(err)
-	}
-	ref, problems := reference.ReadDir(filepath.Join(dir, "reference"))
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
-	if _, err := a.LoadSet(ctx, ref); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fixtures.Generate(fixtures.GenOptions{From: metering.MustDate("2024-12-20"), To: metering.MustDate("2025-01-05"),
-		Out: filepath.Join(dir, "metering"), Seed: 1, Layout: fixtures.LayoutSingle}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Ingest(ctx, app.IngestInput{Paths: []string{filepath.Join(dir, "metering")}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := a.RefreshFindings(ctx, app.FindingsInput{AsOf: metering.MustDate("2025-01-05")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Settle(ctx, app.YearInput{Year: 2024}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Issue(ctx, app.IssueInput{Year: 2024, WithoutSignoff: "test"}); err != nil {
-		t.Fatal(err)
-	}
+	apptest.ClosedYear(t, a)
 	return a
 }
 

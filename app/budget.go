@@ -1,11 +1,13 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -159,19 +161,12 @@ func (a *App) BudgetData(ctx context.Context, year int) (*reports.BudgetBundle, 
 		b.Lines = append(b.Lines, reports.BudgetLine{Placement: pl, ResourceID: r.ResourceID, ItemCode: r.ItemCode, Category: category,
 			Quantity: onJan1[lineItem{r.ResourceID, r.ItemCode}], QuantityDays: r.QuantityDays, Days: r.Days, Amount: r.Amount})
 	}
-	sort.SliceStable(b.Lines, func(i, j int) bool {
-		x, y := b.Lines[i], b.Lines[j]
-		switch {
-		case x.DistrictCode != y.DistrictCode:
-			return x.DistrictCode < y.DistrictCode
-		case x.DepartmentCode != y.DepartmentCode:
-			return x.DepartmentCode < y.DepartmentCode
-		case x.Category != y.Category:
-			return x.Category < y.Category
-		case x.ItemCode != y.ItemCode:
-			return x.ItemCode < y.ItemCode
-		}
-		return x.ResourceID < y.ResourceID
+	// The documents group the lines by district, department, category and
+	// item (evaluation.SortFindings orders findings by system and resource
+	// before the item: not this order).
+	slices.SortStableFunc(b.Lines, func(x, y reports.BudgetLine) int {
+		return cmp.Or(strings.Compare(x.DistrictCode, y.DistrictCode), strings.Compare(x.DepartmentCode, y.DepartmentCode),
+			strings.Compare(x.Category, y.Category), strings.Compare(x.ItemCode, y.ItemCode), strings.Compare(x.ResourceID, y.ResourceID))
 	})
 	return b, nil
 }

@@ -36,17 +36,25 @@ func (db *DB) InsertSession(ctx context.Context, s Session) error {
 // user; ok is false when there is none (the caller checks its age and the
 // user's state).
 func (db *DB) SessionByToken(ctx context.Context, sha string) (s Session, ok bool, err error) {
-	row := db.pool.QueryRowContext(ctx, db.pool.Rebind(`SELECT s.csrf_token, s.created_at, s.last_seen_at, s.remote_addr,
+	// Every page view reads its session: the query runs prepared, as the
+	// portal's other read queries do.
+	rows, err := db.portalQuery(ctx, `SELECT s.csrf_token, s.created_at, s.last_seen_at, s.remote_addr,
 		u.name, u.role, u.district_code, u.department_code, u.provider_code, u.password_hash, u.created_at, u.password_changed_at, u.disabled_at
-		FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.token_sha256 = ?`), sha)
-	var created, seen, ucreated, uchanged, udisabled Instant
-	u := &s.User
-	err = row.Scan(&s.CSRF, &created, &seen, &s.RemoteAddr,
-		&u.Name, &u.Role, &u.DistrictCode, &u.DepartmentCode, &u.ProviderCode, &u.PasswordHash, &ucreated, &uchanged, &udisabled)
-	if errors.Is(err, sql.ErrNoRows) {
+		FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.token_sha256 = ?`, sha)
+	if err != nil {
+		return Session{}, false, fmt.Errorf("read session: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return Session{}, false, fmt.Errorf("read session: %w", err)
+		}
 		return Session{}, false, nil
 	}
-	if err != nil {
+	var created, seen, ucreated, uchanged, udisabled Instant
+	u := &s.User
+	if err := rows.Scan(&s.CSRF, &created, &seen, &s.RemoteAddr,
+		&u.Name, &u.Role, &u.DistrictCode, &u.DepartmentCode, &u.ProviderCode, &u.PasswordHash, &ucreated, &uchanged, &udisabled); err != nil {
 		return Session{}, false, fmt.Errorf("read session: %w", err)
 	}
 	s.TokenSHA256, s.CreatedAt, s.LastSeenAt = sha, created.Time, seen.Time

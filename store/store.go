@@ -106,7 +106,11 @@ func openWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", engine, err)
 	}
+	// Idle connections are kept up to the open limit: a connection closed
+	// when it falls idle loses the statements prepared on it (the portal's
+	// queries) and, on PostgreSQL, costs a new start-up exchange.
 	x.SetMaxOpenConns(d.maxOpenConns)
+	x.SetMaxIdleConns(d.maxOpenConns)
 	if err := ping(ctx, x, engine, addr, timeout); err != nil {
 		x.Close()
 		return nil, err

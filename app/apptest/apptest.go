@@ -1,16 +1,20 @@
 // Package apptest helps the tests of the packages that run jobs: a runner
-// with quick retries, a fixed clock, and the job history read back.
+// with quick retries, a fixed clock, the job history read back, and a
+// closed year to archive.
 package apptest
 
 import (
 	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"cloudbill/app"
+	"cloudbill/fixtures"
 	"cloudbill/metering"
+	"cloudbill/reference"
 	"cloudbill/store"
 )
 
@@ -67,4 +71,40 @@ func Statuses(runs []store.JobRun) map[store.JobStatus]int {
 		m[r.Status]++
 	}
 	return m
+}
+
+// ClosedYear fills a's database with a closed year: the Datong fixtures
+// loaded, metered from 20 December 2024 to 5 January 2025 (63,000 rows)
+// and ingested, the findings refreshed as of 5 January, 2024 settled and
+// issued (at a's clock).
+func ClosedYear(t testing.TB, a *app.App) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := fixtures.WriteDatong(filepath.Join(dir, "reference")); err != nil {
+		t.Fatal(err)
+	}
+	ref, problems := reference.ReadDir(filepath.Join(dir, "reference"))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	if _, err := a.LoadSet(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fixtures.Generate(fixtures.GenOptions{From: metering.MustDate("2024-12-20"), To: metering.MustDate("2025-01-05"),
+		Out: filepath.Join(dir, "metering"), Seed: 1, Layout: fixtures.LayoutSingle}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Ingest(ctx, app.IngestInput{Paths: []string{filepath.Join(dir, "metering")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.RefreshFindings(ctx, app.FindingsInput{AsOf: metering.MustDate("2025-01-05")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Settle(ctx, app.YearInput{Year: 2024}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Issue(ctx, app.IssueInput{Year: 2024, WithoutSignoff: "test"}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -9,49 +9,18 @@ import (
 	"testing"
 
 	"cloudbill/app"
-	"cloudbill/fixtures"
-	"cloudbill/metering"
-	"cloudbill/reference"
+	"cloudbill/app/apptest"
 	"cloudbill/store"
 	"cloudbill/store/storetest"
 )
 
-// closedYearDSN returns a database on engine e holding the Datong fixtures
-// metered from 20 December 2024 to 5 January 2025, findings refreshed, and
-// 2024 settled and issued.
+// closedYearDSN returns a database on engine e holding apptest.ClosedYear:
+// the Datong fixtures metered from 20 December 2024 to 5 January 2025,
+// findings refreshed, and 2024 settled and issued.
 func closedYearDSN(t *testing.T, e store.Engine) string {
 	t.Helper()
-	ctx := context.Background()
 	dsn := storetest.DSN(t, e)
-	db := openTestDB(t, dsn)
-	a := app.New(db, nil)
-	dir := t.TempDir()
-	if err := fixtures.WriteDatong(filepath.Join(dir, "reference")); err != nil {
-		t.Fatal(err)
-	}
-	ref, problems := reference.ReadDir(filepath.Join(dir, "reference"))
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
-	if _, err := a.LoadSet(ctx, ref); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fixtures.Generate(fixtures.GenOptions{From: metering.MustDate("2024-12-20"), To: metering.MustDate("2025-01-05"),
-		Out: filepath.Join(dir, "metering"), Seed: 1, Layout: fixtures.LayoutSingle}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Ingest(ctx, app.IngestInput{Paths: []string{filepath.Join(dir, "metering")}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := a.RefreshFindings(ctx, app.FindingsInput{AsOf: metering.MustDate("2025-01-05")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Settle(ctx, app.YearInput{Year: 2024}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Issue(ctx, app.IssueInput{Year: 2024, WithoutSignoff: "test"}); err != nil {
-		t.Fatal(err)
-	}
+	apptest.ClosedYear(t, app.New(openTestDB(t, dsn), nil))
 	return dsn
 }
 
@@ -60,11 +29,12 @@ func runArchive(t *testing.T, dsn string, args ...string) (string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	c := &cli{DSN: dsn, Stdout: &stdout, Stderr: &stderr, Log: newLogger(&stderr, "text", 0), command: "archive"}
-	err := cmdArchive(context.Background(), c, args)
+	err := c.exec(context.Background(), "archive", args)
 	return stdout.String(), err
 }
 
 func TestArchiveCommand(t *testing.T) {
+	t.Parallel() // its own database and folders
 	for _, e := range storetest.Engines {
 		t.Run(string(e), func(t *testing.T) {
 			dsn := closedYearDSN(t, e)

@@ -354,14 +354,15 @@ func leastPrivilegeReference() *reference.Set {
 // within the lock's lease: the dead process's lease is taken over at once,
 // its run is marked abandoned and the catch-up ingests the whole inbox.
 func TestKilledDaemonCatchesUp(t *testing.T) {
+	t.Parallel() // its own database and folders
 	dsn := ingestTestDB(t, store.EngineSQLite)
 	inbox := t.TempDir()
 	var b strings.Builder
 	b.WriteString(ingestUsageHeader)
-	// 600,000 rows of 600 keys: each day's value sent again and again, so
+	// 200,000 rows of 200 keys: each day's value sent again and again, so
 	// that the file takes a while to ingest.
 	rows, keys := 0, 0
-	for d := metering.MustDate("2024-06-10"); rows < 600_000; d = d.AddDays(1) {
+	for d := metering.MustDate("2024-06-10"); rows < 200_000; d = d.AddDays(1) {
 		for i := range 1000 {
 			fmt.Fprintf(&b, "%s,R1,VCPU,%d\n", d, i%8+1)
 			rows++

@@ -21,6 +21,7 @@ import (
 // through the inbox, settle, issue, every document; the totals of the CSV
 // exports equal the totals printed in the PDFs.
 func TestDemo(t *testing.T) {
+	t.Parallel() // its own database and folders
 	if testing.Short() {
 		t.Skip("the demo meters a whole year: skipped with -short")
 	}

@@ -12,85 +12,39 @@ import (
 
 	"cloudbill/app"
 	"cloudbill/metering"
+	"cloudbill/store"
 )
 
-func cmdIngest(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "ingest", "PATH... | --inbox DIR")
+func cmdIngest(c *cli, fs *flag.FlagSet) action {
 	inbox := fs.String("inbox", "", "ingest every new file of `DIR`, moving each to DIR/done/ once committed (or DIR/failed/ when unreadable)")
 	dryRun := fs.Bool("dry-run", false, "check and count every file as the ingest would and list every rejected row (file:line: column: reason) on stdout, then store nothing: no ledger entry, reject, metering row or summary is written, no inbox file moves, no job run is recorded")
 	c.settleFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	in := c.ingestInput(*inbox)
-	in.Paths = fs.Args()
-	if err := in.Validate(); err != nil {
-		return usagef("%s", err.(*app.InputError).Reason)
-	}
-	if *dryRun {
-		return c.dryRunIngest(ctx, in)
-	}
-	return c.withApp(ctx, func(a *app.App) error {
-		var sum app.IngestSummary
-		_, err := a.Recorded(ctx, "ingest", func(ctx context.Context) (app.JobResult, error) {
-			res := app.JobResult{Scope: ingestScope(in), Counts: map[string]int64{}}
-			var err error
-			sum, err = a.Ingest(ctx, in)
-			sum.Count(res.Counts)
-			if err == nil && sum.Failed > 0 {
-				err = fmt.Errorf("%d files could not be read", sum.Failed)
-			}
-			return res, err
+	return func(ctx context.Context, paths []string) error {
+		in := c.ingestInput(*inbox)
+		in.Paths = paths
+		if err := in.Validate(); err != nil {
+			return usagef("%s", err.(*app.InputError).Reason)
+		}
+		did, msg := "ingested", "ingest finished"
+		if *dryRun {
+			did, msg = "dry run, nothing stored: would ingest", "dry run finished, nothing stored"
+			in.DryRun = true
+			in.Rejected = func(p metering.Problem) { fmt.Fprintln(c.Stdout, p.Error()) }
+			in.Report = func(fr app.FileReport) { c.printReport(fr, false) }
+		}
+		return c.withApp(ctx, func(a *app.App) error {
+			sum, err := a.IngestRecorded(ctx, in)
+			c.note(sum.Line(did), msg, sum.LogAttrs()...)
+			return err
 		})
-		if c.jsonLogs() {
-			c.Log.Info("ingest finished", "files", sum.Files, "already_ingested", sum.Skipped, "unreadable", sum.Failed,
-				"read", sum.Read, "new", sum.Accepted, "replaced", sum.Replaced, "unchanged", sum.Unchanged,
-				"repeated", sum.Duplicates, "rejected", sum.Rejected, "not_yet_billable", sum.NotYetBillable, "retried", sum.Retried)
-		} else {
-			fmt.Fprintf(c.Stderr, "ingested %d files (%d already ingested, %d unreadable): %s\n", sum.Files, sum.Skipped, sum.Failed, sum)
-		}
-		return err
-	})
-}
-
-// dryRunIngest runs in as a dry run: each file's counts on stderr as a real
-// run prints them, every reject on stdout, nothing stored.
-func (c *cli) dryRunIngest(ctx context.Context, in app.IngestInput) error {
-	in.DryRun = true
-	in.Rejected = func(p metering.Problem) { fmt.Fprintln(c.Stdout, p.Error()) }
-	in.Report = func(fr app.FileReport) { c.printReport(fr, false) }
-	return c.withApp(ctx, func(a *app.App) error {
-		sum, err := a.Ingest(ctx, in)
-		if c.jsonLogs() {
-			c.Log.Info("dry run finished, nothing stored", "files", sum.Files, "already_ingested", sum.Skipped, "unreadable", sum.Failed,
-				"read", sum.Read, "new", sum.Accepted, "replaced", sum.Replaced, "unchanged", sum.Unchanged,
-				"repeated", sum.Duplicates, "rejected", sum.Rejected, "not_yet_billable", sum.NotYetBillable, "retried", sum.Retried)
-		} else {
-			fmt.Fprintf(c.Stderr, "dry run, nothing stored: would ingest %d files (%d already ingested, %d unreadable): %s\n", sum.Files, sum.Skipped, sum.Failed, sum)
-		}
-		if err == nil && sum.Failed > 0 {
-			err = fmt.Errorf("%d files could not be read", sum.Failed)
-		}
-		return err
-	})
-}
-
-// ingestScope says what an ingest covered, for the job history.
-func ingestScope(in app.IngestInput) string {
-	if in.Inbox != "" {
-		return "inbox=" + in.Inbox
 	}
-	scope := "paths=" + strings.Join(in.Paths, ",")
-	if len(scope) > 200 {
-		scope = scope[:197] + "..."
-	}
-	return scope
 }
 
 // ingestInput is an ingest of inbox that prints each file's summary on
 // stderr, with a progress bar on a terminal.
 func (c *cli) ingestInput(inbox string) app.IngestInput {
-	return app.IngestInput{Inbox: inbox, SettleTime: c.settle, KeepDone: c.keepDone, Report: c.printFile, Progress: c.progress}
+	report := func(fr app.FileReport) { c.printReport(fr, true) }
+	return app.IngestInput{Inbox: inbox, SettleTime: c.settle, KeepDone: c.keepDone, Report: report, Progress: c.progress}
 }
 
 // settleFlag adds --settle: how long an inbox file must be left alone
@@ -102,38 +56,15 @@ func (c *cli) settleFlag(fs *flag.FlagSet) {
 		"ingested files in the inbox's done/ are gzipped after a day and removed after this long; negative keeps them (env CLOUDBILL_KEEP_DONE)")
 }
 
-// printFile prints one file's outcome on stderr (in JSON mode the logs
-// carry it).
-func (c *cli) printFile(fr app.FileReport) { c.printReport(fr, true) }
-
-// printReport is printFile; hint adds where to see the file's rejects.
+// printReport prints one file's outcome on stderr (in JSON mode the logs
+// carry it); hint adds where to see the file's rejects.
 func (c *cli) printReport(fr app.FileReport, hint bool) {
-	if c.jsonLogs() || (c.quiet()) {
+	if c.jsonLogs() || c.quiet() {
 		return
 	}
-	r := fr.IngestResult
-	switch {
-	case fr.Failed != nil && fr.MovedTo != "":
-		fmt.Fprintf(c.Stderr, "%v: moved to %s\n", fr.Failed, fr.MovedTo)
-		return
-	case fr.Failed != nil:
-		fmt.Fprintf(c.Stderr, "%v: file not ingested\n", fr.Failed)
-		return
-	case fr.Waiting:
-		fmt.Fprintf(c.Stderr, "%s: still being written, left for the next run\n", r.File)
-		return
-	case fr.AlreadyIngested:
-		fmt.Fprintf(c.Stderr, "%s: already ingested, nothing changed\n", r.File)
-		return
-	}
-	line := fmt.Sprintf("%s: %d read, %d new, %d replaced, %d unchanged, %d repeated, %d rejected, %d not yet billable",
-		r.File, r.Read, r.Accepted, r.Replaced, r.Unchanged, r.Duplicates, r.Rejected, r.NotYetBillable)
-	if fr.Took > 0 {
-		line += fmt.Sprintf(" (%s, %s, %.1fs, %.0f rows/s)", r.Kind, r.Path, fr.Took.Seconds(), float64(r.Read)/max(fr.Took.Seconds(), 1e-9))
-	}
-	fmt.Fprintln(c.Stderr, line)
-	if r.Rejected > 0 && hint {
-		fmt.Fprintf(c.Stderr, "%s: see the rejected rows with: cloudbill rejects --file %s\n", r.File, r.File)
+	fmt.Fprintln(c.Stderr, fr)
+	if hint && fr.Ingested() && fr.Rejected > 0 {
+		fmt.Fprintf(c.Stderr, "%s: see the rejected rows with: cloudbill rejects --file %s\n", fr.File, fr.File)
 	}
 }
 
@@ -162,4 +93,73 @@ func (c *cli) progress(name string, size int64, bytesRead, rows *atomic.Int64) (
 		}
 	})
 	return func() { close(stop); wg.Wait() }
+}
+
+func cmdRejects(c *cli, fs *flag.FlagSet) action {
+	var filter store.RejectFilter
+	fs.BoolVar(&filter.All, "all", false, "also list rejects already resolved by a later ingest")
+	fs.StringVar(&filter.File, "file", "", "only the rejects of `FILE` (as ingested, or its base name)")
+	return c.withInput(nil, func(ctx context.Context, a *app.App) error {
+		tally, err := a.RejectLines(ctx, filter, func(line string) error {
+			_, err := fmt.Fprintln(c.Stdout, line)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		c.note(tally.String(), tally.String())
+		return nil
+	})
+}
+
+// cmdSummaries checks (or rebuilds) the summaries the settlement and the
+// findings read: usage_months against every usage row, and the idle
+// summary (rebuilt by the next findings refresh).
+func cmdSummaries(c *cli, fs *flag.FlagSet) action {
+	rebuild := fs.Bool("rebuild", false, "recompute usage_months from every usage row and have the next findings refresh rebuild the idle summary")
+	return c.withInput(nil, func(ctx context.Context, a *app.App) error {
+		if *rebuild {
+			if err := a.RebuildSummaries(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintln(c.Stdout, "usage_months rebuilt from usage; the idle summary is rebuilt by the next findings refresh")
+		}
+		if err := a.VerifySummaries(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.Stdout, "usage_months matches usage")
+		return nil
+	})
+}
+
+func cmdGen(c *cli, fs *flag.FlagSet) action {
+	var in app.GenArgs
+	fs.StringVar(&in.From, "from", "2024-01-01", "first day to meter (YYYY-MM-DD)")
+	fs.StringVar(&in.To, "to", "2024-12-31", "last day to meter, inclusive")
+	fs.StringVar(&in.Options.Out, "out", "", "folder to write the metering files into (required)")
+	fs.Uint64Var(&in.Options.Seed, "seed", 1, "random seed: the same seed writes the same bytes")
+	fs.StringVar(&in.Ref, "ref", "", "reference data set to meter (default: the embedded Datong fixtures)")
+	fs.IntVar(&in.Options.Resources, "resources", 0, "synthesise exactly N resources by cloning, and write the matching reference set into OUT/reference")
+	fs.StringVar(&in.Layout, "layout", "daily", "daily: one usage and one activity file per night; single: one of each for the whole range")
+	fs.BoolVar(&in.Options.Gzip, "gzip", false, "gzip the metering files")
+	fs.BoolVar(&in.Options.NoActivity, "no-activity", false, "write usage files only")
+	return func(context.Context, []string) error {
+		r, err := app.Generate(in)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.Stdout, r)
+		c.Log.Info("metering generated", "out", r.Out, "usage_rows", r.UsageRows, "activity_rows", r.ActivityRows, "seconds", r.Took.Seconds())
+		return nil
+	}
+}
+
+// cmdArchive moves the usage and activity rows of a closed year into
+// OUT/usage-YEAR.csv.gz and OUT/activity-YEAR.csv.gz (with OUT/SHA256SUMS),
+// keeping statements, findings, the ledger and the summaries.
+func cmdArchive(c *cli, fs *flag.FlagSet) action {
+	var in app.ArchiveInput
+	fs.IntVar(&in.Year, "year", 0, "the closed `YEAR` to archive: a past year whose statement is issued (required)")
+	fs.StringVar(&in.Out, "out", "", "`DIR` of the archive files: usage-YEAR.csv.gz, activity-YEAR.csv.gz and SHA256SUMS (required)")
+	return c.withInput(&in, func(ctx context.Context, a *app.App) error { return c.show(a.ArchiveRecorded(ctx, in)) })
 }

@@ -2,112 +2,171 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"flag"
 	"fmt"
-	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"cloudbill/app"
-	"cloudbill/metering"
+	"cloudbill/daemon"
 	"cloudbill/store"
+	"cloudbill/web"
 )
 
 // cmdJobs lists recent job runs, newest first.
-func cmdJobs(ctx context.Context, a *cli, args []string) error {
-	fs := newFlags(a, "jobs", "")
-	limit := fs.Int("limit", 20, "how many runs to list")
-	job := fs.String("job", "", "only this job (nightly, annual, monthly, quarterly, or a command: settle, issue, ingest)")
-	status := fs.String("status", "", "only runs with this status (running, succeeded, failed, skipped, abandoned)")
+func cmdJobs(a *cli, fs *flag.FlagSet) action {
+	var in app.JobsInput
+	fs.IntVar(&in.Limit, "limit", 20, "how many runs to list")
+	fs.StringVar(&in.Job, "job", "", "only this job (nightly, annual, monthly, quarterly, or a command: settle, issue, ingest)")
+	fs.StringVar((*string)(&in.Status), "status", "", "only runs with this status (running, succeeded, failed, skipped, abandoned)")
 	asJSON := fs.Bool("json", false, "one JSON object per line: job, scheduled, started, finished, status, error, counts…")
-	if err := parseNoArgs(fs, args); err != nil {
-		return err
-	}
-	if st := store.JobStatus(*status); st != "" && !st.Valid() {
-		return usagef("--status %q: running, succeeded, failed, skipped or abandoned", *status)
-	}
-	if *limit <= 0 {
-		return usagef("--limit must be positive")
-	}
-	db, err := a.OpenDB(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	runs, err := db.JobRuns(ctx, store.JobRunFilter{Job: *job, Status: store.JobStatus(*status), Limit: *limit})
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return printRunsJSON(a.Stdout, runs)
-	}
-	if len(runs) == 0 {
-		fmt.Fprintln(a.Stdout, "no job runs recorded")
-		return nil
-	}
-	w := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "RUN\tJOB\tSTARTED (Asia/Shanghai)\tDURATION\tSTATUS\tSCOPE\tCOUNTS\tERROR")
-	for _, r := range runs {
-		dur := "-"
-		if !r.FinishedAt.IsZero() {
-			dur = r.Duration().Round(time.Millisecond).String()
-		}
-		var counts []string
-		for _, k := range app.SortedKeys(r.Counts) {
-			if r.Counts[k] != 0 { // zeros are the rule: keep the row readable
-				counts = append(counts, fmt.Sprintf("%s=%d", k, r.Counts[k]))
-			}
-		}
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Job, r.StartedAt.In(metering.Shanghai).Format("2006-01-02 15:04:05"),
-			dur, r.Status, r.Scope, strings.Join(counts, " "), oneLine(r.Error))
-	}
-	return w.Flush()
-}
-
-// oneLine keeps an error message on its table row.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 200 {
-		s = s[:197] + "..."
-	}
-	return s
-}
-
-// runJSON is one line of `jobs --json`; instants are RFC 3339 UTC, absent
-// ones null.
-type runJSON struct {
-	ID        int64            `json:"id"`
-	Job       string           `json:"job"`
-	Scheduled *time.Time       `json:"scheduled"`
-	Started   time.Time        `json:"started"`
-	Finished  *time.Time       `json:"finished"`
-	Seconds   *float64         `json:"seconds"`
-	Status    store.JobStatus  `json:"status"`
-	Scope     string           `json:"scope"`
-	Holder    string           `json:"holder"`
-	Error     string           `json:"error"`
-	Counts    map[string]int64 `json:"counts"`
-}
-
-func printRunsJSON(w io.Writer, runs []store.JobRun) error {
-	enc := json.NewEncoder(w)
-	for _, r := range runs {
-		j := runJSON{ID: r.ID, Job: r.Job, Started: r.StartedAt.UTC(), Status: r.Status, Scope: r.Scope, Holder: r.Holder, Error: r.Error, Counts: r.Counts}
-		if !r.Scheduled.IsZero() {
-			t := r.Scheduled.UTC()
-			j.Scheduled = &t
-		}
-		if !r.FinishedAt.IsZero() {
-			t, s := r.FinishedAt.UTC(), r.Duration().Seconds()
-			j.Finished, j.Seconds = &t, &s
-		}
-		if j.Counts == nil {
-			j.Counts = map[string]int64{}
-		}
-		if err := enc.Encode(j); err != nil {
+	return a.withInput(&in, func(ctx context.Context, ap *app.App) error {
+		runs, err := ap.JobHistory(ctx, in)
+		if err != nil {
 			return err
 		}
+		if *asJSON {
+			return app.WriteJobRunsJSON(a.Stdout, runs)
+		}
+		return a.show(app.JobTable(runs), nil)
+	})
+}
+
+// cmdRun runs one job now, the way the daemon does (lock, job history,
+// retries), for system cron or a Kubernetes CronJob.
+func cmdRun(a *cli, fs *flag.FlagSet) action {
+	var in app.JobArgs
+	fs.StringVar(&in.Date, "date", "", "nightly: refresh findings as of this date (default: yesterday in Asia/Shanghai)")
+	inbox := fs.String("inbox", envOr("CLOUDBILL_INBOX", "inbox"), "nightly: folder of metering files to ingest (env CLOUDBILL_INBOX)")
+	a.settleFlag(fs)
+	fs.IntVar(&in.Year, "year", 0, "annual: the year to settle (default: last year)")
+	fs.StringVar(&in.Month, "month", "", "monthly: the month to report, e.g. 2024-07 (default: last month)")
+	fs.StringVar(&in.Quarter, "quarter", "", "quarterly: the quarter to report, e.g. 2024Q3 (default: last quarter)")
+	fs.StringVar(&in.Out, "out", envOr("CLOUDBILL_OUT", "reports"), "annual, monthly, quarterly: folder for the documents (env CLOUDBILL_OUT)")
+	return func(ctx context.Context, args []string) error {
+		// Flags may come before or after the job name.
+		if len(args) == 0 {
+			return usagef("run needs a job: nightly, annual, monthly or quarterly")
+		}
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() > 0 {
+			return usagef("unexpected arguments %q", fs.Args())
+		}
+		in.Job, in.Inbox = args[0], a.ingestInput(*inbox)
+		job, err := in.Parse()
+		if err != nil {
+			return err
+		}
+		return a.withApp(ctx, func(ap *app.App) error {
+			run, err := ap.RunJob(ctx, job)
+			if err != nil {
+				return err
+			}
+			if a.Verbose {
+				fmt.Fprintln(a.Stdout, app.RunSummary(run))
+			}
+			return nil
+		})
 	}
-	return nil
+}
+
+// cmdServe runs the jobs on their schedules (daemon.DefaultSchedules, in
+// Asia/Shanghai), and the review portal when --web names an address.
+func cmdServe(a *cli, fs *flag.FlagSet) action {
+	def := daemon.DefaultSchedules
+	schedules := map[string]*string{
+		app.JobNightly:   fs.String("nightly", envOr("CLOUDBILL_NIGHTLY", def[app.JobNightly]), "cron schedule of the nightly job (ingest the inbox, refresh findings as of yesterday), Asia/Shanghai; off disables (env CLOUDBILL_NIGHTLY)"),
+		app.JobAnnual:    fs.String("annual", envOr("CLOUDBILL_ANNUAL", def[app.JobAnnual]), "cron schedule of the annual job (draft settlement of the previous year and its documents); off disables (env CLOUDBILL_ANNUAL)"),
+		app.JobMonthly:   fs.String("monthly", envOr("CLOUDBILL_MONTHLY", def[app.JobMonthly]), "cron schedule of the monthly job (the previous month's report, month-Y-MM.pdf and .csv); off disables (env CLOUDBILL_MONTHLY)"),
+		app.JobQuarterly: fs.String("quarterly", envOr("CLOUDBILL_QUARTERLY", def[app.JobQuarterly]), "cron schedule of the quarterly job (the previous quarter's report, quarter-YQn.pdf and .csv); off disables (env CLOUDBILL_QUARTERLY)"),
+	}
+	cfg := daemon.Config{Schedules: map[string]string{}}
+	fs.StringVar(&cfg.Inbox, "inbox", envOr("CLOUDBILL_INBOX", "inbox"), "folder the nightly metering files arrive in (env CLOUDBILL_INBOX)")
+	a.settleFlag(fs)
+	out := fs.String("out", envOr("CLOUDBILL_OUT", "reports"), "folder the annual, monthly and quarterly jobs write their documents to (env CLOUDBILL_OUT)")
+	fs.StringVar(&cfg.Addr, "addr", envOr("CLOUDBILL_ADDR", "127.0.0.1:9464"), "address of /healthz and /metrics; off serves nothing (env CLOUDBILL_ADDR)")
+	fs.DurationVar(&cfg.Grace, "grace", envDuration("CLOUDBILL_GRACE", time.Minute), "on SIGTERM, how long a running job may go on before it is cancelled and rolled back (env CLOUDBILL_GRACE)")
+	webAddr := fs.String("web", envOr("CLOUDBILL_WEB", "off"), "address of the review portal, as in 127.0.0.1:8080; off serves none (env CLOUDBILL_WEB)")
+	webCfg := web.Config{}
+	fs.StringVar(&webCfg.CacheDir, "web-cache", envOr("CLOUDBILL_WEB_CACHE", ""), "folder the portal renders each statement version's documents into (default: a folder under the system's temporary directory; env CLOUDBILL_WEB_CACHE)")
+	fs.BoolVar(&webCfg.TrustProxy, "web-trust-proxy", false, "the portal is behind a reverse proxy: take the client's address from X-Forwarded-For and HTTPS from X-Forwarded-Proto")
+	catchUp := fs.Bool("catch-up", true, "at start, run each job once if a scheduled run was missed since its last success (the annual, monthly and quarterly jobs too)")
+	return func(ctx context.Context, _ []string) error {
+		for job, spec := range schedules {
+			if cfg.Schedules[job] = *spec; *spec == "off" {
+				continue
+			}
+			if _, err := daemon.ParseSchedule(*spec); err != nil {
+				return usagef("--%s: %w", job, err)
+			}
+		}
+		if *catchUp {
+			cfg.CatchUp = []string{app.JobNightly, app.JobAnnual, app.JobMonthly, app.JobQuarterly}
+		}
+		return a.withApp(ctx, func(ap *app.App) error {
+			r := ap.DaemonRunner(a.ingestInput(cfg.Inbox), *out)
+			m := daemon.NewMetrics(app.Version())
+			r.Observe = m.Observe
+			d := &daemon.Daemon{Config: cfg, Runner: r, Metrics: m, Log: a.Log}
+			if *webAddr == "" || *webAddr == "off" {
+				return d.Run(ctx)
+			}
+			webCfg.Inbox = cfg.Inbox
+			portal, err := web.New(ap, webCfg)
+			if err != nil {
+				return err
+			}
+			// The portal and the daemon stop together: on SIGTERM, or when the
+			// portal cannot listen.
+			runCtx, stop := context.WithCancel(ctx)
+			defer stop()
+			webErr := make(chan error, 1)
+			go func() {
+				webErr <- web.Serve(runCtx, web.ListenAddr(*webAddr), portal, a.Log, nil)
+				stop()
+			}()
+			err = d.Run(runCtx)
+			stop()
+			if werr := <-webErr; err == nil {
+				err = werr
+			}
+			return err
+		})
+	}
+}
+
+// cmdBackup writes a consistent copy of the SQLite database while the
+// daemon goes on (VACUUM INTO); PostgreSQL is backed up with pg_dump.
+func cmdBackup(c *cli, fs *flag.FlagSet) action {
+	var in app.BackupInput
+	fs.StringVar(&in.Out, "out", "", "`FILE` to write the copy to (must not exist)")
+	return c.withInput(&in, func(ctx context.Context, a *app.App) error {
+		if err := a.Backup(ctx, in); err != nil {
+			return err
+		}
+		if !c.quiet() {
+			fmt.Fprintf(c.Stdout, "%s database copied to %s (restore: stop the daemon, put the copy in place of %s)\n", a.DB.Engine, in.Out, store.RedactDSN(c.DSN))
+		}
+		return nil
+	})
+}
+
+// cmdMigrate applies the migrations the database lacks (opening it does)
+// and prints its schema version. It parses its own flags: arguments after
+// them are ignored, as they always were.
+func cmdMigrate(c *cli, fs *flag.FlagSet) action {
+	return func(ctx context.Context, args []string) error {
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		return c.withApp(ctx, func(a *app.App) error {
+			n, err := a.DB.SchemaVersion(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Stdout, "%s database at schema version %d\n", a.DB.Engine, n)
+			return nil
+		})
+	}
 }

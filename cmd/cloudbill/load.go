@@ -3,68 +3,98 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
-	"strings"
+	"log/slog"
+	"time"
 
 	"cloudbill/app"
-	"cloudbill/reference"
 )
 
-func cmdLoad(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "load", "DIR")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef("load takes one folder, got %d arguments", fs.NArg())
-	}
-	in := app.LoadInput{Dir: fs.Arg(0)}
-	if err := in.Validate(); err != nil {
-		return err
-	}
-	// Read and check the files before the database is opened: a bad set
-	// is reported without touching it.
-	ref, problems := reference.ReadDir(in.Dir)
-	if len(problems) > 0 {
-		return printProblems(c, &app.ProblemsError{Dir: in.Dir, Problems: problems})
-	}
-	return c.withApp(ctx, func(a *app.App) error {
-		r, err := a.LoadSet(ctx, ref)
+func cmdLoad(c *cli, _ *flag.FlagSet) action {
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return usagef("load takes one folder, got %d arguments", len(args))
+		}
+		// A bad set is reported without touching the database.
+		ref, err := app.ReadSet(app.LoadInput{Dir: args[0]})
 		if err != nil {
 			return printProblems(c, err)
 		}
-		fmt.Fprintf(c.Stdout, "loaded %s: %d districts, %d departments, %d providers, %d systems, %d resources, %d price versions, %d events, %d scores, %d calendar days\n",
-			in.Dir, len(ref.Districts), len(ref.Departments), len(ref.Providers), len(ref.Systems), len(ref.Resources), len(ref.Catalogue), len(ref.Events), len(ref.Scores), len(ref.Calendar))
-		if len(ref.Budgets) > 0 {
-			fmt.Fprintf(c.Stdout, "budgets: %d rows\n", len(ref.Budgets))
-		}
-		var changed []string
-		for _, t := range []string{"districts", "departments", "providers", "systems", "resources", "catalogue", "events", "scores", "calendar", "budgets"} {
-			if r.Counts[t] > 0 {
-				changed = append(changed, fmt.Sprintf("%s %d", t, r.Counts[t]))
+		return c.withApp(ctx, func(a *app.App) error {
+			r, err := a.LoadSet(ctx, ref)
+			if err != nil {
+				return printProblems(c, err)
 			}
-		}
-		if len(changed) == 0 {
-			fmt.Fprintln(c.Stdout, "nothing new: the database already holds this data set")
-		} else {
-			fmt.Fprintf(c.Stdout, "new or changed rows: %s\n", strings.Join(changed, ", "))
-		}
-		return nil
-	})
+			fmt.Fprintln(c.Stdout, r.Summary(args[0]))
+			return nil
+		})
+	}
 }
 
 // printProblems prints each problem of a *app.ProblemsError on stderr,
-// one file:line: column: reason a line, and returns err.
+// one file:line: column: reason a line (in JSON mode an error log each),
+// and returns err.
 func printProblems(c *cli, err error) error {
-	var pe *app.ProblemsError
-	if errors.As(err, &pe) {
+	if pe := (*app.ProblemsError)(nil); errors.As(err, &pe) {
 		for _, p := range pe.Problems {
-			if c.jsonLogs() {
-				c.Log.Error("problem", "file", p.File, "line", p.Line, "column", p.Column, "reason", p.Reason)
-				continue
-			}
-			fmt.Fprintln(c.Stderr, p.Error())
+			c.tell(slog.LevelError, p.Error(), "problem", "file", p.File, "line", p.Line, "column", p.Column, "reason", p.Reason)
 		}
 	}
 	return err
+}
+
+func cmdPolicy(c *cli, fs *flag.FlagSet) action {
+	file := fs.String("file", "", "check and print this policy file instead of the one in force (env "+app.PolicyEnv+")")
+	return func(context.Context, []string) error {
+		a := app.New(nil, nil)
+		if *file != "" {
+			a.PolicyPath = *file
+		}
+		p, source, err := a.Policy()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "# policy in force: %s\n%s", source, p.String())
+		return nil
+	}
+}
+
+func cmdFindings(c *cli, fs *flag.FlagSet) action {
+	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: yesterday in Asia/Shanghai)")
+	return func(ctx context.Context, _ []string) error {
+		d, err := app.DateArg("as-of", *asOf)
+		if err != nil {
+			return err
+		}
+		return c.withApp(ctx, func(a *app.App) error {
+			found, asOf, err := a.RefreshFindings(ctx, app.FindingsInput{AsOf: d})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(c.Stdout, app.FindingsSummary(found, asOf))
+			c.Log.Info("findings refreshed", "as_of", asOf.String(), "findings", len(found))
+			return nil
+		})
+	}
+}
+
+func cmdDemo(a *cli, fs *flag.FlagSet) action {
+	var in app.DemoInput
+	fs.StringVar(&in.Out, "out", "demo", "folder for the database, the fixtures, the inbox and the documents")
+	fs.IntVar(&in.Year, "year", 2024, "year to generate, settle and report")
+	fs.Uint64Var(&in.Seed, "seed", 1, "metering generator seed")
+	return func(ctx context.Context, _ []string) error {
+		start := time.Now()
+		// The steps report through the demo's own lines; their chatter is muted.
+		quiet := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		sum, err := app.Demo(ctx, in, a.Stdout, quiet)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(a.Stdout, "\n"+sum.Text(in.Year))
+		fmt.Fprintf(a.Stdout, "done in %.1fs. Look around: cloudbill --db %s jobs | rejects | findings --as-of %d-12-31\n",
+			time.Since(start).Seconds(), sum.DB, in.Year)
+		return nil
+	}
 }

@@ -29,6 +29,7 @@ import (
 // pdftotext), the CSVs' sums are the PDFs' totals, the quarter is the sum
 // of its months.
 func TestRhythmCommands(t *testing.T) {
+	t.Parallel() // its own database and folders
 	if testing.Short() {
 		t.Skip("a whole metered year: skipped with -short")
 	}

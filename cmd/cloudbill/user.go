@@ -1,125 +1,105 @@
 package main
 
 import (
-	"bufio"
 	"context"
+	"flag"
 	"fmt"
-	"io"
 	"strings"
-	"text/tabwriter"
 
 	"cloudbill/app"
 )
 
+const userUsage = `usage: cloudbill user add NAME --role ROLE [--district CODE] [--department CODE] [--provider CODE] --password-stdin
+       cloudbill user list
+       cloudbill user disable NAME
+       cloudbill user passwd NAME --password-stdin
+
+roles: finance, office, district (--district), department (--department), provider (--provider), evaluator`
+
 // cmdUser manages the review portal's accounts: user add|list|disable|passwd.
-func cmdUser(ctx context.Context, a *cli, args []string) error {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
-		fmt.Fprintln(a.Stderr, "usage: cloudbill user add NAME --role ROLE [--district CODE] [--department CODE] [--provider CODE] --password-stdin\n       cloudbill user list\n       cloudbill user disable NAME\n       cloudbill user passwd NAME --password-stdin\n\nroles: finance, office, district (--district), department (--department), provider (--provider), evaluator")
-		if len(args) == 0 {
-			return usagef("user: add, list, disable or passwd")
+func cmdUser(c *cli, _ *flag.FlagSet) action {
+	return func(ctx context.Context, args []string) error {
+		if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
+			fmt.Fprintln(c.Stderr, userUsage)
+			if len(args) == 0 {
+				return usagef("user: add, list, disable or passwd")
+			}
+			return nil
 		}
-		return nil
+		sub, rest := args[0], args[1:]
+		switch sub {
+		case "add":
+			fs := newFlags(c, "user", "add NAME --role ROLE [--district|--department|--provider CODE] --password-stdin")
+			var in app.UserInput
+			role := fs.String("role", "", "finance, office, district, department, provider or evaluator")
+			fs.StringVar(&in.District, "district", "", "the district of a district account")
+			fs.StringVar(&in.Department, "department", "", "the department of a department account")
+			fs.StringVar(&in.Provider, "provider", "", "the provider of a provider account")
+			return c.userDo(ctx, fs, sub, rest, "the password", func(a *app.App, name, pw string) (string, error) {
+				in.Name, in.Role, in.Password = name, app.Role(*role), pw
+				return fmt.Sprintf("user %s added (%s)", name, *role), a.AddUser(ctx, in)
+			})
+		case "passwd":
+			fs := newFlags(c, "user", "passwd NAME --password-stdin")
+			return c.userDo(ctx, fs, sub, rest, "the new password", func(a *app.App, name, pw string) (string, error) {
+				return fmt.Sprintf("password of %s changed; its sessions are ended", name), a.SetPassword(ctx, name, pw)
+			})
+		case "disable":
+			fs := newFlags(c, "user", "disable NAME")
+			return c.userDo(ctx, fs, sub, rest, "", func(a *app.App, name, _ string) (string, error) {
+				return fmt.Sprintf("user %s disabled; its sessions are ended", name), a.DisableUser(ctx, name)
+			})
+		case "list":
+			fs := newFlags(c, "user", "list")
+			if err := parseFlags(fs, rest); err != nil {
+				return err
+			}
+			if fs.NArg() > 0 {
+				return usagef("unexpected arguments %q", fs.Args())
+			}
+			return c.withApp(ctx, func(a *app.App) error {
+				us, err := a.Users(ctx)
+				return c.show(app.UserTable(us), err)
+			})
+		}
+		return usagef("user: unknown subcommand %q (add, list, disable or passwd)", sub)
 	}
-	sub, rest := args[0], args[1:]
-	switch sub {
-	case "add":
-		fs := newFlags(a, "user", "add NAME --role ROLE [--district|--department|--provider CODE] --password-stdin")
-		role := fs.String("role", "", "finance, office, district, department, provider or evaluator")
-		district := fs.String("district", "", "the district of a district account")
-		department := fs.String("department", "", "the department of a department account")
-		provider := fs.String("provider", "", "the provider of a provider account")
-		stdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (required)")
-		name, err := nameThenFlags(fs, rest)
-		if err != nil {
-			return err
-		}
-		if !*stdin {
-			return usagef("user add: --password-stdin is required (the password is never an argument)")
-		}
-		pw, err := readPassword(a.stdin)
-		if err != nil {
-			return err
-		}
-		in := app.UserInput{Name: name, Role: app.Role(*role), District: *district, Department: *department, Provider: *provider, Password: pw}
-		return a.withApp(ctx, func(ap *app.App) error {
-			if err := ap.AddUser(ctx, in); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.Stdout, "user %s added (%s)\n", name, *role)
-			return nil
-		})
-	case "passwd":
-		fs := newFlags(a, "user", "passwd NAME --password-stdin")
-		stdin := fs.Bool("password-stdin", false, "read the new password from the first line of standard input (required)")
-		name, err := nameThenFlags(fs, rest)
-		if err != nil {
-			return err
-		}
-		if !*stdin {
-			return usagef("user passwd: --password-stdin is required (the password is never an argument)")
-		}
-		pw, err := readPassword(a.stdin)
-		if err != nil {
-			return err
-		}
-		return a.withApp(ctx, func(ap *app.App) error {
-			if err := ap.SetPassword(ctx, name, pw); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.Stdout, "password of %s changed; its sessions are ended\n", name)
-			return nil
-		})
-	case "disable":
-		fs := newFlags(a, "user", "disable NAME")
-		name, err := nameThenFlags(fs, rest)
-		if err != nil {
-			return err
-		}
-		return a.withApp(ctx, func(ap *app.App) error {
-			if err := ap.DisableUser(ctx, name); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.Stdout, "user %s disabled; its sessions are ended\n", name)
-			return nil
-		})
-	case "list":
-		fs := newFlags(a, "user", "list")
-		if err := parseNoArgs(fs, rest); err != nil {
-			return err
-		}
-		return a.withApp(ctx, func(ap *app.App) error {
-			us, err := ap.Users(ctx)
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tSCOPE\tCREATED\tSTATUS")
-			for _, u := range us {
-				status := "enabled"
-				if u.Disabled() {
-					status = "disabled " + u.DisabledAt.UTC().Format("2006-01-02T15:04:05Z")
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, u.DistrictCode+u.DepartmentCode+u.ProviderCode, u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), status)
-			}
-			return tw.Flush()
-		})
+}
+
+// userDo runs the user subcommand sub on NAME, which may come before or
+// after its flags: with the password read from standard input when pwHelp
+// names one (--password-stdin is then required), and the line fn returns
+// printed once fn succeeds.
+func (c *cli) userDo(ctx context.Context, fs *flag.FlagSet, sub string, args []string, pwHelp string, fn func(a *app.App, name, pw string) (string, error)) error {
+	var stdin bool
+	if pwHelp != "" {
+		fs.BoolVar(&stdin, "password-stdin", false, "read "+pwHelp+" from the first line of standard input (required)")
 	}
-	return usagef("user: unknown subcommand %q (add, list, disable or passwd)", sub)
+	name, err := nameThenFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	var pw string
+	if pwHelp != "" {
+		if !stdin {
+			return usagef("user %s: --password-stdin is required (the password is never an argument)", sub)
+		}
+		if pw, err = app.ReadPassword(c.stdin); err != nil {
+			return err
+		}
+	}
+	return c.withApp(ctx, func(a *app.App) error { return c.show(fn(a, name, pw)) })
 }
 
 // nameThenFlags reads NAME and the flags around it (NAME may come first,
-// as in user add alice --role finance).
-func nameThenFlags(fs interface {
-	Parse([]string) error
-	NArg() int
-	Args() []string
-}, args []string) (string, error) {
+// as in user add alice --role finance). Even --help is a usage error here.
+func nameThenFlags(fs *flag.FlagSet, args []string) (string, error) {
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
 	if err := fs.Parse(args); err != nil {
-		return "", usageError{strings.TrimSpace(err.Error())}
+		return "", usagef("%s", strings.TrimSpace(err.Error()))
 	}
 	rest := fs.Args()
 	if name == "" && len(rest) > 0 {
@@ -132,20 +112,4 @@ func nameThenFlags(fs interface {
 		return "", usagef("unexpected arguments %q", rest)
 	}
 	return name, nil
-}
-
-// readPassword reads the first line of r, without its line ending.
-func readPassword(r io.Reader) (string, error) {
-	if r == nil {
-		return "", usagef("--password-stdin: no standard input")
-	}
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return "", fmt.Errorf("read the password: %w", err)
-	}
-	line = strings.TrimRight(line, "\r\n")
-	if line == "" {
-		return "", usagef("--password-stdin: standard input is empty")
-	}
-	return line, nil
 }
