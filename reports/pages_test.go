@@ -200,6 +200,7 @@ func lineOf(prov, dist, dept, sys, res, item string, runs []billing.Run) billing
 }
 
 func TestPageBreaksBills(t *testing.T) {
+	sweep(t)
 	needTool(t, "pdftotext")
 	font := needFont(t)
 	var st pageStats
@@ -227,6 +228,7 @@ func TestPageBreaksBills(t *testing.T) {
 }
 
 func TestPageBreaksStatement(t *testing.T) {
+	sweep(t)
 	needTool(t, "pdftotext")
 	font := needFont(t)
 	var st pageStats
@@ -256,6 +258,7 @@ func TestPageBreaksStatement(t *testing.T) {
 }
 
 func TestPageBreaksIdle(t *testing.T) {
+	sweep(t)
 	needTool(t, "pdftotext")
 	font := needFont(t)
 	var st pageStats
@@ -281,6 +284,7 @@ func TestPageBreaksIdle(t *testing.T) {
 }
 
 func TestPageBreaksEvaluation(t *testing.T) {
+	sweep(t)
 	needTool(t, "pdftotext")
 	font := needFont(t)
 	var st pageStats
@@ -301,4 +305,13 @@ func TestPageBreaksEvaluation(t *testing.T) {
 		t.Errorf("the sweep never forced a heading onto the next page: %+v", st)
 	}
 	t.Logf("%+v", st)
+}
+
+// sweep skips a page-break sweep (dozens of documents rendered and read
+// back) under -short: make test-sqlite stays quick, make test runs them.
+func sweep(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: page-break sweep skipped (make test runs it)")
+	}
 }

@@ -28,9 +28,13 @@ import (
 
 // chromium finds Debian's chromium (scripts/deps.sh installs it). Without
 // it the browser test skips, unless CLOUDBILL_REQUIRE_BROWSER=1 or CI is
-// set: then a missing browser fails it.
+// set: then a missing browser fails it. -short skips it too (make
+// test-sqlite), unless CLOUDBILL_REQUIRE_BROWSER=1.
 func chromium(t *testing.T) string {
 	t.Helper()
+	if testing.Short() && os.Getenv("CLOUDBILL_REQUIRE_BROWSER") != "1" {
+		t.Skip("-short: browser test skipped (make test runs it)")
+	}
 	for _, name := range []string{os.Getenv("CLOUDBILL_CHROMIUM"), "chromium", "chromium-browser", "/usr/bin/chromium"} {
 		if name == "" {
 			continue

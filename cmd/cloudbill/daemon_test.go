@@ -354,6 +354,9 @@ func leastPrivilegeReference() *reference.Set {
 // within the lock's lease: the dead process's lease is taken over at once,
 // its run is marked abandoned and the catch-up ingests the whole inbox.
 func TestKilledDaemonCatchesUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a killed daemon's 200,000-row ingest skipped (make test runs it)")
+	}
 	t.Parallel() // its own database and folders
 	dsn := ingestTestDB(t, store.EngineSQLite)
 	inbox := t.TempDir()
