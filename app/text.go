@@ -125,10 +125,12 @@ func (s DemoSummary) Text(year int) string {
 
 // loadTables are the tables a load writes, in the order a summary names
 // them.
-var loadTables = []string{"districts", "departments", "providers", "systems", "resources", "catalogue", "events", "scores", "calendar", "budgets"}
+var loadTables = []string{"districts", "departments", "providers", "systems", "resources", "catalogue", "events", "scores", "calendar", "budgets", store.BudgetsDropped}
 
 // Changed names the tables the load wrote rows into, with how many, as in
-// "resources 12"; none when the database already held the set.
+// "resources 12", and the budgets it dropped ("budgets dropped 3": those of
+// a year the new budgets.csv restates without them); none when the
+// database already held the set.
 func (r LoadResult) Changed() []string {
 	var changed []string
 	for _, t := range loadTables {

@@ -208,3 +208,27 @@ func TestSettleRefusesAnEmptyYear(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }
+
+// A budgets.csv restates its years whole: reloaded without a budget, the
+// load drops it and says so, and a second reload of the same set says
+// nothing new.
+func TestLoadSaysWhichBudgetsItDropped(t *testing.T) {
+	for _, e := range storetest.Engines {
+		t.Run(string(e), func(t *testing.T) {
+			dsn := storetest.DSN(t, e)
+			two := "year,district_code,department_code,amount,approval_ref\n2024,140200,D1,1000.00,预-1\n2024,140221,,500.00,预-2\n"
+			one := "year,district_code,department_code,amount,approval_ref\n2024,140200,D1,1000.00,预-1\n"
+			if code, _, stderr := runCLI(t, dsn, "load", writeReference(t, with(okReference, "budgets.csv", two))); code != 0 {
+				t.Fatalf("load: %d %s", code, stderr)
+			}
+			dir := writeReference(t, with(okReference, "budgets.csv", one))
+			code, stdout, stderr := runCLI(t, dsn, "load", dir)
+			if code != 0 || !strings.Contains(stdout, "new or changed rows: budgets dropped 1") {
+				t.Fatalf("reload without a budget: %d\n%s%s", code, stdout, stderr)
+			}
+			if _, stdout, _ := runCLI(t, dsn, "load", dir); !strings.Contains(stdout, "nothing new") {
+				t.Errorf("the same set again:\n%s", stdout)
+			}
+		})
+	}
+}
