@@ -200,11 +200,12 @@ func (runs JobTable) String() string {
 	})
 }
 
-// oneLine keeps an error message on its table row.
+// oneLine keeps an error message on its table row: one line, at most
+// 200 characters (cut between characters, never inside one).
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 200 {
-		s = s[:197] + "..."
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:197]) + "..."
 	}
 	return s
 }
