@@ -51,15 +51,8 @@ func (a *App) Budget(ctx context.Context, in BudgetInput) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	fontPath := in.Font
-	if fontPath == "" {
-		fontPath = os.Getenv("CLOUDBILL_FONT")
-	}
-	font, err := reports.FindFont(fontPath)
+	font, err := documentFolder(in.Font, in.Out)
 	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(in.Out, 0o755); err != nil {
 		return nil, err
 	}
 	base := filepath.Join(in.Out, BudgetFileBase(in.Year))

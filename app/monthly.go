@@ -72,15 +72,8 @@ func (a *App) PeriodReport(ctx context.Context, in PeriodInput) (PeriodResult, e
 		return res, err
 	}
 	res.Lines = len(b.Lines)
-	fontPath := in.Font
-	if fontPath == "" {
-		fontPath = os.Getenv("CLOUDBILL_FONT")
-	}
-	font, err := reports.FindFont(fontPath)
+	font, err := documentFolder(in.Font, in.Out)
 	if err != nil {
-		return res, err
-	}
-	if err := os.MkdirAll(in.Out, 0o755); err != nil {
 		return res, err
 	}
 	base := filepath.Join(in.Out, PeriodFileBase(p))

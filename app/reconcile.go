@@ -126,15 +126,8 @@ func (a *App) reconcileVersion(ctx context.Context, year, version int) (*billing
 
 // writeReconcile writes reconcile-Y-CODE.csv and .pdf into in.Out.
 func writeReconcile(in ReconcileInput, b *reports.ReconcileBundle) ([]string, error) {
-	fontPath := in.Font
-	if fontPath == "" {
-		fontPath = os.Getenv("CLOUDBILL_FONT")
-	}
-	font, err := reports.FindFont(fontPath)
+	font, err := documentFolder(in.Font, in.Out)
 	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(in.Out, 0o755); err != nil {
 		return nil, err
 	}
 	base := filepath.Join(in.Out, reports.ReconcileFileBase(in.Year, in.Provider))

@@ -329,3 +329,17 @@ func writeProviderCSVs(year int, dir string, lines []billing.Line) ([]string, er
 	}
 	return paths, nil
 }
+
+// documentFolder finds the CJK font of the PDFs (font, else
+// $CLOUDBILL_FONT, else a standard place) and makes the folder out, for
+// the commands that write documents straight into it.
+func documentFolder(font, out string) (reports.Font, error) {
+	if font == "" {
+		font = os.Getenv("CLOUDBILL_FONT")
+	}
+	f, err := reports.FindFont(font)
+	if err != nil {
+		return f, err
+	}
+	return f, os.MkdirAll(out, 0o755)
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strconv"
 
 	"github.com/shopspring/decimal"
 
@@ -73,24 +72,11 @@ func (s *Server) reconcile(q *request) error {
 	if !q.scope.Reconcile() {
 		return app.ErrNotFound
 	}
-	year, err := pathYear(q)
+	year, sv, all, err := s.versionOrLatest(q)
 	if err != nil {
 		return err
-	}
-	version := 0
-	if vs := q.r.URL.Query().Get("version"); vs != "" {
-		if version, err = strconv.Atoi(vs); err != nil || version <= 0 {
-			return fmt.Errorf("version %q: %w", vs, app.ErrNotFound)
-		}
 	}
 	ctx := q.r.Context()
-	sv, all, err := s.app.StatementVersion(ctx, app.VersionInput{Year: year, Version: version})
-	if err != nil {
-		return err
-	}
-	if version == 0 && len(all) > 0 {
-		sv = all[0] // the version the provider is asked to confirm: the latest
-	}
 	names, err := s.app.Names(ctx)
 	if err != nil {
 		return err

@@ -376,24 +376,11 @@ func (s *Server) signoff(q *request) error {
 	if !q.scope.Signoff() {
 		return app.ErrNotFound
 	}
-	year, err := pathYear(q)
+	year, sv, all, err := s.versionOrLatest(q)
 	if err != nil {
 		return err
-	}
-	version := 0
-	if vs := q.r.URL.Query().Get("version"); vs != "" {
-		if version, err = strconv.Atoi(vs); err != nil || version <= 0 {
-			return fmt.Errorf("version %q: %w", vs, app.ErrNotFound)
-		}
 	}
 	ctx := q.r.Context()
-	sv, all, err := s.app.StatementVersion(ctx, app.VersionInput{Year: year, Version: version})
-	if err != nil {
-		return err
-	}
-	if version == 0 && len(all) > 0 {
-		sv = all[0] // the sign-off is of the latest version, draft or issued
-	}
 	sov, err := s.app.Signoff(ctx, app.SignoffInput{Actor: q.actor(), Year: year, Version: sv.Version})
 	if err != nil {
 		return err
@@ -526,14 +513,7 @@ func (s *Server) signoffAction(kind string) func(q *request) error {
 // resolveObjection is POST /signoff/Y/objections/ID/resolve: the office's decision
 // on an objection of the year it may see.
 func (s *Server) resolveObjection(q *request) error {
-	if !q.scope.Signoff() {
-		return app.ErrNotFound
-	}
-	year, err := pathYear(q)
-	if err != nil {
-		return err
-	}
-	o, err := s.objection(q, year)
+	year, o, err := s.objection(q)
 	if err != nil {
 		return err
 	}
@@ -553,26 +533,34 @@ func (s *Server) resolveObjection(q *request) error {
 	})
 }
 
-// objection is objection {id} of year among those app shows the user;
-// ErrNotFound for any other.
-func (s *Server) objection(q *request, year int) (store.Objection, error) {
+// objection is the year of the path and its objection {id}, among those
+// app shows the user; ErrNotFound for any other, and for a user who sees
+// no sign-off.
+func (s *Server) objection(q *request) (int, store.Objection, error) {
+	if !q.scope.Signoff() {
+		return 0, store.Objection{}, app.ErrNotFound
+	}
+	year, err := pathYear(q)
+	if err != nil {
+		return 0, store.Objection{}, err
+	}
 	id, err := strconv.ParseInt(q.r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return store.Objection{}, fmt.Errorf("objection %q: %w", q.r.PathValue("id"), app.ErrNotFound)
+		return 0, store.Objection{}, fmt.Errorf("objection %q: %w", q.r.PathValue("id"), app.ErrNotFound)
 	}
 	os, err := s.app.Objections(q.r.Context(), app.ObjectionFilter{Actor: q.actor(), Year: year})
 	if errors.Is(err, app.ErrRefused) {
-		return store.Objection{}, fmt.Errorf("objection %d: %w", id, app.ErrNotFound)
+		return 0, store.Objection{}, fmt.Errorf("objection %d: %w", id, app.ErrNotFound)
 	}
 	if err != nil {
-		return store.Objection{}, err
+		return 0, store.Objection{}, err
 	}
 	for _, o := range os {
 		if o.ID == id && q.scope.Allows(o.DistrictCode, o.DepartmentCode, o.ProviderCode) {
-			return o, nil
+			return year, o, nil
 		}
 	}
-	return store.Objection{}, fmt.Errorf("objection %d of %d: %w", id, year, app.ErrNotFound)
+	return 0, store.Objection{}, fmt.Errorf("objection %d of %d: %w", id, year, app.ErrNotFound)
 }
 
 // evidence is /signoff/Y/objections/ID/evidence: the objection's evidence
@@ -580,14 +568,7 @@ func (s *Server) objection(q *request, year int) (store.Objection, error) {
 // the parties of its line), checked against its SHA-256 by app; the
 // download is recorded in the audit trail.
 func (s *Server) evidence(q *request) error {
-	if !q.scope.Signoff() {
-		return app.ErrNotFound
-	}
-	year, err := pathYear(q)
-	if err != nil {
-		return err
-	}
-	o, err := s.objection(q, year)
+	_, o, err := s.objection(q)
 	if err != nil {
 		return err
 	}
@@ -726,4 +707,29 @@ func (s *Server) object(q *request) error {
 		}
 		return fmt.Sprintf("已提出异议（编号 %d），等待市政府信息化中心处理。", id), nil
 	})
+}
+
+// versionOrLatest is the year of the path and the version of ?version=N,
+// else the year's latest version, draft or issued (the one a sign-off or
+// a reconciliation is of; the statement pages default to the latest
+// issued), with all of the year's versions.
+func (s *Server) versionOrLatest(q *request) (int, store.StatementVersion, []store.StatementVersion, error) {
+	year, err := pathYear(q)
+	if err != nil {
+		return 0, store.StatementVersion{}, nil, err
+	}
+	version := 0
+	if vs := q.r.URL.Query().Get("version"); vs != "" {
+		if version, err = strconv.Atoi(vs); err != nil || version <= 0 {
+			return 0, store.StatementVersion{}, nil, fmt.Errorf("version %q: %w", vs, app.ErrNotFound)
+		}
+	}
+	sv, all, err := s.app.StatementVersion(q.r.Context(), app.VersionInput{Year: year, Version: version})
+	if err != nil {
+		return 0, store.StatementVersion{}, nil, err
+	}
+	if version == 0 && len(all) > 0 {
+		sv = all[0]
+	}
+	return year, sv, all, nil
 }
