@@ -257,7 +257,7 @@ func VerifyPassword(pw, encoded string) (bool, error) {
 	}
 	want, err := b64.DecodeString(parts[5])
 	if err != nil || len(want) == 0 {
-		return false, fmt.Errorf("password hash: key: %v", err)
+		return false, fmt.Errorf("password hash: key: %w", err)
 	}
 	if p.MemoryKiB > 1<<21 || p.Time > 64 || p.Threads == 0 {
 		return false, fmt.Errorf("password hash: parameters %q out of range", parts[3])
