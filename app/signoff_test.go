@@ -399,6 +399,11 @@ func TestSignoffFlow(t *testing.T) {
 				t.Errorf("statement-2024.pdf lacks %q", want)
 			}
 		}
+		for _, o := range v.Objections {
+			if o.EvidenceSHA256 != "" && !strings.Contains(text, o.EvidenceSHA256) {
+				t.Errorf("statement-2024.pdf does not print objection %d's evidence SHA-256 %s whole", o.ID, o.EvidenceSHA256)
+			}
+		}
 		bill := pdfText(t, first["district-2024-140222.pdf"])
 		if !strings.Contains(bill, squeeze("该主机已于 11 月停用")) || strings.Contains(bill, squeeze("12 月只用了 8 GB")) || !strings.Contains(bill, "县区确认") {
 			t.Errorf("天镇县's bill:\n%s", bill)

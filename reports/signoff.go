@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"cloudbill/metering"
@@ -216,16 +217,14 @@ func (d *doc) objectionAppendix(s *Signoff, dir *directory, district string) {
 		return
 	}
 	d.section("附录：异议及处理情况")
-	d.table(cols(codeCol("编号", 9, "R"), codeCol("版本", 9, "C"), col("计费行", 26, "L"), col("提出方", 30, "L"), col("理由", 40, "L"),
-		col("证明材料", 26, "L"), col("处理结果", 40, "L")))
+	d.table(cols(codeCol("编号", 9, "R"), codeCol("版本", 9, "C"), col("计费行", 26, "L"), col("提出方", 30, "L"), col("理由", 34, "L"),
+		col("证明材料", 36, "L"), col("处理结果", 36, "L")))
 	for _, o := range os {
 		evidence := "无"
 		if o.EvidenceName != "" {
-			sha := o.EvidenceSHA256
-			if len(sha) > 16 {
-				sha = sha[:16] + "…"
-			}
-			evidence = fmt.Sprintf("%s（%d 字节，SHA-256 %s）", o.EvidenceName, o.EvidenceSize, sha)
+			// The whole hash, the reader checks the file it was sent
+			// against it; in groups of 16 digits, so that it wraps.
+			evidence = fmt.Sprintf("%s（%d 字节，SHA-256 %s）", o.EvidenceName, o.EvidenceSize, hashGroups(o.EvidenceSHA256))
 		}
 		outcome := "待处理"
 		switch o.Status {
@@ -277,4 +276,13 @@ func (b *Bundle) districtSignoff(district string) *Signoff {
 		}
 	}
 	return &out
+}
+
+// hashGroups writes a hex digest in groups of 16 digits a space apart.
+func hashGroups(h string) string {
+	var groups []string
+	for len(h) > 16 {
+		groups, h = append(groups, h[:16]), h[16:]
+	}
+	return strings.Join(append(groups, h), " ")
 }
