@@ -109,7 +109,7 @@ func TestPeriodRowsAndBudgets(t *testing.T) {
 	}
 
 	budgets := []Budget{
-		{Year: 2024, DistrictCode: "140212", Amount: d("1000.00")},                     // district-wide: all three rows
+		{Year: 2024, DistrictCode: "140212", Amount: d("1000.00")},                       // district-wide: all three rows
 		{Year: 2024, DistrictCode: "140212", DepartmentCode: "D1", Amount: d("1200.00")}, // D1 only
 		{Year: 2024, DistrictCode: "140212", DepartmentCode: "D3", Amount: d("0")},       // nothing, no rate
 	}
