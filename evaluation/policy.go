@@ -178,7 +178,7 @@ var policyKeys = []policyKey{
 		get: func(p *Policy) string {
 			parts := make([]string, len(p.Tiers))
 			for i, t := range p.Tiers {
-				parts[i] = t.Min.String() + ":" + t.Coefficient.StringFixed(2)
+				parts[i] = t.Min.String() + ":" + atLeast2(t.Coefficient)
 			}
 			return strings.Join(parts, " ")
 		},
@@ -209,7 +209,7 @@ var policyKeys = []policyKey{
 			return nil
 		}},
 	{name: "tier.below", comment: "Coefficient of an annual score below the lowest tier.",
-		get: func(p *Policy) string { return p.Below.StringFixed(2) },
+		get: func(p *Policy) string { return atLeast2(p.Below) },
 		set: func(p *Policy, v string) error {
 			x, err := parseDec(v, "0", "")
 			p.Below = x
