@@ -11,8 +11,10 @@ import (
 // arrangement loaded from calendar.csv: Monday–Friday are working days
 // unless listed as holidays, Saturday and Sunday are off unless listed as
 // 调休 working days. A year is covered when it has at least one calendar
-// row; asking about a year that is not covered is an error, never a
-// weekend-only guess.
+// row dated before 1 December (docs/rules.md §7: a row of late December
+// may belong to the next year's arrangement, whose 元旦 it starts); asking
+// about a year that is not covered is an error, never a weekend-only
+// guess.
 type Calendar struct {
 	years map[int]bool
 	kinds map[metering.Date]DayKind
@@ -23,7 +25,9 @@ type Calendar struct {
 func NewCalendar(days []CalendarDay) *Calendar {
 	c := &Calendar{years: map[int]bool{}, kinds: make(map[metering.Date]DayKind, len(days))}
 	for _, d := range days {
-		c.years[d.Day.Year()] = true
+		if d.Day.Month() < time.December {
+			c.years[d.Day.Year()] = true
+		}
 		c.kinds[d.Day] = d.Kind
 	}
 	return c
@@ -36,7 +40,8 @@ func (e *YearMissingError) Error() string {
 	return fmt.Sprintf("working-day calendar has no rows for %d: load that year's holiday arrangement into calendar.csv", e.Year)
 }
 
-// Covers reports whether year has at least one calendar row.
+// Covers reports whether year has at least one calendar row before
+// December.
 func (c *Calendar) Covers(year int) bool { return c.years[year] }
 
 // IsWorkday reports whether d is a working day.

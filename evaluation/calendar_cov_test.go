@@ -303,9 +303,16 @@ func TestCovCalendarSpilledRowDoesNotCoverAYear(t *testing.T) {
 	cal := NewCalendar(covDesignDays(t))                     // holds 2022-12-31 from the 2023 arrangement
 	_, err := cal.IsWorkday(metering.MustDate("2022-10-04")) // 国庆 2022, absent from the calendar
 	var ym *YearMissingError
-	if !errors.As(err, &ym) {
-		t.Skip("BUG: Calendar treats a year as covered when it has any row; the 2023 arrangement's 2022-12-31 row makes 2022 covered, " +
-			"so IsWorkday(2022-10-04) (a 2022 National Day holiday) returns a weekend-only guess (true, nil) instead of *YearMissingError; " +
-			"obligations of 2022 would silently get wrong due dates")
+	if !errors.As(err, &ym) || ym.Year != 2022 {
+		t.Errorf("IsWorkday(2022-10-04) on a calendar whose only 2022 row is the 2023 arrangement's 2022-12-31: %v, want *YearMissingError for 2022", err)
+	}
+	if !cal.Covers(2023) || cal.Covers(2022) {
+		t.Errorf("covers 2023 %t, 2022 %t", cal.Covers(2023), cal.Covers(2022))
+	}
+	// The spilled row still counts as the holiday it is, for deadlines of
+	// late 2022 once 2022's own arrangement is loaded.
+	full := NewCalendar(append(covDesignDays(t), CalendarDay{Day: metering.MustDate("2022-10-03"), Kind: DayHoliday, Name: "国庆节"}))
+	if ok, err := full.IsWorkday(metering.MustDate("2022-12-31")); err != nil || ok {
+		t.Errorf("2022-12-31 with 2022 known: workday %t, %v; want a holiday", ok, err)
 	}
 }
