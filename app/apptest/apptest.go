@@ -22,11 +22,13 @@ import (
 var Discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // Runner is a runner of jobs with the given holder and clock (nil: the
-// wall clock), and millisecond backoffs.
+// wall clock), and short backoffs (1 ms to 0.5 s, under a second in all):
+// enough for several runners contending for one SQLite database on a
+// loaded machine, where the job lock never waits for a writer.
 func Runner(db *store.DB, holder string, now func() time.Time, jobs map[string]app.JobFunc) *app.Runner {
 	r := app.NewRunner(db, Discard, jobs)
 	r.Holder = holder
-	r.Backoff = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
+	r.Backoff = []time.Duration{time.Millisecond, 10 * time.Millisecond, 50 * time.Millisecond, 200 * time.Millisecond, 500 * time.Millisecond}
 	if now != nil {
 		r.Now = now
 	}
