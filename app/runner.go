@@ -307,6 +307,13 @@ func (r *Runner) Missed(ctx context.Context, job string, sched Schedule) (bool, 
 	return !due.After(r.Now()), due, nil
 }
 
+// manualBackoff are the waits of a command run by hand (Recorded) before
+// each new try of a transient database error: about 30 s in all, the
+// SQLite busy timeout its statements wait for a writer anyway.
+func manualBackoff() []time.Duration {
+	return []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second}
+}
+
 // ErrBusy is returned by Recorded when another process runs the same
 // command.
 var ErrBusy = errors.New("another process is running it")
@@ -314,13 +321,16 @@ var ErrBusy = errors.New("another process is running it")
 // Recorded runs fn as the command name by hand, the way jobs run: under
 // the command's lock and recorded in the job history (so `cloudbill jobs`
 // lists manual settle, issue and ingest runs too). A command another
-// process is running is refused with ErrBusy.
+// process is running is refused with ErrBusy. A database busy with
+// another writer (the nightly ingest of a file, say) is waited for, as
+// the command's own statements wait for it (manualBackoff, 30 s in all),
+// with a warning at each try; the job lock itself never waits.
 func (a *App) Recorded(ctx context.Context, name string, fn JobFunc) (store.JobRun, error) {
 	r := NewRunner(a.DB, a.Log, map[string]JobFunc{name: fn})
 	if a.Now != nil {
 		r.Now = a.Now
 	}
-	r.Backoff = nil // a person is waiting: no retries
+	r.Backoff = manualBackoff()
 	run, err := r.Run(ctx, name)
 	if err != nil && run.Status == store.JobStatusFailed {
 		if jobErr := errors.Unwrap(err); jobErr != nil {
