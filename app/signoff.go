@@ -299,7 +299,7 @@ type PartyStateKind string
 const (
 	PartyConfirmed PartyStateKind = "confirmed" // confirmed (or carried over)
 	PartyLapsed    PartyStateKind = "lapsed"    // a district, confirmed by lapse of the window
-	PartyObjected  PartyStateKind = "objected"  // objected to some of its lines and has not confirmed
+	PartyObjected  PartyStateKind = "objected"  // has an objection open to some of its lines and has not confirmed
 	PartyPending   PartyStateKind = "pending"   // has not answered
 )
 
@@ -1005,7 +1005,7 @@ func viewOf(st *billing.Statement, recs store.SignoffRecords, latest bool, today
 				}
 			}
 		}
-		if s.Objections > 0 {
+		if s.Open > 0 { // objections all resolved: it has its lines to confirm again
 			s.State = PartyObjected
 		}
 		if c := confirmationOf(recs, party, code); c != nil {

@@ -314,6 +314,11 @@ func TestSignoffFlow(t *testing.T) {
 		if os, _ := a.Objections(ctx, ObjectionFilter{Actor: ctc, Year: 2024}); len(os) != 1 || os[0].ID != rejected {
 			t.Errorf("ctc sees the objections to its lines: %+v", os)
 		}
+		// Its objection rejected, tianzhen has its lines to confirm again:
+		// pending, no longer objected.
+		if v, _ := a.Signoff(ctx, SignoffInput{Actor: tianzhen, Year: 2024}); v.Own == nil || v.Own.State != PartyPending || !v.May.Confirm {
+			t.Errorf("tianzhen after the rejection: %+v may %+v", v.Own, v.May)
+		}
 		must(t, a.Confirm(ctx, ConfirmInput{Actor: tianzhen, Year: 2024}))
 
 		must(t, a.Resolve(ctx, ResolveInput{Actor: office, ID: accepted, Outcome: store.ObjectionAccepted, Reason: "按实际用量更正"}))
