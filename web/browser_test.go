@@ -230,25 +230,7 @@ func TestBrowserDistrictScenario(t *testing.T) {
 		if got != wantStatus {
 			t.Errorf("%s (%s): HTTP %d, want %d", name, loc, got, wantStatus)
 		}
-		if len(r.Unlabelled) > 0 {
-			t.Errorf("%s: inputs without a label: %v", name, r.Unlabelled)
-		}
-		if r.H1 != 1 {
-			t.Errorf("%s: %d h1, want 1", name, r.H1)
-		}
-		for i := 1; i < len(r.Headings); i++ {
-			if r.Headings[i] > r.Headings[i-1]+1 {
-				t.Errorf("%s: heading h%d after h%d", name, r.Headings[i], r.Headings[i-1])
-			}
-		}
-		if len(r.Pairs) == 0 {
-			t.Errorf("%s: the accessibility pass found no text", name)
-		}
-		for _, pr := range r.Pairs {
-			if c := contrast(t, pr[0], pr[1]); c < 4.5 {
-				t.Errorf("%s: text %s on %s has contrast %.2f:1, below 4.5:1", name, pr[0], pr[1], c)
-			}
-		}
+		checkA11y(t, name, r)
 	}
 
 	run("sign-in page", chromedp.Navigate(p.URL+"/login"), chromedp.WaitVisible(chromedp.CSS(`#user`)))
@@ -426,25 +408,7 @@ func (b *browserRun) check(name string, wantStatus int64) {
 	if got != wantStatus {
 		t.Errorf("%s (%s): HTTP %d, want %d", name, loc, got, wantStatus)
 	}
-	if len(r.Unlabelled) > 0 {
-		t.Errorf("%s: inputs without a label: %v", name, r.Unlabelled)
-	}
-	if r.H1 != 1 {
-		t.Errorf("%s: %d h1, want 1", name, r.H1)
-	}
-	for i := 1; i < len(r.Headings); i++ {
-		if r.Headings[i] > r.Headings[i-1]+1 {
-			t.Errorf("%s: heading h%d after h%d", name, r.Headings[i], r.Headings[i-1])
-		}
-	}
-	if len(r.Pairs) == 0 {
-		t.Errorf("%s: the accessibility pass found no text", name)
-	}
-	for _, pr := range r.Pairs {
-		if c := contrast(t, pr[0], pr[1]); c < 4.5 {
-			t.Errorf("%s: text %s on %s has contrast %.2f:1, below 4.5:1", name, pr[0], pr[1], c)
-		}
-	}
+	checkA11y(t, name, r)
 }
 
 // signIn signs the browser in as user (signing out whoever was).
@@ -543,5 +507,31 @@ func TestBrowserSignoffScenario(t *testing.T) {
 	defer b.mu.Unlock()
 	if len(b.violations) > 0 {
 		t.Errorf("CSP violations: %v", b.violations)
+	}
+}
+
+// checkA11y checks a page's accessibility pass: every input labelled, one
+// h1, headings that skip no level, and every text at a contrast of at
+// least 4.5:1.
+func checkA11y(t *testing.T, name string, r a11y) {
+	t.Helper()
+	if len(r.Unlabelled) > 0 {
+		t.Errorf("%s: inputs without a label: %v", name, r.Unlabelled)
+	}
+	if r.H1 != 1 {
+		t.Errorf("%s: %d h1, want 1", name, r.H1)
+	}
+	for i := 1; i < len(r.Headings); i++ {
+		if r.Headings[i] > r.Headings[i-1]+1 {
+			t.Errorf("%s: heading h%d after h%d", name, r.Headings[i], r.Headings[i-1])
+		}
+	}
+	if len(r.Pairs) == 0 {
+		t.Errorf("%s: the accessibility pass found no text", name)
+	}
+	for _, pr := range r.Pairs {
+		if c := contrast(t, pr[0], pr[1]); c < 4.5 {
+			t.Errorf("%s: text %s on %s has contrast %.2f:1, below 4.5:1", name, pr[0], pr[1], c)
+		}
 	}
 }
