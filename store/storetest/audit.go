@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"testing"
 
 	"cloudbill/store"
@@ -13,38 +12,7 @@ import (
 // the table's owner), on SQLite it drops them and creates them again.
 func TamperAudit(t testing.TB, db *store.DB, statement string, args ...any) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := SQL(t, db).Connx(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	exec := func(s string, args ...any) {
-		t.Helper()
-		if _, err := conn.ExecContext(ctx, conn.Rebind(s), args...); err != nil {
-			t.Fatalf("tamper with the audit trail: %s: %v", s, err)
-		}
-	}
-	if db.Engine == store.EnginePostgres {
-		exec(`ALTER TABLE audit DISABLE TRIGGER USER`)
-		exec(statement, args...)
-		exec(`ALTER TABLE audit ENABLE TRIGGER USER`)
-		return
-	}
-	var triggers []struct {
-		Name string `db:"name"`
-		SQL  string `db:"sql"`
-	}
-	if err := conn.SelectContext(ctx, &triggers, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'`); err != nil {
-		t.Fatal(err)
-	}
-	for _, tr := range triggers {
-		exec(`DROP TRIGGER ` + tr.Name)
-	}
-	exec(statement, args...)
-	for _, tr := range triggers {
-		exec(tr.SQL)
-	}
+	withoutTriggers(t, db, "tamper with the audit trail", `ALTER TABLE audit DISABLE TRIGGER USER`, `ALTER TABLE audit ENABLE TRIGGER USER`, `tbl_name = 'audit'`, statement, args...)
 }
 
 // LegacyAudit puts db's audit table back as it was before the chain

@@ -160,6 +160,15 @@ func ShadowRewrite(ctx context.Context, t testing.TB, db *store.DB, year, versio
 // (dropping the triggers and creating them again) could.
 func Tamper(t testing.TB, db *store.DB, statement string, args ...any) {
 	t.Helper()
+	withoutTriggers(t, db, "tamper", `SET session_replication_role = replica`, `RESET session_replication_role`, `tbl_name LIKE 'statement%'`, statement, args...)
+}
+
+// withoutTriggers runs statement on db with triggers out of the way: on
+// PostgreSQL between pgOff and pgOn, on SQLite with the triggers whose
+// sqlite_master row matches where dropped and created again. what names
+// the tampering in a failure.
+func withoutTriggers(t testing.TB, db *store.DB, what, pgOff, pgOn, where, statement string, args ...any) {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := SQL(t, db).Connx(ctx)
 	if err != nil {
@@ -169,20 +178,20 @@ func Tamper(t testing.TB, db *store.DB, statement string, args ...any) {
 	exec := func(s string, args ...any) {
 		t.Helper()
 		if _, err := conn.ExecContext(ctx, conn.Rebind(s), args...); err != nil {
-			t.Fatalf("tamper: %s: %v", s, err)
+			t.Fatalf("%s: %s: %v", what, s, err)
 		}
 	}
 	if db.Engine == store.EnginePostgres {
-		exec(`SET session_replication_role = replica`)
+		exec(pgOff)
 		exec(statement, args...)
-		exec(`RESET session_replication_role`)
+		exec(pgOn)
 		return
 	}
 	var triggers []struct {
 		Name string `db:"name"`
 		SQL  string `db:"sql"`
 	}
-	if err := conn.SelectContext(ctx, &triggers, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'statement%'`); err != nil {
+	if err := conn.SelectContext(ctx, &triggers, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND `+where); err != nil {
 		t.Fatal(err)
 	}
 	for _, tr := range triggers {
